@@ -1,0 +1,56 @@
+# Voxhall: the README's two commands are `make demo` and `make test`.
+# Both set everything up on a fresh Debian machine (run as root): Debian packages
+# when missing, the .venv, and the project with its test extras. A second run
+# only checks and takes seconds.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.voxhall-installed
+DEB_PACKAGES := redis-server
+# A portable llama.cpp build (no -march=native) so the wheel in pip's cache runs anywhere.
+export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF
+
+.PHONY: help install deb-packages demo test lint format bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+deb-packages:  ## install the Debian packages Voxhall needs, only those missing
+	@missing=""; for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+install: deb-packages $(STAMP)  ## create .venv and install Voxhall with its test extras
+
+demo: install  ## run the full voice loop on bundled models and sample speech
+	$(BIN)/voxhall demo
+
+test: install  ## run the test suite
+	$(BIN)/pytest
+
+lint: install  ## ruff check and ruff format --check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install  ## apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install  ## run every benchmark in bench/ and print their tables
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean:  ## remove the venv and generated output
+	rm -rf $(VENV) demo-out .pytest_cache

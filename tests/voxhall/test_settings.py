@@ -1,0 +1,61 @@
+"""Settings: one tree, each section read from its own VOXHALL_ prefix, documented in .env.example."""
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from voxhall import models
+from voxhall.settings import SECTIONS, Settings, SttSettings, TtsSettings, env_example
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_environment_overrides_defaults_under_each_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VOXHALL_STT_MAX_UPLOAD_MB", "3.5")
+    monkeypatch.setenv("VOXHALL_OTEL_EXPORTER", "console")
+    monkeypatch.setenv("VOXHALL_TIMEZONE", "Europe/Berlin")
+    settings = Settings()
+    assert settings.stt.max_upload_mb == 3.5
+    assert settings.telemetry.exporter == "console"
+    assert settings.common.timezone == "Europe/Berlin"
+
+
+def test_dotenv_file_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / ".env").write_text("VOXHALL_TTS_PORT=9999\nVOXHALL_STT_PORT=9998\n")
+    monkeypatch.chdir(tmp_path)
+    assert TtsSettings().port == 9999
+    assert Settings().stt.port == 9998
+
+
+def test_invalid_value_is_rejected_with_the_setting_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VOXHALL_OTEL_EXPORTER", "carrier-pigeon")
+    with pytest.raises(ValidationError, match="exporter"):
+        Settings()
+
+
+def test_services_bind_loopback_by_default() -> None:
+    settings = Settings()
+    assert {settings.stt.host, settings.tts.host, settings.llm.host} == {"127.0.0.1"}
+
+
+def test_empty_model_settings_mean_the_bundled_models() -> None:
+    assert SttSettings().model_path() == str(models.bundled_whisper_model())
+    assert Path(SttSettings().model_path(), "model.bin").is_file()
+    assert Path(TtsSettings().voice_path()).is_file()
+    assert SttSettings(model="/models/large-v3").model_path() == "/models/large-v3"
+
+
+def test_every_setting_is_described_and_listed_in_env_example() -> None:
+    text = env_example()
+    for section in SECTIONS:
+        prefix = section.model_config["env_prefix"]
+        for name, field in section.model_fields.items():
+            assert field.description, f"{prefix}{name.upper()} has no description"
+            assert f"# {prefix}{name.upper()}=" in text
+
+
+def test_env_example_file_is_up_to_date() -> None:
+    assert (REPO / ".env.example").read_text() == env_example(), (
+        "regenerate with: voxhall config env-example > .env.example"
+    )

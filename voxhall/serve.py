@@ -1,0 +1,64 @@
+"""The command line every HTTP service shares: `python -m <service> [--host] [--port]`.
+
+It reads the settings tree, sets up logging and telemetry, builds the app with the service's
+`create_app(settings)` and serves it with uvicorn. Services bind 127.0.0.1 unless told
+otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Sequence
+
+import uvicorn
+from pydantic_settings import BaseSettings
+from starlette.types import ASGIApp
+
+from voxhall.settings import Settings
+from voxhall.telemetry import configure_logging, configure_telemetry, shutdown_telemetry
+
+
+def serve_main(
+    *,
+    prog: str,
+    description: str,
+    section: str,
+    create_app: Callable[[Settings], ASGIApp],
+    argv: Sequence[str] | None = None,
+) -> None:
+    """Parse `--host/--port/--log-level`, then serve `create_app(settings)` until Ctrl-C."""
+    settings = Settings()
+    service_settings: BaseSettings = getattr(settings, section)
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument(
+        "--host",
+        default=service_settings.host,  # type: ignore[attr-defined]
+        help=f"address to bind (default %(default)s, from VOXHALL_{section.upper()}_HOST)",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=service_settings.port,  # type: ignore[attr-defined]
+        help=f"port to listen on (default %(default)s, from VOXHALL_{section.upper()}_PORT)",
+    )
+    parser.add_argument(
+        "--log-level",
+        default=settings.common.log_level,
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="log level (default %(default)s, from VOXHALL_LOG_LEVEL)",
+    )
+    args = parser.parse_args(argv)
+    updated = service_settings.model_copy(update={"host": args.host, "port": args.port})
+    settings = settings.model_copy(update={section: updated})
+    configure_logging(args.log_level)
+    configure_telemetry(prog, settings.telemetry)
+    try:
+        uvicorn.run(
+            create_app(settings),
+            host=args.host,
+            port=args.port,
+            log_config=None,
+            log_level=args.log_level.lower(),
+        )
+    finally:
+        shutdown_telemetry()
