@@ -263,6 +263,8 @@ class AudioStreamEncoder:
         """Add audio; returns the encoded bytes that are ready."""
         if self._container is None:
             return self._raw(samples)
+        if samples.size == 0:
+            return b""
         if self._encode_rate != self.sample_rate:
             samples = resample(samples, self.sample_rate, self._encode_rate)
         frame = av.AudioFrame.from_ndarray(

@@ -45,6 +45,11 @@ class CommonSettings(BaseSettings):
         "redis://127.0.0.1:6379/0",
         description="Redis for jobs and threads; when none answers, single-machine mode is used.",
     )
+    config: Path | None = Field(
+        None,
+        description="voxhall.toml with the agent's MCP servers and tool policies (empty: the "
+        "four built-in servers over stdio).",
+    )
 
 
 class TelemetrySettings(BaseSettings):
@@ -183,6 +188,9 @@ class TtsSettings(BaseSettings):
         description="Where copies of Piper voices patched for phoneme timings are kept "
         "(empty: ~/.cache/voxhall/piper-aligned).",
     )
+    cpu_threads: int = Field(
+        0, ge=0, description="CPU threads per Piper synthesis; 0 lets ONNX Runtime choose."
+    )
 
     def voice_path(self) -> str:
         """The configured default voice, or the bundled en_US-joe-medium."""
@@ -208,6 +216,46 @@ class LlmSettings(BaseSettings):
     )
     local_n_ctx: int = Field(4096, ge=256, description="Context size of the local model.")
     local_threads: int = Field(2, ge=1, description="CPU threads for the local model.")
+    local_max_queue: int = Field(
+        32, ge=0, description="Requests allowed to wait for the local model; beyond it, 503."
+    )
+    local_max_tokens: int = Field(
+        512, ge=1, description="Tokens the local model writes when a request sets no limit."
+    )
+    local_json_max_string: int = Field(
+        64, ge=1, description="maxLength given to unbounded strings in constrained JSON output."
+    )
+    local_json_max_items: int = Field(
+        8, ge=1, description="maxItems given to unbounded arrays in constrained JSON output."
+    )
+    hosted_context_tokens: int = Field(
+        128000, ge=1, description="Context window of the hosted model, in tokens."
+    )
+    hosted_connect_timeout_s: float = Field(
+        5.0, gt=0, description="Seconds to connect to the hosted API."
+    )
+    retries: int = Field(
+        2, ge=0, description="Extra tries on the same backend for 408/409/429/5xx answers."
+    )
+    retry_max_wait_s: float = Field(
+        2.0, ge=0, description="Longest Retry-After honoured; a longer one falls through at once."
+    )
+    first_token_timeout_s: float = Field(
+        10.0, gt=0, description="Seconds the hosted API has for its first token (then fallback)."
+    )
+    local_first_token_timeout_s: float = Field(
+        60.0, gt=0, description="Seconds the local model has for its first token, queue included."
+    )
+    idle_timeout_s: float = Field(
+        10.0, gt=0, description="Seconds allowed between two chunks of a streaming answer."
+    )
+    breaker_failures: int = Field(
+        3, ge=1, description="Consecutive failures that open a backend's circuit breaker."
+    )
+    breaker_cooldown_s: float = Field(
+        30.0, gt=0, description="Seconds a breaker stays open before one probe request."
+    )
+    max_body_mb: float = Field(4.0, gt=0, description="Largest accepted request body in MB.")
 
     def gguf_path(self) -> str:
         """The configured GGUF file, or the bundled SmolLM2-135M."""
@@ -224,7 +272,7 @@ class GithubSettings(BaseSettings):
     )
     app_id: str | None = Field(None, description="GitHub App id (client id also works).")
     app_private_key: SecretStr | None = Field(
-        None, description="GitHub App private key, PEM text."
+        None, description="GitHub App private key, PEM text (line breaks may be written as \\n)."
     )
     app_installation_id: int | None = Field(
         None, description="Installation id of the GitHub App on the account or organisation."
@@ -252,7 +300,10 @@ class GithubSettings(BaseSettings):
         10.0, gt=0, description="Seconds between polls of a workflow run a job watches."
     )
     watch_timeout_s: float = Field(
-        3600.0, gt=0, description="Longest a job watches a workflow run, in seconds."
+        3600.0,
+        gt=0,
+        le=7200,
+        description="Longest a job watches a workflow run, in seconds (at most 7200).",
     )
 
 
@@ -277,6 +328,186 @@ class MondaySettings(BaseSettings):
     )
 
 
+class TaskSettings(BaseSettings):
+    """Long jobs on Dramatiq (voxhall.tasks, `voxhall worker`)."""
+
+    model_config = _section("VOXHALL_TASKS_")
+
+    mode: Literal["auto", "redis", "local"] = Field(
+        "auto",
+        description="auto: Redis when it answers, else in-process (single-machine mode); "
+        "redis or local forces one.",
+    )
+    connect_timeout_s: float = Field(
+        0.5, gt=0, description="Seconds to wait for Redis to answer before choosing local mode."
+    )
+    queue: str = Field("voxhall", description="Dramatiq queue the jobs go to.")
+    namespace: str = Field("dramatiq", description="Prefix of Dramatiq's keys in Redis.")
+    worker_threads: int = Field(4, ge=1, description="Jobs a worker runs at once.")
+    poll_ms: int = Field(
+        50, ge=10, description="Longest an idle worker waits between polls of Redis, in ms."
+    )
+    time_limit_s: float = Field(900.0, gt=0, description="Default time limit of a job, in seconds.")
+    max_retries: int = Field(
+        5, ge=0, description="Default retries of a job after a transient error."
+    )
+    min_backoff_ms: int = Field(
+        1000, ge=1, description="First retry delay in ms; each retry doubles it."
+    )
+    max_backoff_ms: int = Field(60000, ge=1, description="Longest retry delay in ms.")
+    lease_s: float = Field(
+        15.0,
+        gt=0,
+        description="A running job's lease, renewed by its worker; a dead worker's lease "
+        "expires after this.",
+    )
+    heartbeat_timeout_ms: int = Field(
+        60000,
+        ge=100,
+        description="A worker silent this long is dead and its unfinished jobs are redelivered.",
+    )
+    maintenance_chance: int = Field(
+        1000,
+        ge=0,
+        le=1000000,
+        description="Broker commands per million that look for dead workers' jobs to redeliver.",
+    )
+    result_ttl_s: int = Field(
+        604800, ge=1, description="Seconds a finished job's state and result are kept in Redis."
+    )
+    shutdown_timeout_s: float = Field(
+        10.0, gt=0, description="Seconds a stopping worker waits for running jobs."
+    )
+
+
+class CalendarSettings(BaseSettings):
+    """Calendar MCP server (mcp_servers.calendar)."""
+
+    model_config = _section("VOXHALL_CALENDAR_")
+
+    provider: Literal["ics", "caldav", "google"] = Field(
+        "ics", description="Where events live: a local iCalendar file, CalDAV, or Google Calendar."
+    )
+    ics: Path | None = Field(
+        None,
+        description="The local iCalendar file, created on first write (empty: calendar.ics in "
+        "the user data folder).",
+    )
+    caldav_url: str | None = Field(None, description="CalDAV server or calendar URL.")
+    caldav_username: str | None = Field(None, description="CalDAV user name.")
+    caldav_password: SecretStr | None = Field(None, description="CalDAV password.")
+    google_client_id: str | None = Field(None, description="Google OAuth client id.")
+    google_client_secret: SecretStr | None = Field(None, description="Google OAuth client secret.")
+    google_refresh_token: SecretStr | None = Field(
+        None, description="Google OAuth refresh token with the calendar scope."
+    )
+    google_token_uri: str = Field(
+        "https://oauth2.googleapis.com/token", description="Google OAuth token endpoint."
+    )
+    google_api_url: str | None = Field(
+        None,
+        description="Google Calendar API base URL (empty: https://www.googleapis.com/calendar/v3/).",
+    )
+    default_calendar: str | None = Field(
+        None,
+        description="Calendar used when a tool call names none (empty: the provider's first or "
+        "primary).",
+    )
+    read_only: bool = Field(False, description="Offer only the tools that change nothing.")
+    max_results: int = Field(
+        50, ge=1, le=500, description="Most events a listing or search returns."
+    )
+    workday_start: str = Field(
+        "09:00",
+        pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
+        description="Start of the working day for find_free_slot (HH:MM, local time).",
+    )
+    workday_end: str = Field(
+        "17:00",
+        pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
+        description="End of the working day for find_free_slot (HH:MM, local time).",
+    )
+    port: int = Field(8712, description="Port of the server with --http.")
+
+
+class AwsSettings(BaseSettings):
+    """AWS MCP server (mcp_servers.aws); credentials come from the standard AWS chain."""
+
+    model_config = _section("VOXHALL_AWS_")
+
+    region: str | None = Field(
+        None, description="AWS region (empty: the standard chain's, e.g. AWS_REGION)."
+    )
+    profile: str | None = Field(None, description="Named profile from ~/.aws (empty: default).")
+    endpoint_url: str | None = Field(
+        None, description="Endpoint for every service (tests, LocalStack); empty for AWS itself."
+    )
+    read_only: bool = Field(False, description="Offer only the tools that change nothing.")
+    poll_s: float = Field(
+        15.0, gt=0, description="Seconds between polls of a deployment or stack a job waits on."
+    )
+    wait_timeout_s: float = Field(
+        1800.0, gt=0, description="Longest a job waits for a deployment or stack, in seconds."
+    )
+    logs_query_timeout_s: float = Field(
+        300.0, gt=0, description="Longest a Logs Insights query may run, in seconds."
+    )
+    max_results: int = Field(50, ge=1, le=500, description="Most items a listing returns.")
+    port: int = Field(8714, description="Port of the server with --http.")
+
+
+class AgentSettings(BaseSettings):
+    """The agent (model voxhall-agent in llm_service): tool loop, approvals, threads."""
+
+    model_config = _section("VOXHALL_AGENT_")
+
+    enabled: bool = Field(
+        True, description="Serve the model voxhall-agent (llm_service starts its MCP servers)."
+    )
+    max_steps: int = Field(
+        6, ge=1, description="Model calls one turn may make before the agent stops asking tools."
+    )
+    approval_timeout_s: float = Field(
+        120.0, gt=0, description="Seconds an approval waits for a decision; expiry is a denial."
+    )
+    tool_timeout_s: float = Field(
+        60.0, gt=0, description="Seconds one MCP tool call may take before it is an error."
+    )
+    tool_result_max_chars: int = Field(
+        4000, ge=200, description="Longest tool result (characters) fed back to the model."
+    )
+    thread_token_budget: int = Field(
+        2000, ge=200, description="Tokens of history (with the summary) a thread keeps in a prompt."
+    )
+    thread_summary_tokens: int = Field(
+        300, ge=50, description="Most tokens the rolling summary of pruned turns may take."
+    )
+    thread_ttl_s: int = Field(
+        604800, ge=1, description="Seconds an idle thread is kept before it is forgotten."
+    )
+    server_restart_max_s: float = Field(
+        10.0, gt=0, description="Longest wait between restarts of a dead MCP server, in seconds."
+    )
+    server_ping_s: float = Field(
+        15.0, gt=0, description="Seconds between liveness pings of each MCP server."
+    )
+    server_start_timeout_s: float = Field(
+        30.0, gt=0, description="Seconds an MCP server may take to connect and list its tools."
+    )
+    router_min_similarity: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        description="Local model: lowest similarity of a request to a tool's phrasings that "
+        "still picks the tool (below it, plain chat).",
+    )
+    system_prompt: str = Field(
+        "You are Voxhall, a voice assistant in a Discord voice channel. Answer in one or two "
+        "short spoken sentences. Use the tools when they help; never invent tool results.",
+        description="System prompt the agent puts first in every conversation.",
+    )
+
+
 class Settings(BaseSettings):
     """The whole tree; each section reads its own prefix."""
 
@@ -289,6 +520,10 @@ class Settings(BaseSettings):
     llm: LlmSettings = Field(default_factory=LlmSettings)
     github: GithubSettings = Field(default_factory=GithubSettings)
     monday: MondaySettings = Field(default_factory=MondaySettings)
+    tasks: TaskSettings = Field(default_factory=TaskSettings)
+    calendar: CalendarSettings = Field(default_factory=CalendarSettings)
+    aws: AwsSettings = Field(default_factory=AwsSettings)
+    agent: AgentSettings = Field(default_factory=AgentSettings)
 
 
 SECTIONS: tuple[type[BaseSettings], ...] = (
@@ -299,6 +534,10 @@ SECTIONS: tuple[type[BaseSettings], ...] = (
     LlmSettings,
     GithubSettings,
     MondaySettings,
+    TaskSettings,
+    CalendarSettings,
+    AwsSettings,
+    AgentSettings,
 )
 
 

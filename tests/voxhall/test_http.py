@@ -1,4 +1,4 @@
-"""The shared service pieces: OpenAI-shaped errors, health, bearer auth, backpressure, body limit."""
+"""Shared service pieces: OpenAI-shaped errors, health, bearer auth, backpressure, body limit."""
 
 import asyncio
 from collections.abc import Callable
@@ -69,7 +69,9 @@ def test_validation_errors_are_400_and_name_the_parameter(client: httpx.Client) 
 
 
 def test_malformed_json_is_400(client: httpx.Client) -> None:
-    response = client.post("/echo", content=b"{not json", headers={"content-type": "application/json"})
+    response = client.post(
+        "/echo", content=b"{not json", headers={"content-type": "application/json"}
+    )
     assert "Malformed JSON" in assert_openai_error(response, 400)["message"]
 
 

@@ -1,4 +1,4 @@
-"""Settings: one tree, each section read from its own VOXHALL_ prefix, documented in .env.example."""
+"""Settings: one tree, each section under its own VOXHALL_ prefix, listed in .env.example."""
 
 from pathlib import Path
 

@@ -1,0 +1,169 @@
+"""The llm_service HTTP app: OpenAI's chat-completions API over the fallback router.
+
+Routes: `POST /v1/chat/completions` (JSON or SSE), `GET /v1/models` (the aliases),
+`GET /v1/backends` (breaker state, last error, recent latency), `/health`, `/ready`. Every
+answer names its backend in the `x-voxhall-backend` header and in `system_fingerprint`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import Depends, FastAPI
+from fastapi.responses import JSONResponse, StreamingResponse
+from opentelemetry.metrics import Meter
+
+from llm_service.backends.base import ChatBackend
+from llm_service.backends.hosted import HostedBackend, hosted_configured
+from llm_service.backends.local import LocalBackend, LocalModel
+from llm_service.breaker import CircuitBreaker
+from llm_service.metrics import BackendStats, GatewayInstruments
+from llm_service.router import MidStreamError, Route, Router
+from llm_service.schemas import ChatChunk, ChatCompletionRequest, NamedToolChoice
+from voxhall.http import (
+    BodySizeLimit,
+    OpenAIError,
+    bearer_auth,
+    error_body,
+    health_router,
+    install_error_handlers,
+)
+from voxhall.settings import LlmSettings, Settings
+from voxhall.telemetry import instrument_app
+
+BACKEND_HEADER = "x-voxhall-backend"
+DEFAULT_ALIAS = "voxhall-default"
+CHAINS = {DEFAULT_ALIAS: ["hosted", "local"], "hosted": ["hosted"], "local": ["local"]}
+
+
+def build_backends(settings: LlmSettings, local_model: LocalModel | None) -> list[ChatBackend]:
+    """The configured backends: hosted when it has a key or URL, and always the local model."""
+    backends: list[ChatBackend] = []
+    if hosted_configured(settings):
+        backends.append(HostedBackend(settings))
+    backends.append(LocalBackend(settings, local_model))
+    return backends
+
+
+def build_router(
+    settings: LlmSettings, backends: list[ChatBackend], instruments: GatewayInstruments
+) -> Router:
+    routes = []
+    for backend in backends:
+        stats = BackendStats(backend.name, instruments)
+        breaker = CircuitBreaker(
+            settings.breaker_failures, settings.breaker_cooldown_s, stats.transition
+        )
+        routes.append(Route(backend, breaker, stats))
+    return Router(routes, CHAINS, settings)
+
+
+def validate_tools(request: ChatCompletionRequest) -> None:
+    """Reject a `tool_choice` that names no offered tool, or requires one without tools."""
+    names = {tool.function.name for tool in request.tools or []}
+    choice = request.tool_choice
+    if isinstance(choice, NamedToolChoice) and choice.function.name not in names:
+        raise OpenAIError(
+            400,
+            f"tool_choice names the function '{choice.function.name}', which is not in tools.",
+            param="tool_choice",
+        )
+    if choice == "required" and not names:
+        raise OpenAIError(
+            400, "tool_choice 'required' needs at least one tool.", param="tool_choice"
+        )
+
+
+def _sse(payload: dict[str, Any]) -> str:
+    return f"data: {json.dumps(payload, separators=(',', ':'))}\n\n"
+
+
+async def sse_events(
+    chunks: AsyncIterator[ChatChunk], request: ChatCompletionRequest
+) -> AsyncIterator[str]:
+    """Chunks as server-sent events, a usage chunk on request, an error chunk, then [DONE]."""
+    with_usage = request.wants_usage()
+    try:
+        async for chunk in chunks:
+            if chunk.is_usage_only() and not with_usage:
+                continue
+            yield _sse(chunk.wire(with_usage))
+    except MidStreamError as failure:
+        message = (
+            f"The '{failure.backend}' backend failed in the middle of the answer "
+            f"({failure.error.summary()}); the answer above is incomplete."
+        )
+        yield _sse(error_body(message, "server_error", code="backend_stream_failed"))
+    yield "data: [DONE]\n\n"
+
+
+def create_app(
+    settings: Settings, local_model: LocalModel | None = None, meter: Meter | None = None
+) -> FastAPI:
+    """The app; `local_model` shares one loaded model between apps in a process, and `meter`
+    replaces the global OpenTelemetry meter."""
+    llm = settings.llm
+    backends = build_backends(llm, local_model)
+    router = build_router(llm, backends, GatewayInstruments(meter))
+    status = {"ready": False}
+    created = int(time.time())
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        for backend in backends:
+            await backend.start()
+        status["ready"] = True
+        yield
+        status["ready"] = False
+        for backend in backends:
+            await backend.aclose()
+
+    app = FastAPI(title="Voxhall llm_service", lifespan=lifespan)
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=int(llm.max_body_mb * 1_000_000))
+    app.include_router(health_router(lambda: status["ready"]))
+    auth = [Depends(bearer_auth(settings.common.api_key))]
+
+    @app.post("/v1/chat/completions", dependencies=auth)
+    async def chat_completions(request: ChatCompletionRequest) -> Any:
+        validate_tools(request)
+        chain = await router.fitting_chain(request.model, request)
+        if request.stream:
+            opened = await router.stream(chain, request)
+            return StreamingResponse(
+                sse_events(router.relay(opened), request),
+                media_type="text/event-stream",
+                headers={BACKEND_HEADER: opened.route.name, "cache-control": "no-cache"},
+            )
+        route, completion = await router.complete(chain, request)
+        return JSONResponse(completion.wire(), headers={BACKEND_HEADER: route.name})
+
+    @app.get("/v1/models", dependencies=auth)
+    async def list_models() -> dict[str, Any]:
+        data = [
+            {"id": alias, "object": "model", "created": created, "owned_by": "voxhall"}
+            for alias in router.aliases()
+        ]
+        return {"object": "list", "data": data}
+
+    @app.get("/v1/backends", dependencies=auth)
+    async def list_backends() -> dict[str, Any]:
+        data = [
+            {
+                "name": name,
+                "state": route.breaker.state.value,
+                "retry_in_s": round(route.breaker.retry_in(), 3),
+                "last_error": route.stats.last_error,
+                "recent_first_token_ms": route.stats.recent_first_token_ms(),
+                "aliases": [a for a, chain in router.chains.items() if route in chain],
+            }
+            for name, route in router.routes.items()
+        ]
+        return {"object": "list", "data": data}
+
+    instrument_app(app)
+    return app

@@ -1,0 +1,1 @@
+"""Chat backends behind one Protocol: a hosted OpenAI-compatible API and llama.cpp in process."""

@@ -1,0 +1,265 @@
+"""The fallback router: an ordered chain of backends per model alias.
+
+For each request the chain is walked in order, skipping backends whose prompt does not fit and
+those whose circuit breaker is open. On one backend, 408/409/429/5xx answers are retried with
+jittered backoff (tenacity), waiting the upstream's Retry-After when it gives one that is not
+longer than `retry_max_wait_s`. Between backends, the field-notes rules hold: retryable
+statuses, connection errors, timeouts and malformed or truncated streams fall through;
+401/403/404 fall through and open that backend's breaker at once; other 4xx fail fast with the
+upstream's message. Connection errors and timeouts fall through without a retry: the next
+backend is a better bet than the same dead one.
+
+A request is committed to a backend at its first output (text or a tool call), which must come
+within the backend's deadline (`first_token_timeout_s` for the hosted API,
+`local_first_token_timeout_s` for the local model, whose wait includes its queue); until then a
+failure restarts the request on the next backend. After it, chunks must keep coming within
+`idle_timeout_s`; a failure then raises `MidStreamError`, which the app sends as an OpenAI
+error chunk before `[DONE]`. A non-streamed request is not committed before it is whole, so any
+failure moves it to the next backend.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+from tenacity.wait import wait_random_exponential
+
+from llm_service.backends.base import BackendError, ChatBackend, ErrorKind
+from llm_service.breaker import CircuitBreaker
+from llm_service.metrics import BackendStats
+from llm_service.schemas import ChatChunk, ChatCompletion, ChatCompletionRequest, CompletionBuilder
+from voxhall.http import OpenAIError
+from voxhall.settings import LlmSettings
+
+T = TypeVar("T")
+
+
+@dataclass
+class Route:
+    """A backend with its breaker and its stats."""
+
+    backend: ChatBackend
+    breaker: CircuitBreaker
+    stats: BackendStats
+
+    @property
+    def name(self) -> str:
+        return self.backend.name
+
+
+class MidStreamError(Exception):
+    """The committed backend failed after output reached the client."""
+
+    def __init__(self, backend: str, error: BackendError) -> None:
+        super().__init__(error.message)
+        self.backend = backend
+        self.error = error
+
+
+@dataclass
+class Opened:
+    """A backend stream that produced its first output; `buffered` holds what came so far."""
+
+    route: Route
+    chunks: AsyncIterator[ChatChunk]
+    buffered: list[ChatChunk]
+    first_token_at: float
+    done: bool = False
+    outputs: int = 0
+
+
+async def _next(chunks: AsyncIterator[ChatChunk]) -> ChatChunk | None:
+    try:
+        return await anext(chunks)
+    except StopAsyncIteration:
+        return None
+
+
+def _upstream_error(error: BackendError) -> OpenAIError:
+    """A fail-fast error, with the upstream's own status and message."""
+    return OpenAIError(
+        error.status or 502,
+        error.message,
+        type=error.error_type,
+        param=error.param,
+        code=error.code,
+    )
+
+
+class Router:
+    """Routes requests for each alias over its chain of backends."""
+
+    def __init__(
+        self, routes: Sequence[Route], chains: dict[str, list[str]], settings: LlmSettings
+    ) -> None:
+        self.routes = {route.name: route for route in routes}
+        self.chains = {
+            alias: [self.routes[name] for name in names if name in self.routes]
+            for alias, names in chains.items()
+        }
+        self._settings = settings
+
+    def aliases(self) -> list[str]:
+        """Aliases that have at least one backend."""
+        return [alias for alias, chain in self.chains.items() if chain]
+
+    async def fitting_chain(self, alias: str, request: ChatCompletionRequest) -> list[Route]:
+        """The alias's backends whose context holds the prompt; 404 or 400 when there are none."""
+        chain = self.chains.get(alias) or []
+        if not chain:
+            raise OpenAIError(
+                404,
+                f"The model '{alias}' does not exist; see GET /v1/models.",
+                param="model",
+                code="model_not_found",
+            )
+        fitting = [route for route in chain if await route.backend.fits(request)]
+        if not fitting:
+            raise OpenAIError(
+                400,
+                "The messages are longer than the context window of every backend of "
+                f"'{alias}'. Shorten the messages.",
+                param="messages",
+                code="context_length_exceeded",
+            )
+        return fitting
+
+    async def stream(self, chain: list[Route], request: ChatCompletionRequest) -> Opened:
+        """The first backend of the chain that starts answering in time."""
+        return await self._walk(chain, lambda route: self._open_with_retries(route, request))
+
+    async def complete(
+        self, chain: list[Route], request: ChatCompletionRequest
+    ) -> tuple[Route, ChatCompletion]:
+        """The whole answer from the first backend that gives one."""
+
+        async def attempt(route: Route) -> tuple[Route, ChatCompletion]:
+            opened = await self._open_with_retries(route, request)
+            builder = CompletionBuilder()
+            async for chunk in self._rest(opened):
+                builder.add(chunk)
+            return route, builder.build(request.model, route.name)
+
+        return await self._walk(chain, attempt)
+
+    async def _walk(self, chain: list[Route], attempt: Callable[[Route], Awaitable[T]]) -> T:
+        failures: list[str] = []
+        for position, route in enumerate(chain):
+            if not route.breaker.try_acquire():
+                failures.append(f"{route.name}: circuit open")
+                continue
+            route.stats.request()
+            try:
+                return await attempt(route)
+            except BackendError as error:
+                self._record_failure(route, error)
+                failures.append(f"{route.name}: {error.summary()}")
+                if not error.falls_through:
+                    raise _upstream_error(error) from error
+                if position + 1 < len(chain):
+                    route.stats.fallback(chain[position + 1].name)
+            except BaseException:  # cancelled (the client left): no verdict on the backend
+                route.breaker.release()
+                raise
+        raise self._exhausted(chain, failures)
+
+    def _exhausted(self, chain: list[Route], failures: list[str]) -> OpenAIError:
+        retry_in = min((route.breaker.retry_in() for route in chain), default=0.0)
+        return OpenAIError(
+            503,
+            "No backend could answer: " + "; ".join(failures),
+            code="backends_unavailable",
+            headers={"Retry-After": str(max(int(retry_in), 1))},
+        )
+
+    @staticmethod
+    def _record_failure(route: Route, error: BackendError) -> None:
+        route.stats.error(error.kind, error.summary())
+        if error.falls_through:
+            route.breaker.record_failure(trip=error.trips_at_once)
+        else:  # the backend answered sensibly; the request was at fault
+            route.breaker.record_success()
+
+    def _wait(self, state: RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        if isinstance(error, BackendError) and error.retry_after is not None:
+            return error.retry_after
+        return wait_random_exponential(multiplier=0.05, max=1.0)(state)
+
+    def _should_retry(self, error: BaseException) -> bool:
+        return (
+            isinstance(error, BackendError)
+            and error.retryable
+            and (error.retry_after or 0.0) <= self._settings.retry_max_wait_s
+        )
+
+    async def _open_with_retries(self, route: Route, request: ChatCompletionRequest) -> Opened:
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self._settings.retries + 1),
+            wait=self._wait,
+            retry=retry_if_exception(self._should_retry),
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                return await self._open(route, request)
+        raise AssertionError("unreachable: tenacity reraises the last error")
+
+    async def _open(self, route: Route, request: ChatCompletionRequest) -> Opened:
+        started_at = time.perf_counter()
+        deadline = route.backend.first_token_timeout_s
+        chunks = aiter(route.backend.stream(request))
+        buffered: list[ChatChunk] = []
+        try:
+            async with asyncio.timeout(deadline):
+                while (chunk := await _next(chunks)) is not None:
+                    buffered.append(chunk)
+                    if chunk.has_output() or chunk.finish_reason():
+                        break
+        except TimeoutError:
+            await chunks.aclose()  # type: ignore[attr-defined]
+            raise BackendError(ErrorKind.TIMEOUT, f"no first token within {deadline:g} s") from None
+        except BaseException:
+            await chunks.aclose()  # type: ignore[attr-defined]
+            raise
+        first_token_at = time.perf_counter()
+        route.stats.first_token(first_token_at - started_at)
+        route.breaker.record_success()
+        return Opened(route, chunks, buffered, first_token_at, done=chunk is None)
+
+    async def _rest(self, opened: Opened) -> AsyncIterator[ChatChunk]:
+        """The buffered chunks, then the rest, each within the idle timeout."""
+        idle = self._settings.idle_timeout_s
+        try:
+            for chunk in opened.buffered:
+                opened.outputs += chunk.has_output()
+                yield chunk
+            while not opened.done:
+                try:
+                    async with asyncio.timeout(idle):
+                        chunk = await _next(opened.chunks)
+                except TimeoutError:
+                    raise BackendError(
+                        ErrorKind.TIMEOUT, f"no chunk for {idle:g} s in the middle of the answer"
+                    ) from None
+                if chunk is None:
+                    break
+                opened.outputs += chunk.has_output()
+                yield chunk
+        finally:
+            await opened.chunks.aclose()  # type: ignore[attr-defined]
+        opened.route.stats.generation(opened.outputs, time.perf_counter() - opened.first_token_at)
+
+    async def relay(self, opened: Opened) -> AsyncIterator[ChatChunk]:
+        """A committed stream for the client; a failure becomes `MidStreamError`."""
+        try:
+            async for chunk in self._rest(opened):
+                yield chunk
+        except BackendError as error:
+            self._record_failure(opened.route, error)
+            raise MidStreamError(opened.route.name, error) from error

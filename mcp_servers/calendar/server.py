@@ -1,0 +1,369 @@
+"""The calendar MCP server: read, search and schedule events on the configured provider.
+
+`create_server()` builds the `MCPServer`. The provider (local iCalendar file, CalDAV or Google,
+`VOXHALL_CALENDAR_PROVIDER`) is created on the first tool call, so a server with missing
+credentials still starts, lists its tools and answers each call with a tool error naming the
+missing setting. Times without a zone are read in `VOXHALL_TIMEZONE`; every time returned is
+timezone-aware in that zone. Deleting an event asks the user to confirm.
+
+No `from __future__ import annotations` here: the tools are closures, and their annotations
+(the confirmation resolver above all) must be real objects, not strings.
+"""
+
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, time, timedelta
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import icalendar
+from dateutil.rrule import rrulestr
+from mcp.server.mcpserver import MCPServer
+from pydantic import Field
+
+from mcp_servers.calendar.models import (
+    CalendarBusy,
+    CalendarList,
+    CurrentTime,
+    DeletedEvent,
+    Event,
+    EventList,
+    EventResult,
+    FreeBusy,
+    FreeSlots,
+    Interval,
+)
+from mcp_servers.calendar.providers import CalendarError, CalendarProvider, as_local, make_provider
+from mcp_servers.calendar.scheduling import busy_intervals, free_slots, merge, working_windows
+from mcp_servers.common import Approval, ToolError, ToolRegistry, api_errors, confirmation
+from voxhall.settings import CalendarSettings, CommonSettings
+
+INSTRUCTIONS = (
+    "Calendar tools. Call get_current_time before reasoning about 'today' or 'next week'. "
+    "Times are ISO 8601; times without an offset are in the user's time zone. Reuse an "
+    "event_id to update an event instead of creating a duplicate."
+)
+MAX_WINDOW = timedelta(days=366)
+
+CalendarId = Annotated[
+    str | None, Field(description="Calendar id from list_calendars (empty: the default).")
+]
+Start = Annotated[datetime | None, Field(description="Window start (empty: now).")]
+Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$", max_length=254)]
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ToolError(
+            f"unknown time zone {name!r}; use an IANA name like Europe/Berlin"
+        ) from None
+
+
+def _check_rrule(rule: str | None) -> None:
+    if rule is None:
+        return
+    text = rule.removeprefix("RRULE:")
+    try:
+        valid = "FREQ" in icalendar.vRecur.from_ical(text) and rrulestr(
+            text, dtstart=datetime.now()
+        )
+    except (ValueError, TypeError):
+        valid = False
+    if not valid:
+        raise ToolError(f"invalid recurrence rule {rule!r}; e.g. FREQ=WEEKLY;BYDAY=MO")
+
+
+class _Calendars:
+    """The configured provider, created on first use, and the defaults around it."""
+
+    def __init__(
+        self, settings: CalendarSettings, tz: ZoneInfo, provider: CalendarProvider | None
+    ) -> None:
+        self.settings = settings
+        self.tz = tz
+        self._provider = provider
+        self._lock = threading.Lock()
+        self.secrets = [
+            settings.caldav_password,
+            settings.google_client_secret,
+            settings.google_refresh_token,
+        ]
+
+    def provider(self) -> CalendarProvider:
+        with self._lock:
+            if self._provider is None:
+                self._provider = make_provider(self.settings, self.tz)
+            return self._provider
+
+    def calendar_id(self, requested: str | None) -> str:
+        return requested or self.settings.default_calendar or self.provider().default_calendar()
+
+    def window(
+        self, start: datetime | None, end: datetime | None, default: timedelta
+    ) -> tuple[datetime, datetime]:
+        begin = as_local(start, self.tz) if start else datetime.now(self.tz)
+        finish = as_local(end, self.tz) if end else begin + default
+        if finish <= begin:
+            raise ToolError("end must be after start")
+        if finish - begin > MAX_WINDOW:
+            raise ToolError("the window may span at most 366 days")
+        return begin, finish
+
+    @contextmanager
+    def errors(self) -> Iterator[None]:
+        with api_errors(CalendarError, secrets=self.secrets):
+            yield
+
+    def existing(self, event_id: str, calendar_id: str | None) -> tuple[str, Event]:
+        calendar = self.calendar_id(calendar_id)
+        event = self.provider().get(calendar, event_id)
+        if event is None:
+            raise ToolError(f"no event {event_id!r} in calendar {calendar!r}")
+        return calendar, event
+
+
+def create_server(
+    settings: CalendarSettings | None = None,
+    *,
+    timezone: str | None = None,
+    provider: CalendarProvider | None = None,
+) -> MCPServer:
+    """The calendar server; `provider` replaces the one the settings name (tests, benchmarks)."""
+    settings = settings or CalendarSettings()
+    tz = _zone(timezone or CommonSettings().timezone)
+    state = _Calendars(settings, tz, provider)
+    tools = ToolRegistry(
+        "voxhall-calendar", instructions=INSTRUCTIONS, read_only=settings.read_only
+    )
+    limit = settings.max_results
+
+    @tools.read(title="Current time", open_world=False)
+    def get_current_time(
+        timezone: Annotated[str | None, Field(description="IANA zone (empty: the user's).")] = None,
+    ) -> CurrentTime:
+        """The current date and time, in the user's time zone or the one given."""
+        zone = _zone(timezone) if timezone else tz
+        now = datetime.now(zone)
+        return CurrentTime(
+            datetime=now,
+            timezone=str(zone),
+            utc_offset=now.strftime("%z"),
+            weekday=now.strftime("%A"),
+        )
+
+    @tools.read(title="List calendars")
+    def list_calendars() -> CalendarList:
+        """The calendars available, with the ids other tools take."""
+        with state.errors():
+            return CalendarList(calendars=state.provider().calendars())
+
+    def _events(calendar_id: str | None, start: datetime, end: datetime) -> list[Event]:
+        return state.provider().events(state.calendar_id(calendar_id), start, end)
+
+    @tools.read(title="List events")
+    def list_events(
+        start: Start = None,
+        end: Annotated[
+            datetime | None, Field(description="Window end (empty: start + 7 days).")
+        ] = None,
+        calendar_id: CalendarId = None,
+    ) -> EventList:
+        """Events between start and end (default: the next 7 days), recurring ones expanded."""
+        begin, finish = state.window(start, end, timedelta(days=7))
+        with state.errors():
+            events = _events(calendar_id, begin, finish)
+        return EventList(events=events[:limit], timezone=str(tz), truncated=len(events) > limit)
+
+    @tools.read(title="Search events")
+    def search_events(
+        query: Annotated[str, Field(min_length=1, max_length=200)],
+        start: Annotated[
+            datetime | None, Field(description="Window start (empty: 30 days ago).")
+        ] = None,
+        end: Annotated[
+            datetime | None, Field(description="Window end (empty: start + 120 days).")
+        ] = None,
+        calendar_id: CalendarId = None,
+    ) -> EventList:
+        """Events whose title, description, location or attendees contain the words of `query`."""
+        begin, finish = state.window(
+            start or datetime.now(tz) - timedelta(days=30), end, timedelta(days=120)
+        )
+        words = query.casefold().split()
+        with state.errors():
+            events = [
+                e
+                for e in _events(calendar_id, begin, finish)
+                if all(
+                    w
+                    in " ".join(
+                        [e.summary, e.description or "", e.location or "", *e.attendees]
+                    ).casefold()
+                    for w in words
+                )
+            ]
+        return EventList(events=events[:limit], timezone=str(tz), truncated=len(events) > limit)
+
+    def _busy(
+        calendar_ids: list[str] | None, begin: datetime, finish: datetime
+    ) -> list[CalendarBusy]:
+        ids = calendar_ids or [state.calendar_id(None)]
+        return [
+            CalendarBusy(
+                calendar_id=c, busy=busy_intervals(_events(c, begin, finish), begin, finish)
+            )
+            for c in ids
+        ]
+
+    @tools.read(title="Free/busy")
+    def get_freebusy(
+        start: datetime,
+        end: datetime,
+        calendar_ids: Annotated[list[str] | None, Field(max_length=20)] = None,
+    ) -> FreeBusy:
+        """Busy intervals (merged) of each calendar between start and end."""
+        begin, finish = state.window(start, end, timedelta(days=1))
+        with state.errors():
+            calendars = _busy(calendar_ids, begin, finish)
+        return FreeBusy(start=begin, end=finish, timezone=str(tz), calendars=calendars)
+
+    @tools.read(title="Find a free slot")
+    def find_free_slot(
+        duration_minutes: Annotated[int, Field(ge=5, le=1440)],
+        start: Start = None,
+        end: Annotated[datetime | None, Field(description="Search until (empty: +7 days).")] = None,
+        calendar_ids: Annotated[list[str] | None, Field(max_length=20)] = None,
+        working_hours_only: bool = True,
+        max_slots: Annotated[int, Field(ge=1, le=20)] = 5,
+    ) -> FreeSlots:
+        """The earliest free slots of at least `duration_minutes` free in every calendar given,
+        within working hours (VOXHALL_CALENDAR_WORKDAY_START/END) unless told otherwise."""
+        begin, finish = state.window(start, end, timedelta(days=7))
+        if working_hours_only:
+            day_start = time.fromisoformat(settings.workday_start)
+            day_end = time.fromisoformat(settings.workday_end)
+            windows = working_windows(begin, finish, day_start, day_end, tz)
+        else:
+            windows = [Interval(start=begin, end=finish)]
+        with state.errors():
+            busy = [(i.start, i.end) for c in _busy(calendar_ids, begin, finish) for i in c.busy]
+        merged = merge(busy, begin, finish)
+        slots = free_slots(windows, merged, timedelta(minutes=duration_minutes), max_slots)
+        return FreeSlots(duration_minutes=duration_minutes, slots=slots, timezone=str(tz))
+
+    @tools.write(title="Create event", destructive=False, idempotent=True)
+    def create_event(
+        summary: Annotated[str, Field(min_length=1, max_length=500)],
+        start: datetime,
+        end: Annotated[
+            datetime | None, Field(description="Empty: start + duration_minutes.")
+        ] = None,
+        duration_minutes: Annotated[int, Field(ge=1, le=7 * 1440)] = 60,
+        event_id: Annotated[
+            str | None,
+            Field(
+                min_length=1,
+                max_length=200,
+                description="Your id for the event; creating the same id again updates it.",
+            ),
+        ] = None,
+        all_day: bool = False,
+        location: Annotated[str | None, Field(max_length=500)] = None,
+        description: Annotated[str | None, Field(max_length=8000)] = None,
+        attendees: Annotated[list[Email], Field(max_length=100)] = [],  # noqa: B006
+        recurrence: Annotated[
+            str | None, Field(description="RRULE, e.g. FREQ=WEEKLY;BYDAY=MO;COUNT=10.")
+        ] = None,
+        busy: bool = True,
+        calendar_id: CalendarId = None,
+    ) -> EventResult:
+        """Create an event (or update the event with this event_id, if it exists)."""
+        _check_rrule(recurrence)
+        begin = as_local(start, tz)
+        finish = as_local(end, tz) if end else begin + timedelta(minutes=duration_minutes)
+        if all_day and not end:
+            finish = begin + timedelta(days=1)
+        if finish <= begin:
+            raise ToolError("end must be after start")
+        with state.errors():
+            calendar = state.calendar_id(calendar_id)
+            event = Event(
+                id=event_id or f"{uuid.uuid4()}@voxhall",
+                calendar_id=calendar,
+                summary=summary,
+                start=begin,
+                end=finish,
+                all_day=all_day,
+                location=location,
+                description=description,
+                attendees=attendees,
+                recurrence=recurrence.removeprefix("RRULE:") if recurrence else None,
+                busy=busy,
+            )
+            created = state.provider().put(calendar, event)
+            stored = state.provider().get(calendar, event.id) or event
+        return EventResult(event=stored, created=created)
+
+    @tools.write(title="Update event", destructive=True, idempotent=True)
+    def update_event(
+        event_id: Annotated[str, Field(min_length=1, max_length=1024)],
+        calendar_id: CalendarId = None,
+        summary: Annotated[str | None, Field(min_length=1, max_length=500)] = None,
+        start: Annotated[
+            datetime | None, Field(description="New start; the duration is kept without end.")
+        ] = None,
+        end: datetime | None = None,
+        location: Annotated[str | None, Field(max_length=500)] = None,
+        description: Annotated[str | None, Field(max_length=8000)] = None,
+        attendees: Annotated[list[Email] | None, Field(max_length=100)] = None,
+        recurrence: str | None = None,
+        busy: bool | None = None,
+    ) -> EventResult:
+        """Change the given fields of an event (the whole series of a recurring one)."""
+        _check_rrule(recurrence)
+        with state.errors():
+            calendar, event = state.existing(event_id, calendar_id)
+            begin = as_local(start, tz) if start else event.start
+            finish = as_local(end, tz) if end else begin + (event.end - event.start)
+            if finish <= begin:
+                raise ToolError("end must be after start")
+            changes = {
+                "summary": summary,
+                "location": location,
+                "description": description,
+                "attendees": attendees,
+                "recurrence": recurrence.removeprefix("RRULE:") if recurrence else None,
+                "busy": busy,
+            }
+            updated = event.model_copy(
+                update={"start": begin, "end": finish}
+                | {k: v for k, v in changes.items() if v is not None}
+            )
+            state.provider().put(calendar, updated)
+            stored = state.provider().get(calendar, event_id) or updated
+        return EventResult(event=stored, created=False)
+
+    def delete_prompt(event_id: str, calendar_id: str | None) -> str:
+        with state.errors():
+            calendar, event = state.existing(event_id, calendar_id)
+        when = event.start.strftime("%a %d %b %Y %H:%M %Z")
+        series = " (every occurrence)" if event.recurrence else ""
+        return f"Delete '{event.summary}' on {when}{series} from calendar {calendar}?"
+
+    @tools.write(title="Delete event", destructive=True, idempotent=True)
+    def delete_event(
+        event_id: Annotated[str, Field(min_length=1, max_length=1024)],
+        approval: Annotated[Approval, confirmation(delete_prompt)],
+        calendar_id: CalendarId = None,
+    ) -> DeletedEvent:
+        """Delete an event (every occurrence of a recurring one); the user must confirm."""
+        with state.errors():
+            calendar = state.calendar_id(calendar_id)
+            deleted = state.provider().delete(calendar, event_id)
+        return DeletedEvent(id=event_id, calendar_id=calendar, deleted=deleted)
+
+    return tools.server

@@ -1,0 +1,1 @@
+"""GitHub as an MCP server: issues, pull requests and Actions runs (githubkit underneath)."""

@@ -1,0 +1,1 @@
+"""monday.com as an MCP server: boards, items and updates over the GraphQL API."""

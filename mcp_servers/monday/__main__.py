@@ -1,0 +1,7 @@
+"""`python -m mcp_servers.monday`: the monday.com MCP server over stdio, or `--http` (port 8713)."""
+
+from mcp_servers.common import run_server
+from mcp_servers.monday.server import create_server
+
+if __name__ == "__main__":
+    run_server(create_server, name="monday", default_port=8713)

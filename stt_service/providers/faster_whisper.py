@@ -1,0 +1,122 @@
+"""The local provider: faster-whisper (CTranslate2) on the CPU, the bundled tiny.en by default.
+
+`whisper_options` is the one place the decoding options are chosen, so the benchmark calls
+`WhisperModel.transcribe` directly with exactly what the service uses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from faster_whisper import WhisperModel
+from faster_whisper.transcribe import Segment, TranscriptionInfo
+
+from stt_service.languages import language_name
+from stt_service.providers.base import TranscriptionOptions
+from stt_service.schemas import Transcription, TranscriptionSegment, TranscriptionWord
+from voxhall.audio import Samples
+from voxhall.settings import SttSettings
+
+# OpenAI's rule for temperature 0: start greedy and raise the temperature when decoding fails.
+FALLBACK_TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+BUNDLED_MODEL_ID = "faster-whisper-tiny.en"
+
+
+def faster_whisper_model_id(settings: SttSettings) -> str:
+    """The id `/v1/models` lists: the setting, else derived from the model folder or name."""
+    if settings.model_id:
+        return settings.model_id
+    if not settings.model:
+        return BUNDLED_MODEL_ID
+    name = Path(settings.model.rstrip("/")).name
+    return name if name.startswith("faster-whisper") else f"faster-whisper-{name}"
+
+
+def load_whisper_model(settings: SttSettings) -> WhisperModel:
+    """The configured model on the CPU with the configured compute type and threads."""
+    return WhisperModel(
+        settings.model_path(),
+        device="cpu",
+        compute_type=settings.compute_type,
+        cpu_threads=settings.cpu_threads,
+        num_workers=settings.max_concurrency,
+    )
+
+
+def whisper_options(settings: SttSettings, options: TranscriptionOptions) -> dict[str, Any]:
+    """Keyword arguments for `WhisperModel.transcribe` for one request."""
+    temperature = options.temperature
+    return {
+        "language": options.language or settings.language or None,
+        "beam_size": settings.beam_size,
+        "temperature": FALLBACK_TEMPERATURES if temperature == 0 else (temperature,),
+        "initial_prompt": options.prompt or None,
+        "word_timestamps": options.word_timestamps,
+        "vad_filter": settings.vad_filter,
+        "vad_parameters": {"min_speech_duration_ms": settings.vad_min_speech_ms},
+        "no_speech_threshold": settings.no_speech_threshold,
+        "log_prob_threshold": settings.log_prob_threshold,
+        "condition_on_previous_text": False,
+    }
+
+
+def _segment(segment: Segment) -> TranscriptionSegment:
+    return TranscriptionSegment(
+        id=segment.id,
+        seek=segment.seek,
+        start=segment.start,
+        end=segment.end,
+        text=segment.text,
+        tokens=segment.tokens,
+        temperature=segment.temperature or 0.0,
+        avg_logprob=segment.avg_logprob,
+        compression_ratio=segment.compression_ratio,
+        no_speech_prob=segment.no_speech_prob,
+    )
+
+
+def to_transcription(segments: Iterable[Segment], info: TranscriptionInfo) -> Transcription:
+    """faster-whisper's output as a `Transcription` (words without their leading spaces)."""
+    decoded = list(segments)
+    return Transcription(
+        text="".join(segment.text for segment in decoded).strip(),
+        language=language_name(info.language),
+        duration=info.duration,
+        segments=[_segment(segment) for segment in decoded],
+        words=[
+            TranscriptionWord(word=word.word.strip(), start=word.start, end=word.end)
+            for segment in decoded
+            for word in segment.words or ()
+        ],
+    )
+
+
+class FasterWhisperProvider:
+    """Runs a faster-whisper model in worker threads."""
+
+    def __init__(self, settings: SttSettings) -> None:
+        self._settings = settings
+        self._model: WhisperModel | None = None
+        self.model_id = faster_whisper_model_id(settings)
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    def load(self) -> None:
+        self._model = load_whisper_model(self._settings)
+
+    async def transcribe(self, audio: Samples, options: TranscriptionOptions) -> Transcription:
+        return await asyncio.to_thread(self._transcribe, audio, options)
+
+    def _transcribe(self, audio: Samples, options: TranscriptionOptions) -> Transcription:
+        if self._model is None:
+            raise RuntimeError("the faster-whisper model is not loaded yet")
+        segments, info = self._model.transcribe(audio, **whisper_options(self._settings, options))
+        return to_transcription(segments, info)
+
+    async def aclose(self) -> None:
+        self._model = None

@@ -1,0 +1,100 @@
+"""The JSON bodies tts_service reads and writes; the client parses the same models.
+
+Request fields are loosely typed on purpose: `validation.py` checks them and answers with
+OpenAI-shaped 400s that say exactly which parameter was wrong and why.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class VoiceRef(BaseModel):
+    """OpenAI's object form of a voice: `{"id": "..."}`."""
+
+    id: str
+
+
+class SpeechInput(BaseModel):
+    """What every speech request names: text, voice and speed."""
+
+    model: str | None = Field(None, description="tts-1, tts-1-hd, gpt-4o-mini-tts or the provider.")
+    input: str = Field(description="The text to speak, at most 4096 characters.")
+    voice: str | VoiceRef | None = Field(
+        None, description="A voice id from /v1/audio/voices or an OpenAI voice name."
+    )
+    speed: float = Field(1.0, description="0.25 to 4.0; 2.0 speaks twice as fast.")
+    sample_rate: int | None = Field(
+        None, description="Output sample rate in Hz (default: pcm 24000, else the voice's own)."
+    )
+
+
+class SpeechRequest(SpeechInput):
+    """`POST /v1/audio/speech`: OpenAI's fields plus `sample_rate` and `channels`."""
+
+    response_format: str = Field("mp3", description="wav, pcm, mp3, opus, flac or aac.")
+    channels: int = Field(1, description="1 (mono) or 2 (the mono voice on both channels).")
+    instructions: str | None = Field(None, description="Accepted for compatibility; unused.")
+    stream_format: str | None = Field(None, description="Only `audio` is supported.")
+
+
+class TimedSpeechRequest(SpeechInput):
+    """`POST /v1/audio/speech/timed`: speech plus sentence and phoneme times."""
+
+
+class PhonemeSpan(BaseModel):
+    """A phoneme (IPA symbol, stress mark, space or punctuation, as Piper speaks it)."""
+
+    phoneme: str
+    start: float = Field(description="Seconds from the start of the audio.")
+    end: float
+
+
+class SentenceSpan(BaseModel):
+    """A sentence of the input: its text, where it is in the input, and when it sounds."""
+
+    text: str
+    start: float = Field(description="Seconds from the start of the audio.")
+    end: float
+    char_start: int = Field(description="Offset of the sentence in `input`.")
+    char_end: int
+
+
+class TimedSpeech(BaseModel):
+    """Audio with its timing, for lip-sync."""
+
+    audio: str = Field(description="The whole clip as a base64 16-bit mono WAV file.")
+    sample_rate: int
+    duration: float = Field(description="Seconds of audio.")
+    voice: str
+    sentences: list[SentenceSpan]
+    phonemes: list[PhonemeSpan]
+
+
+class Voice(BaseModel):
+    """An entry of `GET /v1/audio/voices`."""
+
+    id: str
+    language: str
+    sample_rate: int
+    provider: str
+    default: bool = False
+
+
+class VoiceList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[Voice]
+
+
+class Model(BaseModel):
+    id: str
+    object: Literal["model"] = "model"
+    created: int = 0
+    owned_by: str = "voxhall"
+
+
+class ModelList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[Model]
