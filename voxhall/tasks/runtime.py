@@ -1,28 +1,7 @@
-"""Voxhall's task broker: long operations run as Dramatiq jobs with state, progress and a result.
+"""Running jobs: registration, the job context, the Dramatiq broker and worker, and the API.
 
-A job is a plain function registered with `@job("aws.redeploy_ecs_service")`; its first argument
-is a `JobContext`, the rest are JSON-serialisable keyword arguments. Callers start it with
-`enqueue(kind, args, origin=Origin(...))`, which returns the queued `JobState` at once.
-
-Two modes, chosen by `configure()` (`VOXHALL_TASKS_MODE`, default `auto`):
-
-- **Redis** (`VOXHALL_REDIS_URL` answers): a Dramatiq `RedisBroker`; `voxhall worker`
-  (`run_worker()`) runs the actors in another process. Job state lives in the Redis hash
-  `voxhall:job:<job_id>`; every change is published as a `JobEvent` (JSON) on
-  `voxhall:jobs:<job_id>` and on the firehose `voxhall:jobs`, carrying the caller's `Origin`
-  (guild, channel, user) so the bot can announce the result where it was asked.
-- **Single-machine mode** (no Redis answers, or mode `local`): a Dramatiq `StubBroker` with an
-  in-process `Worker` thread pool, and job state plus events kept in this process's memory. The
-  same jobs run the same way; nothing survives a restart.
-
-Delivery is at least once, so every job is idempotent by its job id: enqueueing an existing id
-returns the existing job, a finished job is never run again, a running job holds a lease
-(`SET NX` with a TTL its worker keeps renewing) so a duplicate delivery waits, and
-`JobContext.once(step, fn)` records each side effect so a redelivery after a worker died does
-not repeat it. Jobs have a time limit, retry `TransientJobError` with exponential backoff, and
-stop cooperatively when `cancel_job()` sets their cancel flag (`JobContext.check_cancelled()`,
-`JobContext.sleep()` and `JobContext.progress()` raise `JobCancelled`).
-"""
+`configure()` picks Redis or single-machine mode; the module-level functions act on the
+runtime it made."""
 
 from __future__ import annotations
 
@@ -30,14 +9,13 @@ import contextlib
 import importlib
 import json
 import logging
-import queue
 import signal
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 import dramatiq
 import redis
@@ -53,368 +31,27 @@ from dramatiq.middleware import (
     TimeLimit,
     TimeLimitExceeded,
 )
-from pydantic import BaseModel, Field
 
 from voxhall.settings import CommonSettings, TaskSettings
+from voxhall.tasks.models import (
+    JOB_MODULES,
+    JobCancelled,
+    JobState,
+    LeaseBusy,
+    Origin,
+    TransientJobError,
+    UnknownJobError,
+    WorkerStopping,
+    dumps_json,
+)
+from voxhall.tasks.stores import (
+    JobStore,
+    JobSubscription,
+    MemoryJobStore,
+    RedisJobStore,
+)
 
 logger = logging.getLogger(__name__)
-
-JOBS_CHANNEL = "voxhall:jobs"
-"""The firehose: every job event of every job is published here too."""
-
-JOB_MODULES: tuple[str, ...] = ("mcp_servers.aws.jobs", "mcp_servers.github.jobs")
-"""Modules that declare jobs; `run_worker()` imports each one that exists."""
-
-JobStatus = Literal["queued", "running", "retrying", "succeeded", "failed", "cancelled"]
-TERMINAL_STATUSES: frozenset[str] = frozenset({"succeeded", "failed", "cancelled"})
-
-
-def job_channel(job_id: str) -> str:
-    """The pub/sub channel carrying one job's events."""
-    return f"{JOBS_CHANNEL}:{job_id}"
-
-
-class Origin(BaseModel):
-    """Where a job was asked for, so its result can be announced there."""
-
-    guild_id: str | None = Field(None, description="Discord guild (server) id.")
-    channel_id: str | None = Field(None, description="Discord channel id.")
-    user_id: str | None = Field(None, description="Discord user id of the person who asked.")
-
-
-class JobState(BaseModel):
-    """A job as stored: what it is, where it stands, and its result or error."""
-
-    job_id: str
-    kind: str = Field(description="The registered job name, e.g. aws.redeploy_ecs_service.")
-    status: JobStatus
-    args: dict[str, Any] = Field(default_factory=dict)
-    progress: float | None = Field(None, description="Fraction done, 0 to 1, when known.")
-    message: str | None = Field(None, description="The latest progress message.")
-    result: Any = None
-    error: str | None = None
-    origin: Origin = Field(default_factory=Origin)
-    attempts: int = 0
-    cancel_requested: bool = False
-    created_at: float
-    updated_at: float
-    seq: int = Field(0, description="Number of events published for this job so far.")
-
-    @property
-    def finished(self) -> bool:
-        return self.status in TERMINAL_STATUSES
-
-
-class JobEvent(BaseModel):
-    """One change of a job, as published on `voxhall:jobs:<job_id>` and `voxhall:jobs`."""
-
-    event: Literal["status", "progress", "result"]
-    seq: int = Field(description="Increases by one per event of this job: events arrive in order.")
-    job: JobState
-
-
-class TransientJobError(Exception):
-    """A failure worth retrying (throttling, a timeout, a 5xx): the job retries with backoff."""
-
-
-class JobCancelled(Exception):
-    """Raised inside a job once its cancel flag is set; the job ends as `cancelled`."""
-
-
-class UnknownJobError(KeyError):
-    """No job has this id."""
-
-
-class _LeaseBusy(Exception):
-    """Another worker holds this job's lease; the delivery is retried later."""
-
-
-class _WorkerStopping(Exception):
-    """The worker is shutting down; the job is handed back to the queue to run again."""
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, default=str, separators=(",", ":"))
-
-
-class JobStore(Protocol):
-    """Where job state lives and how its events travel (Redis, or this process's memory)."""
-
-    def create(self, state: JobState) -> bool: ...
-    def load(self, job_id: str) -> JobState | None: ...
-    def update(self, job_id: str, event: str, **changes: Any) -> JobState: ...
-    def list(self, limit: int) -> list[JobState]: ...
-    def claim(self, job_id: str, token: str, ttl_ms: int) -> bool: ...
-    def renew(self, job_id: str, token: str, ttl_ms: int) -> bool: ...
-    def release(self, job_id: str, token: str) -> None: ...
-    def step(self, job_id: str, name: str) -> tuple[bool, Any]: ...
-    def record_step(self, job_id: str, name: str, value: Any) -> None: ...
-    def subscribe(self, job_id: str | None) -> JobSubscription: ...
-    def close(self) -> None: ...
-
-
-class JobSubscription(Protocol):
-    """A live feed of job events; use as a context manager."""
-
-    def get(self, timeout: float) -> JobEvent | None: ...
-    def close(self) -> None: ...
-    def __enter__(self) -> JobSubscription: ...
-    def __exit__(self, *exc: object) -> None: ...
-
-
-_STATE_FIELDS_JSON = ("args", "result", "origin")
-
-_RELEASE_SCRIPT = """
-if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
-return 0
-"""
-_RENEW_SCRIPT = """
-if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
-return 0
-"""
-
-
-class RedisJobStore:
-    """Job state in Redis hashes; events over Redis pub/sub."""
-
-    def __init__(self, url: str, result_ttl_s: int) -> None:
-        self.url = url
-        self.client = redis.Redis.from_url(url, decode_responses=True)
-        self.result_ttl_s = result_ttl_s
-        self._release = self.client.register_script(_RELEASE_SCRIPT)
-        self._renew = self.client.register_script(_RENEW_SCRIPT)
-
-    @staticmethod
-    def _key(job_id: str) -> str:
-        return f"voxhall:job:{job_id}"
-
-    def _encode(self, state: Mapping[str, Any]) -> dict[str, str]:
-        encoded: dict[str, str] = {}
-        for name, value in state.items():
-            if name in _STATE_FIELDS_JSON:
-                encoded[name] = _dumps(value)
-            elif isinstance(value, bool):
-                encoded[name] = "1" if value else "0"
-            else:
-                encoded[name] = "" if value is None else str(value)
-        return encoded
-
-    @staticmethod
-    def _decode(raw: Mapping[str, str]) -> JobState:
-        data: dict[str, Any] = dict(raw)
-        for name in _STATE_FIELDS_JSON:
-            data[name] = json.loads(data[name]) if data.get(name) else None
-        for name in ("progress", "message", "error"):
-            data[name] = data.get(name) or None
-        data["cancel_requested"] = data.get("cancel_requested") == "1"
-        data["args"] = data["args"] or {}
-        data["origin"] = data["origin"] or {}
-        return JobState.model_validate(data)
-
-    def create(self, state: JobState) -> bool:
-        key = self._key(state.job_id)
-        if not self.client.hsetnx(key, "job_id", state.job_id):
-            return False
-        with self.client.pipeline() as pipe:
-            pipe.hset(key, mapping=self._encode(state.model_dump(mode="json")))
-            pipe.zadd("voxhall:job-index", {state.job_id: state.created_at})
-            pipe.execute()
-        return True
-
-    def load(self, job_id: str) -> JobState | None:
-        raw = self.client.hgetall(self._key(job_id))
-        return self._decode(raw) if raw.get("kind") else None
-
-    def update(self, job_id: str, event: str, **changes: Any) -> JobState:
-        key = self._key(job_id)
-        changes["updated_at"] = time.time()
-        with self.client.pipeline(transaction=True) as pipe:
-            # One transaction: the event's seq and the state it carries always belong together.
-            pipe.hincrby(key, "seq", 1)
-            pipe.hset(key, mapping=self._encode(changes))
-            pipe.hgetall(key)
-            raw = pipe.execute()[-1]
-        if not raw.get("kind"):
-            raise UnknownJobError(job_id)
-        state = self._decode(raw)
-        seq = state.seq
-        payload = JobEvent(event=event, seq=seq, job=state).model_dump_json()  # type: ignore[arg-type]
-        with self.client.pipeline() as pipe:
-            pipe.publish(job_channel(job_id), payload)
-            pipe.publish(JOBS_CHANNEL, payload)
-            if state.finished:
-                pipe.expire(key, self.result_ttl_s)
-                pipe.expire(f"{key}:steps", self.result_ttl_s)
-            pipe.execute()
-        return state
-
-    def list(self, limit: int) -> list[JobState]:
-        job_ids = self.client.zrevrange("voxhall:job-index", 0, max(limit * 2, limit) - 1)
-        states = [state for job_id in job_ids if (state := self.load(job_id)) is not None]
-        stale = set(job_ids) - {state.job_id for state in states}
-        if stale:
-            self.client.zrem("voxhall:job-index", *stale)
-        return states[:limit]
-
-    def claim(self, job_id: str, token: str, ttl_ms: int) -> bool:
-        return bool(self.client.set(f"{self._key(job_id)}:lease", token, nx=True, px=ttl_ms))
-
-    def renew(self, job_id: str, token: str, ttl_ms: int) -> bool:
-        return bool(self._renew(keys=[f"{self._key(job_id)}:lease"], args=[token, ttl_ms]))
-
-    def release(self, job_id: str, token: str) -> None:
-        self._release(keys=[f"{self._key(job_id)}:lease"], args=[token])
-
-    def step(self, job_id: str, name: str) -> tuple[bool, Any]:
-        raw = self.client.hget(f"{self._key(job_id)}:steps", name)
-        return (False, None) if raw is None else (True, json.loads(raw))
-
-    def record_step(self, job_id: str, name: str, value: Any) -> None:
-        self.client.hsetnx(f"{self._key(job_id)}:steps", name, _dumps(value))
-
-    def subscribe(self, job_id: str | None) -> _RedisSubscription:
-        # Its own client without a socket timeout: redis-py 8 would fail blocking waits over 5 s.
-        client = redis.Redis.from_url(self.url, decode_responses=True, socket_timeout=None)
-        return _RedisSubscription(client, job_channel(job_id) if job_id else JOBS_CHANNEL)
-
-    def close(self) -> None:
-        self.client.close()
-
-
-class _RedisSubscription:
-    def __init__(self, client: redis.Redis, channel: str) -> None:
-        self._client = client
-        self._pubsub = client.pubsub(ignore_subscribe_messages=True)
-        self._pubsub.subscribe(channel)
-
-    def get(self, timeout: float) -> JobEvent | None:
-        deadline = time.monotonic() + timeout
-        while (left := deadline - time.monotonic()) > 0:
-            message = self._pubsub.get_message(timeout=left)
-            if message is not None and message["type"] == "message":
-                return JobEvent.model_validate_json(message["data"])
-        return None
-
-    def close(self) -> None:
-        self._pubsub.close()
-        self._client.close()
-
-    def __enter__(self) -> _RedisSubscription:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-class MemoryJobStore:
-    """Job state and events in this process (single-machine mode)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.RLock()
-        self._states: dict[str, JobState] = {}
-        self._leases: dict[str, tuple[str, float]] = {}
-        self._steps: dict[str, dict[str, Any]] = {}
-        self._subscribers: list[tuple[str | None, queue.Queue[JobEvent]]] = []
-
-    def create(self, state: JobState) -> bool:
-        with self._lock:
-            if state.job_id in self._states:
-                return False
-            self._states[state.job_id] = state.model_copy(deep=True)
-            return True
-
-    def load(self, job_id: str) -> JobState | None:
-        with self._lock:
-            state = self._states.get(job_id)
-            return None if state is None else state.model_copy(deep=True)
-
-    def update(self, job_id: str, event: str, **changes: Any) -> JobState:
-        with self._lock:
-            current = self._states.get(job_id)
-            if current is None:
-                raise UnknownJobError(job_id)
-            changes["updated_at"] = time.time()
-            changes["seq"] = current.seq + 1
-            state = current.model_copy(update=changes, deep=True)
-            self._states[job_id] = state
-            job_event = JobEvent(event=event, seq=state.seq, job=state)  # type: ignore[arg-type]
-            for wanted, inbox in self._subscribers:
-                if wanted in (None, job_id):
-                    inbox.put(job_event)
-            return state.model_copy(deep=True)
-
-    def list(self, limit: int) -> list[JobState]:
-        with self._lock:
-            states = sorted(self._states.values(), key=lambda s: s.created_at, reverse=True)
-            return [state.model_copy(deep=True) for state in states[:limit]]
-
-    def claim(self, job_id: str, token: str, ttl_ms: int) -> bool:
-        with self._lock:
-            holder = self._leases.get(job_id)
-            if holder is not None and holder[1] > time.monotonic():
-                return False
-            self._leases[job_id] = (token, time.monotonic() + ttl_ms / 1000)
-            return True
-
-    def renew(self, job_id: str, token: str, ttl_ms: int) -> bool:
-        with self._lock:
-            holder = self._leases.get(job_id)
-            if holder is None or holder[0] != token:
-                return False
-            self._leases[job_id] = (token, time.monotonic() + ttl_ms / 1000)
-            return True
-
-    def release(self, job_id: str, token: str) -> None:
-        with self._lock:
-            if self._leases.get(job_id, ("",))[0] == token:
-                del self._leases[job_id]
-
-    def step(self, job_id: str, name: str) -> tuple[bool, Any]:
-        with self._lock:
-            steps = self._steps.get(job_id, {})
-            return (name in steps, steps.get(name))
-
-    def record_step(self, job_id: str, name: str, value: Any) -> None:
-        with self._lock:
-            self._steps.setdefault(job_id, {}).setdefault(name, json.loads(_dumps(value)))
-
-    def subscribe(self, job_id: str | None) -> _MemorySubscription:
-        inbox: queue.Queue[JobEvent] = queue.Queue()
-        entry = (job_id, inbox)
-        with self._lock:
-            self._subscribers.append(entry)
-        return _MemorySubscription(self, entry)
-
-    def _unsubscribe(self, entry: tuple[str | None, queue.Queue[JobEvent]]) -> None:
-        with self._lock, contextlib.suppress(ValueError):
-            self._subscribers.remove(entry)
-
-    def close(self) -> None:
-        with self._lock:
-            self._subscribers.clear()
-
-
-class _MemorySubscription:
-    def __init__(
-        self, store: MemoryJobStore, entry: tuple[str | None, queue.Queue[JobEvent]]
-    ) -> None:
-        self._store = store
-        self._entry = entry
-
-    def get(self, timeout: float) -> JobEvent | None:
-        try:
-            return self._entry[1].get(timeout=timeout)
-        except queue.Empty:
-            return None
-
-    def close(self) -> None:
-        self._store._unsubscribe(self._entry)
-
-    def __enter__(self) -> _MemorySubscription:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 @dataclass(frozen=True)
@@ -469,7 +106,7 @@ class JobContext:
         While the worker shuts down it stops the job instead, which then runs again later.
         """
         if self._runtime.stopping.is_set():
-            raise _WorkerStopping(self.job_id)
+            raise WorkerStopping(self.job_id)
         if self.cancelled():
             raise JobCancelled(self.job_id)
 
@@ -518,7 +155,7 @@ class _LeaseKeeper(threading.Thread):
 def _retry_when(retries: int, exception: BaseException) -> bool:
     """Dramatiq's retry predicate: a job re-raises a transient error only while it has retries
     left (see `_run_claimed`), so every one that arrives here is retried."""
-    if isinstance(exception, _LeaseBusy | _WorkerStopping):
+    if isinstance(exception, LeaseBusy | WorkerStopping):
         return True
     return isinstance(exception, TransientJobError)
 
@@ -647,7 +284,7 @@ class JobRuntime:
             job_id=job_id or uuid.uuid4().hex,
             kind=kind,
             status="queued",
-            args=json.loads(_dumps(dict(args or {}))),
+            args=json.loads(dumps_json(dict(args or {}))),
             origin=origin or Origin(),
             created_at=now,
             updated_at=now,
@@ -697,7 +334,7 @@ class JobRuntime:
         token = uuid.uuid4().hex
         lease_ms = int(self.settings.lease_s * 1000)
         if not self.store.claim(job_id, token, lease_ms):
-            raise _LeaseBusy(job_id)
+            raise LeaseBusy(job_id)
         keeper = _LeaseKeeper(self.store, job_id, token, lease_ms)
         keeper.start()
         try:
@@ -725,7 +362,7 @@ class JobRuntime:
             self.store.update(
                 job_id, "result", status="failed", error=f"time limit of {limit_s:g} s exceeded"
             )
-        except _WorkerStopping:
+        except WorkerStopping:
             self.store.update(
                 job_id, "status", status="queued", message="the worker stopped; it will run again"
             )
@@ -738,7 +375,7 @@ class JobRuntime:
                 job_id,
                 "result",
                 status="succeeded",
-                result=json.loads(_dumps(result)),
+                result=json.loads(dumps_json(result)),
                 progress=1.0,
             )
 
