@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.voxhall-installed
-DEB_PACKAGES := redis-server
+DEB_PACKAGES := redis-server chromium espeak-ng
 # A portable llama.cpp build (no -march=native) so the wheel in pip's cache runs anywhere.
 export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF
 

@@ -18,7 +18,6 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import httpx
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -29,7 +28,7 @@ from stt_service.app import create_app as create_stt_app
 from stt_service.client import SttClient
 from tts_service.app import create_app as create_tts_app
 from tts_service.client import TtsClient
-from voxhall.launcher import BackgroundServer
+from voxhall.launcher import BackgroundServer, wait_until_ready
 from voxhall.settings import Settings
 from voxhall.wer import corpus_wer, word_errors
 
@@ -112,15 +111,6 @@ def running_services(settings: Settings, console: Console) -> Iterator[DemoServi
             urls[name] = server.base_url
         progress.stop()
         yield DemoServices(stt_url=urls["stt"], tts_url=urls["tts"], llm_url=urls["llm"])
-
-
-def wait_until_ready(base_url: str, timeout_s: float = 120.0) -> None:
-    """Poll `/ready` until the service has loaded its model."""
-    deadline = time.monotonic() + timeout_s
-    while httpx.get(f"{base_url}/ready").status_code != 200:
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{base_url} was not ready after {timeout_s:.0f} s")
-        time.sleep(0.05)
 
 
 async def speak(tts: TtsClient, text: str, since: float) -> tuple[bytes, float]:

@@ -3,6 +3,10 @@
 Routes: `POST /v1/chat/completions` (JSON or SSE), `GET /v1/models` (the aliases),
 `GET /v1/backends` (breaker state, last error, recent latency), `/health`, `/ready`. Every
 answer names its backend in the `x-voxhall-backend` header and in `system_fingerprint`.
+
+With `VOXHALL_AGENT_ENABLED` (the default) the model `voxhall-agent` is the tool loop of
+`llm_service.agent` over the same router, with its routes: `GET /v1/approvals`,
+`POST /v1/approvals/{id}`, `DELETE /v1/threads/{id}` and `GET /v1/mcp_servers`.
 """
 
 from __future__ import annotations
@@ -13,10 +17,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import Depends, FastAPI
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from opentelemetry.metrics import Meter
 
+from llm_service.agent import AGENT_MODEL, Agent, RouterChain, agent_routers, build_agent
 from llm_service.backends.base import ChatBackend
 from llm_service.backends.hosted import HostedBackend, hosted_configured
 from llm_service.backends.local import LocalBackend, LocalModel
@@ -101,36 +106,15 @@ async def sse_events(
     yield "data: [DONE]\n\n"
 
 
-def create_app(
-    settings: Settings, local_model: LocalModel | None = None, meter: Meter | None = None
-) -> FastAPI:
-    """The app; `local_model` shares one loaded model between apps in a process, and `meter`
-    replaces the global OpenTelemetry meter."""
-    llm = settings.llm
-    backends = build_backends(llm, local_model)
-    router = build_router(llm, backends, GatewayInstruments(meter))
-    status = {"ready": False}
-    created = int(time.time())
+def chat_router(router: Router, agent: Agent | None) -> APIRouter:
+    """`POST /v1/chat/completions`: the agent for `voxhall-agent`, else the alias's chain."""
+    routes = APIRouter()
 
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        for backend in backends:
-            await backend.start()
-        status["ready"] = True
-        yield
-        status["ready"] = False
-        for backend in backends:
-            await backend.aclose()
-
-    app = FastAPI(title="Voxhall llm_service", lifespan=lifespan)
-    install_error_handlers(app)
-    app.add_middleware(BodySizeLimit, max_bytes=int(llm.max_body_mb * 1_000_000))
-    app.include_router(health_router(lambda: status["ready"]))
-    auth = [Depends(bearer_auth(settings.common.api_key))]
-
-    @app.post("/v1/chat/completions", dependencies=auth)
+    @routes.post("/v1/chat/completions")
     async def chat_completions(request: ChatCompletionRequest) -> Any:
         validate_tools(request)
+        if agent is not None and request.model == AGENT_MODEL:
+            return await _agent_answer(agent, request)
         chain = await router.fitting_chain(request.model, request)
         if request.stream:
             opened = await router.stream(chain, request)
@@ -142,15 +126,35 @@ def create_app(
         route, completion = await router.complete(chain, request)
         return JSONResponse(completion.wire(), headers={BACKEND_HEADER: route.name})
 
-    @app.get("/v1/models", dependencies=auth)
+    return routes
+
+
+async def _agent_answer(agent: Agent, request: ChatCompletionRequest) -> Response:
+    headers = {BACKEND_HEADER: AGENT_MODEL}
+    if request.stream:
+        return StreamingResponse(
+            sse_events(agent.stream(request), request),
+            media_type="text/event-stream",
+            headers={**headers, "cache-control": "no-cache"},
+        )
+    return JSONResponse((await agent.complete(request)).wire(), headers=headers)
+
+
+def catalogue_router(router: Router, agent: Agent | None) -> APIRouter:
+    """`GET /v1/models` (the aliases, and the agent) and `GET /v1/backends` (live state)."""
+    routes = APIRouter()
+    created = int(time.time())
+    models = [*router.aliases(), *([AGENT_MODEL] if agent is not None else [])]
+
+    @routes.get("/v1/models")
     async def list_models() -> dict[str, Any]:
         data = [
-            {"id": alias, "object": "model", "created": created, "owned_by": "voxhall"}
-            for alias in router.aliases()
+            {"id": model, "object": "model", "created": created, "owned_by": "voxhall"}
+            for model in models
         ]
         return {"object": "list", "data": data}
 
-    @app.get("/v1/backends", dependencies=auth)
+    @routes.get("/v1/backends")
     async def list_backends() -> dict[str, Any]:
         data = [
             {
@@ -165,5 +169,40 @@ def create_app(
         ]
         return {"object": "list", "data": data}
 
+    return routes
+
+
+def create_app(
+    settings: Settings, local_model: LocalModel | None = None, meter: Meter | None = None
+) -> FastAPI:
+    """The app; `local_model` shares one loaded model between apps in a process, and `meter`
+    replaces the global OpenTelemetry meter."""
+    llm = settings.llm
+    backends = build_backends(llm, local_model)
+    router = build_router(llm, backends, GatewayInstruments(meter))
+    agent = build_agent(settings, RouterChain(router)) if settings.agent.enabled else None
+    status = {"ready": False}
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        for backend in backends:
+            await backend.start()
+        status["ready"] = True
+        yield
+        status["ready"] = False
+        if agent is not None:
+            await agent.aclose()
+        for backend in backends:
+            await backend.aclose()
+
+    app = FastAPI(title="Voxhall llm_service", lifespan=lifespan)
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=int(llm.max_body_mb * 1_000_000))
+    app.include_router(health_router(lambda: status["ready"]))
+    auth = [Depends(bearer_auth(settings.common.api_key))]
+    app.include_router(chat_router(router, agent), dependencies=auth)
+    app.include_router(catalogue_router(router, agent), dependencies=auth)
+    for agent_routes in agent_routers(agent) if agent is not None else []:
+        app.include_router(agent_routes, dependencies=auth)
     instrument_app(app)
     return app

@@ -40,7 +40,8 @@ from `__main__.py` with `run_server`:
   `require(value, setting_name(Section, "field"))`; the server still starts and lists its tools
   and each call returns a tool error naming the missing setting.
 - API errors: `with api_errors(SomeApiError, describe=fn, secrets=[...])` turns them into
-  `ToolError` carrying the API's message with every secret value masked (`scrub`).
+  `ToolError` carrying the API's message with every secret value masked
+  (`voxhall.redact.redact_secrets`).
 - Annotations are the schema: tools defined as closures inside `create_server` must see real
   objects, so a module whose tool annotations name local objects (a closure prompt_fn, say) must
   not use `from __future__ import annotations`; `ToolRegistry` raises at registration if hints
@@ -66,7 +67,6 @@ import contextlib
 import functools
 import inspect
 import logging
-import re
 import typing
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -81,6 +81,7 @@ from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings
 
 from voxhall import __version__, tasks
+from voxhall.redact import redact_secrets
 from voxhall.telemetry import configure_logging
 
 __all__ = [
@@ -98,7 +99,6 @@ __all__ = [
     "origin_from_context",
     "require",
     "run_server",
-    "scrub",
     "setting_name",
     "start_job",
 ]
@@ -185,23 +185,6 @@ def require(value: T | None, setting: str, hint: str = "") -> T:
     return value
 
 
-_SECRET_PATTERNS = (
-    re.compile(r"(?i)(authorization:\s*|bearer\s+|token\s+)[^\s,;'\"]+"),
-    re.compile(r"(?i)((?:access|refresh|id)_token[\"']?\s*[:=]\s*[\"']?)[^\s,;'\"&]+"),
-)
-
-
-def scrub(text: str, secrets: Iterable[SecretStr | str | None] = ()) -> str:
-    """`text` with every given secret value and any bearer-looking token replaced by `***`."""
-    for secret in secrets:
-        value = secret.get_secret_value() if isinstance(secret, SecretStr) else secret
-        if value and len(value) >= 4:
-            text = text.replace(value, "***")
-    for pattern in _SECRET_PATTERNS:
-        text = pattern.sub(lambda match: f"{match.group(1)}***", text)
-    return text
-
-
 @contextmanager
 def api_errors(
     *errors: type[BaseException],
@@ -217,9 +200,9 @@ def api_errors(
     try:
         yield
     except ToolError as exc:
-        raise ToolError(scrub(str(exc), secrets)) from None
+        raise ToolError(redact_secrets(str(exc), secrets)) from None
     except errors as exc:
-        raise ToolError(scrub(describe(exc), secrets)) from None
+        raise ToolError(redact_secrets(describe(exc), secrets)) from None
 
 
 class Confirmation(BaseModel):

@@ -19,6 +19,8 @@ app = typer.Typer(
 )
 config_app = typer.Typer(help="Inspect Voxhall's configuration.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
+avatar_app = typer.Typer(help="Render lip-synced avatar clips.", no_args_is_help=True)
+app.add_typer(avatar_app, name="avatar")
 
 
 @app.command()
@@ -57,6 +59,27 @@ def worker(
     except RuntimeError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from error
+
+
+@avatar_app.command("render")
+def avatar_render(
+    text: Annotated[str, typer.Option(help="What the avatar says.")],
+    out: Annotated[Path, typer.Option(help="Where to write the MP4 clip.")] = Path("clip.mp4"),
+    avatar: Annotated[
+        str | None, typer.Option(help="Avatar name (default: VOXHALL_AVATAR_DEFAULT_AVATAR).")
+    ] = None,
+) -> None:
+    """Speak TEXT with the bundled voice and render its lip-synced avatar clip (H.264 MP4)."""
+    from tts_service.avatar.avatars import AvatarError
+    from tts_service.avatar.cli import render_clip_cli
+    from tts_service.avatar.errors import AvatarRenderError
+
+    try:
+        clip = render_clip_cli(text, out, avatar)
+    except (AvatarError, AvatarRenderError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from error
+    typer.echo(f"wrote {out} ({len(clip.data) / 1000:.0f} kB, {clip.provider} provider)")
 
 
 @config_app.command("env-example")

@@ -1,7 +1,8 @@
 """Runs Voxhall's HTTP services on loopback from inside another process.
 
 `BackgroundServer` serves an ASGI app with uvicorn in a daemon thread on a port the OS picks
-(or a given one) and knows its base URL once it is accepting connections. `voxhall demo`, the
+(or a given one) and knows its base URL once it is accepting connections; `wait_until_ready`
+then waits for the service's models. `voxhall demo`, the
 ledger runner and the tests use it to start real services without a separate terminal.
 """
 
@@ -12,8 +13,19 @@ import threading
 import time
 from types import TracebackType
 
+import httpx
 import uvicorn
 from starlette.types import ASGIApp
+
+
+def wait_until_ready(base_url: str, timeout_s: float = 120.0) -> str:
+    """Poll `/ready` until the service has loaded its models; returns `base_url`."""
+    deadline = time.monotonic() + timeout_s
+    while httpx.get(f"{base_url}/ready").status_code != 200:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{base_url} was not ready after {timeout_s:g} s")
+        time.sleep(0.05)
+    return base_url
 
 
 class ServerStartError(RuntimeError):

@@ -492,7 +492,9 @@ class AgentSettings(BaseSettings):
         15.0, gt=0, description="Seconds between liveness pings of each MCP server."
     )
     server_start_timeout_s: float = Field(
-        30.0, gt=0, description="Seconds an MCP server may take to connect and list its tools."
+        30.0,
+        gt=0,
+        description="Seconds the agent's start waits for each MCP server's first connection.",
     )
     router_min_similarity: float = Field(
         0.3,
@@ -505,6 +507,108 @@ class AgentSettings(BaseSettings):
         "You are Voxhall, a voice assistant in a Discord voice channel. Answer in one or two "
         "short spoken sentences. Use the tools when they help; never invent tool results.",
         description="System prompt the agent puts first in every conversation.",
+    )
+
+
+class BotSettings(BaseSettings):
+    """The voice bot's conversation core: listening, turn-taking and replies."""
+
+    model_config = _section("VOXHALL_BOT_")
+
+    wake_names: str = Field(
+        "voxhall",
+        description="Comma-separated names that address the bot (matched loosely, so "
+        "Whisper's 'Box Hall' counts).",
+    )
+    wake_name_similarity: float = Field(
+        0.8,
+        ge=0,
+        le=1,
+        description="Lowest similarity (0-1) of a heard word or word pair to a wake name.",
+    )
+    follow_up_s: float = Field(
+        8.0,
+        ge=0,
+        description="Seconds after the bot spoke in which the person it answered needs no "
+        "wake name.",
+    )
+    barge_in_ms: int = Field(
+        250,
+        ge=40,
+        description="Speech over the bot longer than this (ms) stops its playback; shorter "
+        "sounds are not speech.",
+    )
+    end_of_turn_min_ms: int = Field(
+        300, ge=100, description="Shortest silence (ms) that ends a person's turn."
+    )
+    end_of_turn_max_ms: int = Field(
+        800, ge=100, description="Longest silence (ms) waited for before a person's turn ends."
+    )
+    max_utterance_s: float = Field(
+        20.0, gt=1, description="Longest utterance in seconds; longer speech is cut in pieces."
+    )
+    pre_roll_ms: int = Field(
+        300, ge=0, description="Audio (ms) kept from before speech starts, so no onset is lost."
+    )
+    vad_threshold: float = Field(
+        0.5, gt=0, lt=1, description="Silero VAD probability at which speech starts."
+    )
+    tts_voice: str | None = Field(
+        None, description="tts_service voice the bot speaks with (empty: the service default)."
+    )
+    chat_model: str = Field(
+        "voxhall-agent", description="llm_service model that writes the replies."
+    )
+
+    def wake_name_list(self) -> list[str]:
+        """The wake names, trimmed, without empty entries."""
+        return [name.strip() for name in self.wake_names.split(",") if name.strip()]
+
+
+class AvatarSettings(BaseSettings):
+    """Avatar clips (tts_service.avatar): the renderer, its limits and hosted providers."""
+
+    model_config = _section("VOXHALL_AVATAR_")
+
+    provider: Literal["cpu", "did", "gpu-endpoint"] = Field(
+        "cpu", description="Who renders clips: cpu (local sprites), did (D-ID) or gpu-endpoint."
+    )
+    default_avatar: str = Field("pip", description="Avatar used when a request names none.")
+    avatars_dir: Path | None = Field(
+        None, description="Folder of avatar folders (empty: the avatars shipped with Voxhall)."
+    )
+    out_dir: Path | None = Field(
+        None, description="Folder rendered clips are written to (empty: the system temp folder)."
+    )
+    fps: int = Field(24, ge=1, le=60, description="Frames per second of rendered clips.")
+    size: int = Field(512, ge=64, le=2048, description="Width and height of clips in pixels.")
+    byte_budget: int = Field(
+        10 * 1024 * 1024,
+        ge=1,
+        description="Largest clip in bytes (Discord's filesize_limit without boosts).",
+    )
+    deadline_s: float = Field(
+        120.0, gt=0, description="Seconds a clip may take to render before it is given up."
+    )
+    encoder_threads: int = Field(2, ge=1, description="Threads the H.264 encoder uses.")
+    did_base_url: str = Field("https://api.d-id.com", description="D-ID API base URL.")
+    did_api_key: SecretStr | None = Field(
+        None, description="D-ID API key (sent as HTTP Basic credentials)."
+    )
+    gpu_endpoint_url: str | None = Field(
+        None, description="Base URL of a RunPod-style GPU endpoint (/run, /status, /cancel)."
+    )
+    gpu_endpoint_api_key: SecretStr | None = Field(
+        None, description="Bearer token for the GPU endpoint."
+    )
+    poll_interval_s: float = Field(
+        1.0, gt=0, description="First wait between polls of a hosted job; it grows with backoff."
+    )
+    poll_max_interval_s: float = Field(
+        8.0, gt=0, description="Longest wait between polls of a hosted job."
+    )
+    http_timeout_s: float = Field(
+        30.0, gt=0, description="Timeout of one HTTP request to a hosted provider."
     )
 
 
@@ -524,6 +628,8 @@ class Settings(BaseSettings):
     calendar: CalendarSettings = Field(default_factory=CalendarSettings)
     aws: AwsSettings = Field(default_factory=AwsSettings)
     agent: AgentSettings = Field(default_factory=AgentSettings)
+    bot: BotSettings = Field(default_factory=BotSettings)
+    avatar: AvatarSettings = Field(default_factory=AvatarSettings)
 
 
 SECTIONS: tuple[type[BaseSettings], ...] = (
@@ -538,6 +644,8 @@ SECTIONS: tuple[type[BaseSettings], ...] = (
     CalendarSettings,
     AwsSettings,
     AgentSettings,
+    BotSettings,
+    AvatarSettings,
 )
 
 

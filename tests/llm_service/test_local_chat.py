@@ -188,7 +188,7 @@ def test_json_schema_output_validates(client: openai.OpenAI) -> None:
 
 def test_models_backends_and_readiness(base_url: str) -> None:
     models = httpx.get(f"{base_url}/v1/models").json()
-    assert [m["id"] for m in models["data"]] == ["voxhall-default", "local"]
+    assert [m["id"] for m in models["data"]] == ["voxhall-default", "local", "voxhall-agent"]
     (local,) = httpx.get(f"{base_url}/v1/backends").json()["data"]
     assert local["name"] == "local"
     assert local["state"] == "closed"

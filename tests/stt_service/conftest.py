@@ -9,8 +9,8 @@ from piper import PiperVoice
 from starlette.types import ASGIApp
 
 from stt_service.app import create_app
-from tests.stt_service.support import Speech, stt_settings, synthesize, wait_ready
-from voxhall.launcher import BackgroundServer
+from tests.stt_service.support import Speech, stt_settings, synthesize
+from voxhall.launcher import BackgroundServer, wait_until_ready
 from voxhall.models import bundled_piper_voice
 
 
@@ -60,4 +60,4 @@ def serve_module() -> Iterator[Callable[[ASGIApp], str]]:
 @pytest.fixture(scope="module")
 def stt_url(serve_module: Callable[[ASGIApp], str]) -> str:
     """stt_service with the bundled model and default settings, once per test module."""
-    return wait_ready(serve_module(create_app(stt_settings())))
+    return wait_until_ready(serve_module(create_app(stt_settings())))

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import re
 import socket
-import time
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import numpy as np
 from piper import PiperVoice
 
@@ -50,16 +48,6 @@ def stt_settings(api_key: str | None = None, **stt: Any) -> Settings:
         telemetry=TelemetrySettings(exporter="none"),
         stt=SttSettings(**stt),
     )
-
-
-def wait_ready(base_url: str, timeout_s: float = 60.0) -> str:
-    """Poll `/ready` until the model is loaded; returns `base_url`."""
-    deadline = time.monotonic() + timeout_s
-    while httpx.get(f"{base_url}/ready").status_code != 200:
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{base_url} did not become ready in {timeout_s} s")
-        time.sleep(0.05)
-    return base_url
 
 
 def words_of(text: str) -> set[str]:

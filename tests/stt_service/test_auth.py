@@ -10,14 +10,15 @@ import pytest
 from starlette.types import ASGIApp
 
 from stt_service.app import create_app
-from tests.stt_service.support import Speech, has_key_words, stt_settings, wait_ready
+from tests.stt_service.support import Speech, has_key_words, stt_settings
+from voxhall.launcher import wait_until_ready
 
 TOKEN = "s3cret-token-for-tests"
 
 
 @pytest.fixture(scope="module")
 def guarded_url(serve_module: Callable[[ASGIApp], str]) -> str:
-    return wait_ready(serve_module(create_app(stt_settings(api_key=TOKEN))))
+    return wait_until_ready(serve_module(create_app(stt_settings(api_key=TOKEN))))
 
 
 def test_health_and_ready_need_no_token(guarded_url: str) -> None:

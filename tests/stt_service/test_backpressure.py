@@ -9,13 +9,14 @@ import httpx
 from starlette.types import ASGIApp
 
 from stt_service.app import create_app
-from tests.stt_service.support import Speech, has_key_words, stt_settings, wait_ready
+from tests.stt_service.support import Speech, has_key_words, stt_settings
+from voxhall.launcher import wait_until_ready
 
 
 async def test_requests_beyond_the_gate_get_503_with_retry_after(
     serve: Callable[[ASGIApp], str], long_speech: Speech
 ) -> None:
-    url = wait_ready(serve(create_app(stt_settings(max_concurrency=1, max_queue=0))))
+    url = wait_until_ready(serve(create_app(stt_settings(max_concurrency=1, max_queue=0))))
     audio = long_speech.wav()
     async with httpx.AsyncClient(base_url=url, timeout=60) as http:
 

@@ -11,8 +11,9 @@ import pytest
 from starlette.types import ASGIApp
 
 from stt_service.app import create_app
-from tests.stt_service.support import Speech, has_key_words, stt_settings, wait_ready
+from tests.stt_service.support import Speech, has_key_words, stt_settings
 from voxhall.audio import encode_audio
+from voxhall.launcher import wait_until_ready
 
 MAX_UPLOAD_MB = 1.0
 MAX_DURATION_S = 8.0
@@ -22,7 +23,7 @@ MAX_DURATION_S = 8.0
 def strict_url(serve_module: Callable[[ASGIApp], str]) -> str:
     """A service with a 1 MB upload limit and an 8 s duration limit."""
     settings = stt_settings(max_upload_mb=MAX_UPLOAD_MB, max_duration_s=MAX_DURATION_S)
-    return wait_ready(serve_module(create_app(settings)))
+    return wait_until_ready(serve_module(create_app(settings)))
 
 
 def _client(url: str) -> openai.OpenAI:

@@ -12,9 +12,9 @@ from starlette.types import ASGIApp
 
 from stt_service.app import create_app
 from stt_service.client import ServiceError, SttClient
-from tests.stt_service.support import Speech, free_port, has_key_words, stt_settings, wait_ready
+from tests.stt_service.support import Speech, free_port, has_key_words, stt_settings
 from voxhall.audio import to_discord_pcm
-from voxhall.launcher import BackgroundServer
+from voxhall.launcher import BackgroundServer, wait_until_ready
 
 
 async def test_transcribe_returns_text_language_duration_and_segments(
@@ -56,7 +56,7 @@ async def test_client_errors_are_raised_without_retrying(
 async def test_retries_503_from_a_busy_service_until_it_succeeds(
     serve: Callable[[ASGIApp], str], long_speech: Speech, caplog: pytest.LogCaptureFixture
 ) -> None:
-    url = wait_ready(serve(create_app(stt_settings(max_concurrency=1, max_queue=0))))
+    url = wait_until_ready(serve(create_app(stt_settings(max_concurrency=1, max_queue=0))))
     async with SttClient(url, attempts=8) as stt:
         with caplog.at_level("WARNING", logger="stt_service.client"):
             results = await asyncio.gather(*(stt.transcribe(long_speech.wav()) for _ in range(3)))

@@ -12,8 +12,9 @@ from starlette.types import ASGIApp
 from stt_service.app import create_app
 from stt_service.gating import gate_transcription, is_stock_hallucination
 from stt_service.schemas import Transcription, TranscriptionSegment, TranscriptionWord
-from tests.stt_service.support import stt_settings, wait_ready
+from tests.stt_service.support import stt_settings
 from voxhall.audio import WHISPER_RATE, Samples, wav_bytes
+from voxhall.launcher import wait_until_ready
 from voxhall.settings import SttSettings
 
 
@@ -35,7 +36,7 @@ def _click() -> Samples:
 @pytest.fixture(scope="module")
 def no_vad_url(serve_module: Callable[[ASGIApp], str]) -> str:
     """The service with the VAD off, so only the no-speech and log-probability gates act."""
-    return wait_ready(serve_module(create_app(stt_settings(vad_filter=False))))
+    return wait_until_ready(serve_module(create_app(stt_settings(vad_filter=False))))
 
 
 @pytest.mark.parametrize("service", ["stt_url", "no_vad_url"])

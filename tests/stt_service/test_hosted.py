@@ -10,8 +10,9 @@ import pytest
 from starlette.types import ASGIApp
 
 from stt_service.app import create_app
-from tests.stt_service.support import Speech, free_port, has_key_words, stt_settings, wait_ready
+from tests.stt_service.support import Speech, free_port, has_key_words, stt_settings
 from voxhall.audio import WHISPER_RATE, wav_bytes
+from voxhall.launcher import wait_until_ready
 
 PEER_KEY = "peer-secret-key"
 
@@ -19,7 +20,7 @@ PEER_KEY = "peer-secret-key"
 @pytest.fixture(scope="module")
 def peer_url(serve_module: Callable[[ASGIApp], str]) -> str:
     """The upstream: stt_service with faster-whisper, guarded by a token."""
-    return wait_ready(serve_module(create_app(stt_settings(api_key=PEER_KEY))))
+    return wait_until_ready(serve_module(create_app(stt_settings(api_key=PEER_KEY))))
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +29,7 @@ def front(serve_module: Callable[[ASGIApp], str], peer_url: str) -> openai.OpenA
     settings = stt_settings(
         provider="openai", hosted_base_url=f"{peer_url}/v1", hosted_api_key=PEER_KEY
     )
-    url = wait_ready(serve_module(create_app(settings)))
+    url = wait_until_ready(serve_module(create_app(settings)))
     return openai.OpenAI(base_url=f"{url}/v1", api_key="x", max_retries=0)
 
 
@@ -74,7 +75,7 @@ def test_peer_rejecting_the_key_is_502(
     settings = stt_settings(
         provider="openai", hosted_base_url=f"{peer_url}/v1", hosted_api_key="not-the-key"
     )
-    url = wait_ready(serve(create_app(settings)))
+    url = wait_until_ready(serve(create_app(settings)))
     client = openai.OpenAI(base_url=f"{url}/v1", api_key="x", max_retries=0)
     with pytest.raises(openai.APIStatusError) as raised:
         client.audio.transcriptions.create(model="whisper-1", file=("a.wav", speech.wav()))
@@ -85,7 +86,9 @@ def test_peer_rejecting_the_key_is_502(
 
 def test_unreachable_peer_is_502(serve: Callable[[ASGIApp], str], speech: Speech) -> None:
     closed = f"http://127.0.0.1:{free_port()}/v1"
-    url = wait_ready(serve(create_app(stt_settings(provider="openai", hosted_base_url=closed))))
+    url = wait_until_ready(
+        serve(create_app(stt_settings(provider="openai", hosted_base_url=closed)))
+    )
     client = openai.OpenAI(base_url=f"{url}/v1", api_key="x", max_retries=0)
     with pytest.raises(openai.APIStatusError) as raised:
         client.audio.transcriptions.create(model="whisper-1", file=("a.wav", speech.wav()))

@@ -16,7 +16,8 @@ import pytest
 from starlette.types import ASGIApp
 
 from stt_service.app import create_app
-from tests.stt_service.support import Speech, free_port, has_key_words, stt_settings, wait_ready
+from tests.stt_service.support import Speech, free_port, has_key_words, stt_settings
+from voxhall.launcher import wait_until_ready
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -56,7 +57,7 @@ def service_process(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_listening(url, process)
-        yield wait_ready(url), process
+        yield wait_until_ready(url), process
     finally:
         process.terminate()
         process.wait(timeout=20)

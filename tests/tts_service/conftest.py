@@ -13,8 +13,9 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from starlette.types import ASGIApp
 
-from tests.tts_service.support import tts_settings, wait_ready
+from tests.tts_service.support import tts_settings
 from tts_service.app import create_app
+from voxhall.launcher import wait_until_ready
 from voxhall.telemetry import configure_telemetry
 
 
@@ -33,7 +34,7 @@ def piper_app(alignment_cache: Path) -> FastAPI:
 @pytest.fixture
 def serve_ready(serve: Callable[[ASGIApp], str]) -> Callable[[ASGIApp], str]:
     """Like `serve`, but returns only once the app's voice is loaded."""
-    return lambda app: wait_ready(serve(app))
+    return lambda app: wait_until_ready(serve(app))
 
 
 @pytest.fixture

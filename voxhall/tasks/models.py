@@ -10,7 +10,11 @@ from pydantic import BaseModel, Field
 JOBS_CHANNEL = "voxhall:jobs"
 """The firehose: every job event of every job is published here too."""
 
-JOB_MODULES: tuple[str, ...] = ("mcp_servers.aws.jobs", "mcp_servers.github.jobs")
+JOB_MODULES: tuple[str, ...] = (
+    "mcp_servers.aws.jobs",
+    "mcp_servers.github.jobs",
+    "tts_service.avatar.jobs",
+)
 """Modules that declare jobs; `run_worker()` imports each one that exists."""
 
 JobStatus = Literal["queued", "running", "retrying", "succeeded", "failed", "cancelled"]

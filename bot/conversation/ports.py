@@ -1,0 +1,93 @@
+"""The Protocols the conversation core talks to the outside world through.
+
+A voice source yields what people say, a speaker plays the bot's voice and can be stopped at
+once, a text responder posts messages, files and approval prompts, and a chat stream writes
+replies. The Discord edge implements them over a voice connection and a text channel; the demo
+implements them over WAV files and the terminal. Audio is always Discord's format: 48 kHz
+stereo signed 16-bit little-endian, in frames of 20 ms (3840 bytes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+FRAME_RATE = 48_000
+FRAME_CHANNELS = 2
+FRAME_SECONDS = 0.02
+BYTES_PER_SECOND = FRAME_RATE * FRAME_CHANNELS * 2
+FRAME_BYTES = int(BYTES_PER_SECOND * FRAME_SECONDS)
+
+
+@dataclass(frozen=True)
+class VoiceFrame:
+    """20 ms of one person's voice, stamped with when it was captured (monotonic seconds)."""
+
+    speaker: str
+    pcm: bytes
+    at: float
+
+
+class VoiceSource(Protocol):
+    """Everyone's voice in one channel, frame by frame, speakers interleaved."""
+
+    def frames(self) -> AsyncIterator[VoiceFrame]:
+        """Frames as they arrive; a silent person may send nothing at all."""
+        ...
+
+
+class Speaker(Protocol):
+    """Plays the bot's voice into the channel."""
+
+    async def play(self, pcm: bytes) -> None:
+        """Queue PCM after what is already queued; returns once queued, not once played."""
+        ...
+
+    async def drain(self) -> None:
+        """Wait until everything queued has been played (or playback was stopped)."""
+        ...
+
+    def stop(self) -> None:
+        """Stop at once and drop everything queued."""
+        ...
+
+    @property
+    def played_bytes(self) -> int:
+        """PCM bytes really played since the speaker was made (never decreases)."""
+        ...
+
+
+@dataclass(frozen=True)
+class ApprovalRequest:
+    """A tool call that waits for a person's yes or no."""
+
+    approval_id: str
+    summary: str
+    details: dict[str, Any]
+
+
+class TextResponder(Protocol):
+    """The text channel that goes with the voice channel."""
+
+    async def post_message(self, text: str) -> None:
+        """Post a message (markdown allowed)."""
+        ...
+
+    async def post_file(self, name: str, content: bytes, caption: str = "") -> None:
+        """Post a file with an optional caption."""
+        ...
+
+    async def ask_approval(self, request: ApprovalRequest) -> bool:
+        """Show an approval prompt; True when a permitted person approved it in time."""
+        ...
+
+
+class ChatStream(Protocol):
+    """Writes replies as OpenAI chunks; `llm_service.client.LlmClient` is one."""
+
+    def stream_chat(
+        self, messages: list[dict[str, Any]], *, voxhall: Any = None, **params: Any
+    ) -> AsyncIterator[Any]:
+        """Chunks with `choices[i].delta.content`, as `LlmClient.stream_chat` yields them."""
+        ...

@@ -1,0 +1,261 @@
+"""Turn-taking for one voice channel: who is talking to the bot, barge-in, one reply at a time.
+
+The bot answers an utterance when it is addressed: a wake name is heard (loosely, so Whisper's
+"Box Hall" counts), the person it just answered speaks within the follow-up window, or it is
+alone with one person. People talking to each other are heard and ignored, and the bot's own
+voice never reaches the segmenter. A person speaking over the bot for `barge_in_ms` stops the
+playback and the reply being written at once; the turn's result says what went unheard.
+Utterances are transcribed as soon as they end, but replies run strictly one after another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import difflib
+import re
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from bot.conversation import metrics
+from bot.conversation.consent import ConsentStore, MemoryConsentStore
+from bot.conversation.pipeline import TurnPipeline, TurnRequest, TurnResult
+from bot.conversation.ports import VoiceFrame, VoiceSource
+from bot.conversation.segmenter import Segmenter, SpeechStarted, Utterance
+from voxhall.settings import BotSettings
+
+AddressReason = Literal["alone", "wake_name", "follow_up"]
+FLUSH_INTERVAL_S = 0.05
+_WORD = re.compile(r"[a-z0-9']+")
+
+
+class WakeNames:
+    """Finds the bot's names in a transcript, forgiving how Whisper splits and spells them."""
+
+    def __init__(self, names: Iterable[str], similarity: float = 0.8) -> None:
+        self.names = [_squash(name) for name in names if _squash(name)]
+        self.similarity = similarity
+
+    def heard_in(self, text: str) -> bool:
+        """True when a word, or two or three words run together, sound like a wake name."""
+        words = _WORD.findall(text.lower())
+        candidates = {
+            "".join(words[start : start + size])
+            for size in (1, 2, 3)
+            for start in range(len(words) - size + 1)
+        }
+        return any(
+            difflib.SequenceMatcher(None, candidate, name).ratio() >= self.similarity
+            for candidate in candidates
+            for name in self.names
+        )
+
+
+def _squash(text: str) -> str:
+    return "".join(_WORD.findall(text.lower()))
+
+
+class AddressPolicy:
+    """Decides whether an utterance is meant for the bot."""
+
+    def __init__(self, wake_names: WakeNames, follow_up_s: float = 8.0) -> None:
+        self.wake_names = wake_names
+        self.follow_up_s = follow_up_s
+        self._last_answered: str | None = None
+        self._answered_until = float("-inf")
+
+    @classmethod
+    def from_settings(cls, settings: BotSettings) -> AddressPolicy:
+        names = WakeNames(settings.wake_name_list(), settings.wake_name_similarity)
+        return cls(names, settings.follow_up_s)
+
+    def reason(
+        self, speaker: str, text: str, started_at: float, people_present: int
+    ) -> AddressReason | None:
+        """Why `speaker`'s words (spoken from `started_at`) address the bot, or None."""
+        if self.wake_names.heard_in(text):
+            return "wake_name"
+        if people_present <= 1:
+            return "alone"
+        if speaker == self._last_answered and started_at <= self._answered_until:
+            return "follow_up"
+        return None
+
+    def replied(self, speaker: str, finished_at: float) -> None:
+        """The bot finished answering `speaker` at `finished_at`: the follow-up window opens."""
+        self._last_answered = speaker
+        self._answered_until = finished_at + self.follow_up_s
+
+
+class Transcriber(Protocol):
+    """Turns 48 kHz stereo speech into text; `stt_service.client.SttClient` is one."""
+
+    async def transcribe_pcm(self, pcm48k_stereo: bytes) -> _HasText: ...
+
+
+class _HasText(Protocol):
+    @property
+    def text(self) -> str: ...
+
+
+class TurnRecorder(Protocol):
+    """Keeps finished turns (the ledgers); only turns of consenting speakers reach it."""
+
+    def record(self, utterance: Utterance, result: TurnResult) -> None: ...
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """What Whisper heard and when the transcript was ready (monotonic seconds)."""
+
+    text: str
+    at: float
+
+
+@dataclass(frozen=True)
+class Heard:
+    """An utterance, its transcript, and why the bot answered it (None: it did not)."""
+
+    utterance: Utterance
+    text: str
+    reason: AddressReason | None
+
+
+@dataclass
+class ChannelState:
+    """What the channel conversation heard and did, for the edge to report and tests to read."""
+
+    heard: list[Heard] = field(default_factory=list)
+    results: list[TurnResult] = field(default_factory=list)
+    barge_ins: list[SpeechStarted] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ChannelContext:
+    """Who is who in the channel: its thread (`<guild>:<channel>`), the bot's own id, how many
+    people (the bot not counted) are in it right now, and their display names."""
+
+    thread_id: str
+    bot_id: str
+    people_present: Callable[[], int]
+    names: Mapping[str, str] = field(default_factory=dict)
+
+    def name_of(self, speaker: str) -> str:
+        return self.names.get(speaker, speaker)
+
+
+class ChannelConversation:
+    """Listens to one voice channel and answers through one `TurnPipeline`."""
+
+    def __init__(
+        self,
+        context: ChannelContext,
+        segmenter: Segmenter,
+        policy: AddressPolicy,
+        transcriber: Transcriber,
+        pipeline: TurnPipeline,
+        consent: ConsentStore | None = None,
+        recorder: TurnRecorder | None = None,
+    ) -> None:
+        self.context = context
+        self.segmenter = segmenter
+        self.policy = policy
+        self.transcriber = transcriber
+        self.pipeline = pipeline
+        self.consent = consent or MemoryConsentStore()
+        self.recorder = recorder
+        self.state = ChannelState()
+        self._pending: asyncio.Queue[tuple[Utterance, asyncio.Task[Transcript]] | None] = (
+            asyncio.Queue()
+        )
+        self._interrupt: asyncio.Event | None = None
+
+    @property
+    def replying(self) -> bool:
+        return self._interrupt is not None
+
+    async def run(self, source: VoiceSource) -> ChannelState:
+        """Listen until the source ends, then finish the queued replies."""
+        worker = asyncio.create_task(self._reply_in_order())
+        flusher = asyncio.create_task(self._flush_quiet_speakers())
+        try:
+            async for frame in source.frames():
+                self.hear(frame)
+            self._dispatch(self.segmenter.flush(float("inf")))
+        finally:
+            flusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await flusher
+            self._pending.put_nowait(None)
+            await worker
+        return self.state
+
+    def hear(self, frame: VoiceFrame) -> None:
+        """Take one frame from the voice source (the bot's own voice is dropped)."""
+        if frame.speaker == self.context.bot_id:
+            return
+        self._dispatch(self.segmenter.push(frame.speaker, frame.pcm, frame.at))
+
+    def barge_in(self) -> None:
+        """Stop the bot at once: playback and the reply still being written."""
+        if self._interrupt is not None:
+            self.pipeline.speaker.stop()
+            self._interrupt.set()
+
+    def _dispatch(self, events: list[SpeechStarted | Utterance]) -> None:
+        for event in events:
+            if isinstance(event, SpeechStarted):
+                if self.replying:
+                    self.state.barge_ins.append(event)
+                    metrics.record_barge_in()
+                    self.barge_in()
+            else:
+                transcript = asyncio.create_task(self._transcribe(event))
+                self._pending.put_nowait((event, transcript))
+
+    async def _flush_quiet_speakers(self) -> None:
+        while True:
+            await asyncio.sleep(FLUSH_INTERVAL_S)
+            self._dispatch(self.segmenter.flush(time.monotonic()))
+
+    async def _transcribe(self, utterance: Utterance) -> Transcript:
+        transcription = await self.transcriber.transcribe_pcm(utterance.pcm)
+        return Transcript(transcription.text.strip(), time.monotonic())
+
+    async def _reply_in_order(self) -> None:
+        while (item := await self._pending.get()) is not None:
+            utterance, transcript = item
+            try:
+                await self._answer(utterance, await transcript)
+            except Exception:
+                metrics.record_failure()
+                metrics.logger.exception("a turn in %s failed", self.context.thread_id)
+
+    async def _answer(self, utterance: Utterance, transcript: Transcript) -> None:
+        text, reason = transcript.text, None
+        if text:
+            people = self.context.people_present()
+            reason = self.policy.reason(utterance.speaker, text, utterance.speech_start, people)
+        self.state.heard.append(Heard(utterance, text, reason))
+        if reason is None:
+            return
+        request = TurnRequest(
+            thread_id=self.context.thread_id,
+            speaker_id=utterance.speaker,
+            speaker_name=self.context.name_of(utterance.speaker),
+            text=text,
+            end_of_speech=utterance.end,
+            transcribed_at=transcript.at,
+        )
+        self._interrupt = asyncio.Event()
+        try:
+            result = await self.pipeline.run(request, self._interrupt)
+        finally:
+            self._interrupt = None
+        self.state.results.append(result)
+        metrics.record_turn(result)
+        self.policy.replied(utterance.speaker, result.finished_at or time.monotonic())
+        if self.recorder is not None and self.consent.opted_in(utterance.speaker):
+            self.recorder.record(utterance, result)

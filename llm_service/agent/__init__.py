@@ -1,0 +1,13 @@
+"""The Voxhall agent: the model `voxhall-agent`, a tool loop over MCP servers.
+
+`build_agent(settings, chain)` gives an `Agent` whose `stream(request)` answers a chat request
+with OpenAI chunks (Voxhall's events under the `voxhall` key), and `agent_routers(agent)` the
+approval and thread endpoints to mount beside `/v1/chat/completions`; `RouterChain(router)`
+adapts llm_service's fallback router to the chain the agent calls.
+"""
+
+from llm_service.agent.chain import ChatChain, RouterChain
+from llm_service.agent.loop import AGENT_MODEL, Agent
+from llm_service.agent.service import agent_routers, build_agent
+
+__all__ = ["AGENT_MODEL", "Agent", "ChatChain", "RouterChain", "agent_routers", "build_agent"]

@@ -1,0 +1,50 @@
+"""What the agent needs from llm_service: a chat backend chain that streams OpenAI chunks.
+
+`ChatChain` is the small protocol the loop is written against; `RouterChain` adapts
+llm_service's fallback `Router` to it for one alias (by default `voxhall-default`: hosted,
+then local), so the agent gets the same retries, fallback and breakers as any client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Protocol
+
+from llm_service.backends.local import LocalBackend
+from llm_service.breaker import BreakerState
+from llm_service.router import Router
+from llm_service.schemas import ChatChunk, ChatCompletionRequest
+
+DEFAULT_ALIAS = "voxhall-default"
+
+
+class ChatChain(Protocol):
+    """A chain of chat backends."""
+
+    async def serves_locally(self, request: ChatCompletionRequest) -> bool:
+        """Whether the backend that would take this request now is the small local model."""
+        ...
+
+    def stream(self, request: ChatCompletionRequest) -> AsyncIterator[ChatChunk]:
+        """The answer as OpenAI chunks; raises on failure before or during the stream."""
+        ...
+
+
+class RouterChain:
+    """llm_service's `Router`, for one alias, as a `ChatChain`."""
+
+    def __init__(self, router: Router, alias: str = DEFAULT_ALIAS) -> None:
+        self._router = router
+        self.alias = alias
+
+    async def serves_locally(self, request: ChatCompletionRequest) -> bool:
+        chain = await self._router.fitting_chain(self.alias, request)
+        first = next((r for r in chain if r.breaker.state is not BreakerState.OPEN), None)
+        return first is not None and isinstance(first.backend, LocalBackend)
+
+    async def stream(self, request: ChatCompletionRequest) -> AsyncIterator[ChatChunk]:
+        request = request.model_copy(update={"model": self.alias, "stream": True})
+        chain = await self._router.fitting_chain(self.alias, request)
+        opened = await self._router.stream(chain, request)
+        async for chunk in self._router.relay(opened):
+            yield chunk

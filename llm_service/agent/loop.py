@@ -1,0 +1,422 @@
+"""The agent loop: the model `voxhall-agent`, answering with the help of MCP tools.
+
+One turn: load the thread, then up to `max_steps` times call the backend chain with the tools
+of the servers that are up; run the tool calls it asks for (calls that are read-only and need
+no approval run in parallel, the others one by one), feed the results back, and stop at the
+first answer without tool calls. Along the way the stream carries Voxhall events (see
+`events`): a `confirm` tool waits for a person's approval, a `deny` tool is refused, a tool
+error goes back to the model as a tool result, and a job tool (a result with `job_id`) ends the
+turn at once with a line telling the user the job started. The turn's messages are then stored
+in the thread, pruned to its budget.
+
+When the chain would serve the turn with the small local model, the model does not choose:
+`tool_router` picks the tool (or none) and the model only fills its arguments; after a tool
+result the model answers in plain text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from llm_service.agent.approvals import CURRENT_CALL, ApprovalBook, CallScope, summarize_call
+from llm_service.agent.chain import ChatChain
+from llm_service.agent.config import AgentConfig
+from llm_service.agent.connections import AgentTool, McpConnections, ToolOutcome
+from llm_service.agent.events import AgentEvent, event_chunk
+from llm_service.agent.threads import (
+    ThreadState,
+    ThreadStore,
+    open_thread_store,
+    prune,
+    redact_secrets,
+    scrub_for_storage,
+)
+from llm_service.agent.tool_router import SLOT_CONTEXT, RouteChoice, ToolRouter, fill_arguments
+from llm_service.schemas import (
+    ChatChunk,
+    ChatCompletion,
+    ChatCompletionRequest,
+    ChatMessage,
+    ChoiceDelta,
+    ChunkChoice,
+    CompletionBuilder,
+    FunctionCall,
+    ToolCall,
+    Usage,
+    completion_id,
+    tool_call_id,
+)
+from voxhall.settings import AgentSettings
+
+logger = logging.getLogger(__name__)
+
+AGENT_MODEL = "voxhall-agent"
+ORIGIN_META_KEY = "voxhall/origin"
+
+
+@dataclass
+class Agent:
+    """The agent and what it holds for its whole life: connections, approvals, threads."""
+
+    settings: AgentSettings
+    chain: ChatChain
+    config: AgentConfig
+    connections: McpConnections
+    approvals: ApprovalBook
+    threads: ThreadStore
+    router: ToolRouter
+    redis_url: str
+    model: str = AGENT_MODEL
+    examples: dict[str, list[str]] = field(default_factory=dict)
+    _start_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
+    _started: bool = field(default=False, init=False, repr=False)
+
+    async def start(self) -> None:
+        """Connect the MCP servers and keep threads in Redis when it answers; once only.
+
+        Every turn calls it: llm_service serves plain models too, so its MCP server
+        subprocesses are launched only when the first `voxhall-agent` turn needs them.
+        """
+        async with self._start_lock:
+            if self._started:
+                return
+            self.threads = await open_thread_store(self.redis_url, self.settings.thread_ttl_s)
+            await self.connections.start()
+            self._started = True
+
+    async def aclose(self) -> None:
+        await self.connections.aclose()
+        await self.threads.aclose()
+
+    async def stream(self, request: ChatCompletionRequest) -> AsyncIterator[ChatChunk]:
+        """The turn as OpenAI chunks, Voxhall events among them; stops the turn if the consumer
+        goes away."""
+        await self.start()
+        turn = Turn(self, request)
+        task = asyncio.create_task(turn.run())
+        try:
+            while (chunk := await turn.chunks.get()) is not None:
+                yield chunk
+        finally:
+            if not task.done():
+                task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def complete(self, request: ChatCompletionRequest) -> ChatCompletion:
+        """The turn as one completion (events left out)."""
+        builder = CompletionBuilder()
+        async for chunk in self.stream(request):
+            builder.add(chunk)
+        return builder.build(self.model, AGENT_MODEL)
+
+
+def _speaker_text(message: dict[str, Any]) -> dict[str, Any]:
+    """A stored message as the model sees it: user turns start with the speaker's name."""
+    name = message.get("name")
+    if message["role"] != "user" or not name or not isinstance(message.get("content"), str):
+        return message
+    return {**message, "content": f"{name}: {message['content']}"}
+
+
+def _origin(request: ChatCompletionRequest, thread_id: str | None) -> dict[str, str]:
+    """Where the request came from (Discord guild, channel, user), for jobs to report back."""
+    metadata = request.metadata or {}
+    guild, _, channel = (thread_id or "").partition(":")
+    origin = {
+        "guild_id": metadata.get("guild_id") or guild,
+        "channel_id": metadata.get("channel_id") or channel,
+        "user_id": metadata.get("user_id") or request.user,
+    }
+    return {key: value for key, value in origin.items() if value}
+
+
+class Turn:
+    """One request's run through the loop, writing its chunks to a queue."""
+
+    def __init__(self, agent: Agent, request: ChatCompletionRequest) -> None:
+        self.agent = agent
+        self.request = request
+        self.settings = agent.settings
+        self.id = completion_id()
+        self.chunks: asyncio.Queue[ChatChunk | None] = asyncio.Queue()
+        self.thread_id = (request.metadata or {}).get("thread_id")
+        self.origin = _origin(request, self.thread_id)
+        self.usage = Usage()
+        self.new_messages: list[dict[str, Any]] = []
+        self.fingerprint: str | None = None
+        self._started = False
+
+    # --- output -------------------------------------------------------------------------------
+
+    def emit(self, event: AgentEvent) -> None:
+        self.chunks.put_nowait(event_chunk(self.id, self.agent.model, event))
+
+    def _chunk(self, delta: ChoiceDelta, finish_reason: Any = None) -> ChatChunk:
+        if not self._started:
+            delta.role, self._started = "assistant", True
+        return ChatChunk(
+            id=self.id,
+            model=self.agent.model,
+            system_fingerprint=self.fingerprint,
+            choices=[ChunkChoice(delta=delta, finish_reason=finish_reason)],
+        )
+
+    def say(self, text: str) -> None:
+        self.chunks.put_nowait(self._chunk(ChoiceDelta(content=text)))
+
+    def _finish(self) -> None:
+        self.chunks.put_nowait(self._chunk(ChoiceDelta(), "stop"))
+        if self.request.wants_usage():
+            self.usage.total_tokens = self.usage.prompt_tokens + self.usage.completion_tokens
+            self.chunks.put_nowait(
+                ChatChunk(id=self.id, model=self.agent.model, choices=[], usage=self.usage)
+            )
+        self.chunks.put_nowait(None)
+
+    # --- the loop -----------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        try:
+            state = await self._load_thread()
+            history = state.prompt_messages()
+            self.new_messages = [
+                m.wire() for m in self.request.messages if m.role not in ("system", "developer")
+            ]
+            answer = await self._loop([*history, *self.new_messages])
+            if answer is not None:
+                self.new_messages.append({"role": "assistant", "content": answer})
+            await self._save_thread(state)
+        except Exception as error:
+            logger.exception("agent turn failed")
+            self.emit(AgentEvent(type="error", message=f"The turn failed: {error}"))
+            self.say("Sorry, something went wrong on my side.")
+        finally:
+            self._finish()
+
+    async def _loop(self, conversation: list[dict[str, Any]]) -> str | None:
+        """Model and tool steps until an answer (returned), a job, or the step limit."""
+        for _ in range(self.settings.max_steps):
+            tools = self.agent.connections.available_tools()
+            request = self._model_request(conversation, tools)
+            try:
+                if await self.agent.chain.serves_locally(request):
+                    text, calls = await self._local_step(request, conversation, tools)
+                else:
+                    text, calls = await self._model_step(request)
+            except Exception as error:
+                self.emit(AgentEvent(type="error", message=f"No model could answer: {error}"))
+                self.say("Sorry, I can't reach a language model right now.")
+                return None
+            if not calls:
+                return text
+            step = [{"role": "assistant", "content": text or None, "tool_calls": calls}]
+            outcomes = await self._run_calls(calls)
+            step += [self._tool_message(call, outcome) for call, outcome in outcomes]
+            conversation += step
+            self.new_messages += step
+            if self._announce_jobs(outcomes):
+                return None
+        self.emit(
+            AgentEvent(type="error", message=f"Stopped after {self.settings.max_steps} steps.")
+        )
+        self.say(f"I stopped after {self.settings.max_steps} tool steps without an answer.")
+        return None
+
+    def _system_prompt(self) -> str:
+        parts = [self.settings.system_prompt]
+        down = self.agent.connections.unavailable()
+        if down:
+            parts.append(
+                "These tool servers are unavailable right now; say so if the user needs them: "
+                + ", ".join(sorted(down))
+                + "."
+            )
+        parts += [m.text() for m in self.request.messages if m.role in ("system", "developer")]
+        return "\n".join(parts)
+
+    def _model_request(
+        self, conversation: list[dict[str, Any]], tools: list[AgentTool]
+    ) -> ChatCompletionRequest:
+        messages = [{"role": "system", "content": self._system_prompt()}]
+        messages += [_speaker_text(message) for message in conversation]
+        return ChatCompletionRequest(
+            model=self.request.model,
+            messages=[ChatMessage.model_validate(m) for m in messages],
+            tools=[tool.openai_tool() for tool in tools] or None,
+            tool_choice="auto" if tools else None,
+            temperature=self.request.temperature,
+            top_p=self.request.top_p,
+            max_tokens=self.request.token_limit(),
+            seed=self.request.seed,
+            stream=True,
+        )
+
+    async def _model_step(self, request: ChatCompletionRequest) -> tuple[str, list[dict[str, Any]]]:
+        """One call to the chain: text goes out as it comes, tool calls are collected."""
+        builder = CompletionBuilder()
+        async for chunk in self.agent.chain.stream(request):
+            self.fingerprint = chunk.system_fingerprint or self.fingerprint
+            builder.add(chunk)
+            if chunk.usage:
+                self.usage.prompt_tokens += chunk.usage.prompt_tokens
+                self.usage.completion_tokens += chunk.usage.completion_tokens
+            for choice in chunk.choices:
+                if choice.delta.content:
+                    self.say(choice.delta.content)
+        completion = builder.build(self.agent.model, self.fingerprint or "")
+        message = completion.choices[0].message
+        calls = [call.wire() for call in message.tool_calls or []]
+        return message.content or "", calls
+
+    async def _local_step(
+        self,
+        request: ChatCompletionRequest,
+        conversation: list[dict[str, Any]],
+        tools: list[AgentTool],
+    ) -> tuple[str, list[dict[str, Any]]]:
+        """The local model: after a tool result it answers; otherwise the router picks."""
+        plain = request.model_copy(update={"tools": None, "tool_choice": None})
+        last = conversation[-1] if conversation else {}
+        if last.get("role") != "user" or not isinstance(last.get("content"), str):
+            return await self._model_step(plain)
+        choice = self.agent.router.choose(last["content"], tools, self.agent.examples)
+        if choice.tool is None:
+            return await self._model_step(plain)
+        return "", [await self._fill_slots(choice, last["content"])]
+
+    async def _fill_slots(self, choice: RouteChoice, text: str) -> dict[str, Any]:
+        assert choice.tool is not None
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        arguments = await fill_arguments(
+            self.agent.chain, choice.tool, text, self.request.model, f"{SLOT_CONTEXT} Now: {now}."
+        )
+        return ToolCall(
+            id=tool_call_id(),
+            function=FunctionCall(name=choice.tool.qualified, arguments=json.dumps(arguments)),
+        ).wire()
+
+    # --- tools --------------------------------------------------------------------------------
+
+    async def _run_calls(
+        self, calls: list[dict[str, Any]]
+    ) -> list[tuple[dict[str, Any], ToolOutcome]]:
+        """Runs of read-only, approval-free calls in parallel; every other call on its own."""
+        batches: list[list[dict[str, Any]]] = []
+        parallel_run = False
+        for call in calls:
+            tool = self.agent.connections.find(call["function"]["name"])
+            parallel = tool is not None and tool.read_only and tool.policy == "auto"
+            if parallel and parallel_run:
+                batches[-1].append(call)
+            else:
+                batches.append([call])
+            parallel_run = parallel
+        results: list[tuple[dict[str, Any], ToolOutcome]] = []
+        for batch in batches:
+            outcomes = await asyncio.gather(*(self._run_call(call) for call in batch))
+            results += zip(batch, outcomes, strict=True)
+        return results
+
+    async def _run_call(self, call: dict[str, Any]) -> ToolOutcome:
+        name = call["function"]["name"]
+        tool = self.agent.connections.find(name)
+        outcome = await self._checked_call(name, tool, call["function"]["arguments"])
+        self.emit(
+            AgentEvent(
+                type="tool_finished",
+                tool=name,
+                is_error=outcome.is_error,
+                message=outcome.text[:200] if outcome.is_error else None,
+            )
+        )
+        if outcome.job_id:
+            self.emit(AgentEvent(type="job_started", tool=name, job_id=outcome.job_id))
+        return outcome
+
+    async def _checked_call(self, name: str, tool: AgentTool | None, raw: str) -> ToolOutcome:
+        """Look up, parse, apply the policy and run; each refusal is an error result."""
+        if tool is None:
+            return ToolOutcome(f"There is no tool {name} right now.", is_error=True)
+        try:
+            arguments = json.loads(raw or "{}")
+            if not isinstance(arguments, dict):
+                raise ValueError("not an object")
+        except ValueError as error:
+            return ToolOutcome(f"The arguments are not a JSON object: {error}", is_error=True)
+        if tool.policy == "deny":
+            return ToolOutcome(f"{name} is not allowed here (policy deny).", is_error=True)
+        summary = summarize_call(name, arguments)
+        self.emit(AgentEvent(type="tool_started", tool=name, summary=summary))
+        scope = CallScope(tool=name, emit=self.emit)
+        if tool.policy == "confirm":
+            approval = await self.agent.approvals.ask(name, summary, self.emit)
+            if approval.status != "approved":
+                return ToolOutcome(
+                    f"Not run: the approval was {approval.status}. Tell the user; do not retry.",
+                    is_error=True,
+                )
+            scope.approved_by = approval.by
+        return await self._call_in_scope(tool, arguments, scope)
+
+    async def _call_in_scope(
+        self, tool: AgentTool, arguments: dict[str, Any], scope: CallScope
+    ) -> ToolOutcome:
+        async def progress(done: float, total: float | None, message: str | None) -> None:
+            self.emit(
+                AgentEvent(
+                    type="tool_progress",
+                    tool=tool.qualified,
+                    progress=done,
+                    total=total,
+                    message=message,
+                )
+            )
+
+        token = CURRENT_CALL.set(scope)
+        try:
+            meta = {ORIGIN_META_KEY: self.origin} if self.origin else None
+            return await self.agent.connections.call(tool, arguments, progress, meta)
+        finally:
+            CURRENT_CALL.reset(token)
+
+    def _tool_message(self, call: dict[str, Any], outcome: ToolOutcome) -> dict[str, Any]:
+        text = redact_secrets(outcome.text)[: self.settings.tool_result_max_chars]
+        if outcome.is_error:
+            text = f"Error: {text}"
+        return {"role": "tool", "tool_call_id": call["id"], "content": text}
+
+    def _announce_jobs(self, outcomes: list[tuple[dict[str, Any], ToolOutcome]]) -> bool:
+        jobs = [(call["function"]["name"], o.job_id) for call, o in outcomes if o.job_id]
+        if not jobs:
+            return False
+        started = "; ".join(f"{name} is running as job {job_id}" for name, job_id in jobs)
+        line = f"Started: {started}. I'll post the progress and the result here."
+        self.say(line)
+        self.new_messages.append({"role": "assistant", "content": line})
+        return True
+
+    # --- threads ------------------------------------------------------------------------------
+
+    async def _load_thread(self) -> ThreadState:
+        if not self.thread_id:
+            return ThreadState()
+        return await self.agent.threads.load(self.thread_id)
+
+    async def _save_thread(self, state: ThreadState) -> None:
+        if not self.thread_id:
+            return
+        messages = [*state.messages, *(scrub_for_storage(m) for m in self.new_messages)]
+        pruned = prune(
+            ThreadState(summary=state.summary, messages=messages),
+            self.settings.thread_token_budget,
+            self.settings.thread_summary_tokens,
+        )
+        await self.agent.threads.save(self.thread_id, pruned)

@@ -1,0 +1,269 @@
+"""Tool choice for small local models: pick the tool by similarity, let the model fill the slots.
+
+A 135M model cannot decide when to call a tool (field notes), so when the local model serves a
+turn the agent decides: the request is compared, by character n-gram TF-IDF (scikit-learn,
+no PyTorch), with example phrasings of every offered tool (`phrasings.PHRASINGS`, the server
+table's `examples`, the tool's name and description) and with phrasings that need no tool
+(`phrasings.CHAT`). Each candidate scores the mean similarity of its two nearest documents
+(steadier than the single nearest one); the best scoring tool wins when its score reaches
+`router_min_similarity`, plain chat otherwise.
+
+The model then only fills the arguments, under a "slot" schema: the tool's required properties
+plus the optional ones the request mentions (by name, or by one of their enum values), without
+null alternatives (optional `*_id` properties are left out: people rarely say ids, and the word
+"calendar" is no calendar id). A small model copies badly and rambles, so a plain string slot may
+only take a span of the request's words (up to `MAX_SPAN_WORDS`, neither starting nor ending
+with a function word or a word of the tool's name or description) and a number slot one of the
+request's numbers, as JSON-schema enums; the model's job is to pick which span fills which slot.
+A pattern keeps the spans it matches (llama.cpp grammars cannot take regex classes); slots with
+their own enum or a format (dates) keep them, and the backend bounds the rest.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from llm_service.agent.chain import ChatChain
+from llm_service.agent.connections import AgentTool
+from llm_service.agent.phrasings import CHAT, PHRASINGS
+from llm_service.schemas import (
+    ChatCompletionRequest,
+    ChatMessage,
+    CompletionBuilder,
+    NamedFunction,
+    NamedToolChoice,
+    Tool,
+)
+
+NO_TOOL = ""
+SLOT_CONTEXT = "Fill in the function's arguments from the user's request."
+NEIGHBOURS = 2
+GENERIC_WORDS = frozenset({"id", "ids", "the", "of", "by", "max", "min", "include", "only"})
+MAX_SPAN_WORDS = 6
+FUNCTION_WORDS_TEXT = """
+    a an the and or but of to in on at for from with about into by as is are was were be
+    been am do does did can could would will should shall may might must i me my we us our you
+    your it its this that these those there here what when where who whom which why how any
+    some all no not please hey hi voxhall okay ok so just now right then up out over again new
+    called named titled saying say says tell show find search give get list let make put set
+    one go going see schedule create add book open close delete remove merge post move
+    trigger rerun cancel update change rename start stop
+"""
+FUNCTION_WORDS = frozenset(FUNCTION_WORDS_TEXT.split())
+
+
+@dataclass(frozen=True)
+class RouteChoice:
+    """The router's pick: a tool, or None for plain chat, with its similarity."""
+
+    tool: AgentTool | None
+    similarity: float
+
+
+def _tool_documents(tool: AgentTool, examples: Iterable[str]) -> list[str]:
+    name = tool.name.replace("_", " ")
+    return [name, f"{name}: {tool.description}", *examples]
+
+
+class ToolRouter:
+    """Nearest-neighbour tool choice over phrasings; the index is rebuilt when the tools change."""
+
+    def __init__(
+        self,
+        min_similarity: float,
+        phrasings: Mapping[str, Sequence[str]] = PHRASINGS,
+        chat: Sequence[str] = CHAT,
+    ) -> None:
+        self.min_similarity = min_similarity
+        self._phrasings = phrasings
+        self._chat = chat
+        self._key: tuple[object, ...] = ()
+        self._labels: Any = None
+        self._tools: dict[str, AgentTool] = {}
+        self._vectorizer = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True
+        )
+        self._matrix: Any = None
+
+    def _index(self, tools: Sequence[AgentTool], examples: Mapping[str, Sequence[str]]) -> None:
+        said = {name: tuple(phrases) for name, phrases in examples.items()}
+        key = (tuple(sorted(tool.qualified for tool in tools)), tuple(sorted(said.items())))
+        if key == self._key and self._matrix is not None:
+            return
+        documents = list(self._chat)
+        labels = [NO_TOOL] * len(documents)
+        for tool in tools:
+            said = [*self._phrasings.get(tool.qualified, ()), *examples.get(tool.qualified, ())]
+            tool_documents = _tool_documents(tool, said)
+            documents += tool_documents
+            labels += [tool.qualified] * len(tool_documents)
+        self._matrix = self._vectorizer.fit_transform(documents)
+        self._labels = np.array(labels)
+        self._tools = {tool.qualified: tool for tool in tools}
+        self._key = key
+
+    def choose(
+        self,
+        text: str,
+        tools: Sequence[AgentTool],
+        examples: Mapping[str, Sequence[str]] | None = None,
+    ) -> RouteChoice:
+        """The tool the request asks for, or None when it is plain chat (or no tool is close)."""
+        if not tools or not text.strip():
+            return RouteChoice(None, 0.0)
+        self._index(tools, examples or {})
+        query = self._vectorizer.transform([text.lower()])
+        similarities = (self._matrix @ query.T).toarray().ravel()
+        scores = {
+            label: float(np.sort(similarities[self._labels == label])[-NEIGHBOURS:].mean())
+            for label in self._tools.keys() | {NO_TOOL}
+        }
+        label = max(scores, key=scores.__getitem__)
+        if label == NO_TOOL or scores[label] < self.min_similarity:
+            return RouteChoice(None, scores[label])
+        return RouteChoice(self._tools[label], scores[label])
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """`anyOf: [X, {"type": "null"}]` as X (keeping the description)."""
+    options = schema.get("anyOf")
+    if not isinstance(options, list):
+        return schema
+    concrete = [option for option in options if option.get("type") != "null"]
+    if len(concrete) != 1:
+        return schema
+    merged = {key: value for key, value in schema.items() if key not in ("anyOf", "default")}
+    return {**merged, **concrete[0]}
+
+
+def _mentioned(name: str, schema: dict[str, Any], words: set[str]) -> bool:
+    name_words = set(name.lower().split("_")) - GENERIC_WORDS
+    enum = _without_null(schema).get("enum") or []
+    return bool(name_words & words) or any(str(value).lower() in words for value in enum)
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") else word
+
+
+def boundary_words(tool: AgentTool) -> frozenset[str]:
+    """Words a slot value does not start or end with: function words and the tool's own."""
+    own = re.findall(r"[a-z0-9]+", f"{tool.server} {tool.name} {tool.description}".lower())
+    return FUNCTION_WORDS | {_singular(word) for word in own}
+
+
+def request_spans(text: str, boundaries: frozenset[str] = frozenset()) -> list[str]:
+    """Runs of up to `MAX_SPAN_WORDS` consecutive words of the request that neither start nor
+    end with a boundary word (all runs when every one does)."""
+    words = [w.strip(".,?!") for w in re.findall(r"[\w.'@/:-]+", text) if w.strip(".,?!")]
+    spans = {
+        tuple(words[start:end])
+        for start in range(len(words))
+        for end in range(start + 1, min(start + MAX_SPAN_WORDS, len(words)) + 1)
+    }
+    inner = {
+        span
+        for span in spans
+        if not {_singular(span[0].lower()), _singular(span[-1].lower())} & boundaries
+    }
+    return sorted(" ".join(span) for span in inner or spans)
+
+
+def _slot(schema: dict[str, Any], spans: list[str], numbers: list[int]) -> dict[str, Any]:
+    """A property's schema narrowed to what can be copied from the request."""
+    schema = _without_null(schema)
+    if "enum" in schema or "format" in schema:
+        return schema
+    kind = schema.get("type")
+    described = {key: schema[key] for key in ("title", "description") if key in schema}
+    if "pattern" in schema:
+        spans = [span for span in spans if re.search(schema["pattern"], span)]
+    if kind in ("integer", "number") and numbers:
+        return {**described, "type": kind, "enum": numbers}
+    if kind == "string" and spans:
+        return {**described, "type": "string", "enum": spans}
+    return {key: value for key, value in schema.items() if key != "pattern"}
+
+
+def _wanted(name: str, schema: dict[str, Any], required: set[str], words: set[str]) -> bool:
+    if name in required:
+        return True
+    return not name.endswith(("_id", "_ids")) and _mentioned(name, schema, words)
+
+
+def slot_schema(tool: AgentTool, text: str) -> dict[str, Any]:
+    """The tool's required properties and the optional ones the request mentions, each narrowed
+    to spans or numbers of the request where it is a plain string or number."""
+    schema = tool.input_schema
+    properties: dict[str, Any] = dict(schema.get("properties", {}))
+    required = set(schema.get("required", []))
+    words = _words(text)
+    spans = request_spans(text, boundary_words(tool))
+    numbers = sorted({int(n) for n in re.findall(r"\b\d{1,15}\b", text)})
+    kept = [
+        name
+        for name, property_schema in properties.items()
+        if _wanted(name, property_schema, required, words)
+    ]
+    return {
+        "type": "object",
+        "properties": {name: _slot(properties[name], spans, numbers) for name in kept},
+        "required": kept,
+        "additionalProperties": False,
+    }
+
+
+def slot_request(tool: AgentTool, text: str, context: str, model: str) -> ChatCompletionRequest:
+    """A request that makes the local model fill the tool's slots for the spoken request."""
+    parameters = slot_schema(tool, text)
+    slot_tool = Tool.model_validate(
+        {
+            "type": "function",
+            "function": {
+                "name": tool.qualified,
+                "description": tool.description,
+                "parameters": parameters,
+            },
+        }
+    )
+    return ChatCompletionRequest(
+        model=model,
+        messages=[
+            ChatMessage(role="system", content=context),
+            ChatMessage(role="user", content=text),
+        ],
+        tools=[slot_tool],
+        tool_choice=NamedToolChoice(function=NamedFunction(name=tool.qualified)),
+        temperature=0.0,
+    )
+
+
+def clean_arguments(arguments: dict[str, Any]) -> dict[str, Any]:
+    """Arguments without the empty values a small model writes for slots it could not fill."""
+    return {key: value for key, value in arguments.items() if value not in ("", None, [], {})}
+
+
+async def fill_arguments(
+    chain: ChatChain, tool: AgentTool, text: str, model: str, context: str = SLOT_CONTEXT
+) -> dict[str, Any]:
+    """The tool's arguments for the spoken request, as the chain's (local) model fills them."""
+    builder = CompletionBuilder()
+    async for chunk in chain.stream(slot_request(tool, text, context, model)):
+        builder.add(chunk)
+    filled = builder.tool_calls.get(0, {}).get("arguments") or "{}"
+    try:
+        arguments = json.loads(filled)
+    except json.JSONDecodeError:
+        return {}
+    return clean_arguments(arguments) if isinstance(arguments, dict) else {}

@@ -1,0 +1,88 @@
+"""A scripted OpenAI-compatible peer: plays the hosted model for the agent's loop tests.
+
+Each `/v1/chat/completions` request gets the next reply of the script, streamed exactly as
+OpenAI streams it (role chunk, content pieces or tool-call fragments keyed by index, finish
+reason, usage, `[DONE]`). A reply is text, or a list of `(tool name, arguments)` calls. Every
+request body is kept so a test can check what the agent fed back.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import StreamingResponse
+
+Reply = str | list[tuple[str, dict[str, Any]]]
+
+
+class ScriptedModel:
+    """The script and what the agent sent."""
+
+    def __init__(self) -> None:
+        self.replies: list[Reply] = []
+        self.requests: list[dict[str, Any]] = []
+        self.repeat_last = False
+
+    def play(self, *replies: Reply, repeat_last: bool = False) -> None:
+        self.replies, self.requests, self.repeat_last = list(replies), [], repeat_last
+
+    def next_reply(self) -> Reply:
+        if len(self.replies) > 1 or (self.replies and not self.repeat_last):
+            return self.replies.pop(0)
+        return self.replies[0] if self.replies else "(script ended)"
+
+    def tool_messages(self, request_index: int) -> list[dict[str, Any]]:
+        return [m for m in self.requests[request_index]["messages"] if m["role"] == "tool"]
+
+
+def _chunk(ident: str, delta: dict[str, Any], finish: str | None = None) -> str:
+    body = {
+        "id": ident,
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": "scripted",
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}],
+    }
+    return f"data: {json.dumps(body)}\n\n"
+
+
+def _events(reply: Reply) -> Iterator[str]:
+    ident = f"chatcmpl-{uuid.uuid4().hex[:12]}"
+    yield _chunk(ident, {"role": "assistant", "content": ""})
+    if isinstance(reply, str):
+        middle = len(reply) // 2
+        for piece in (reply[:middle], reply[middle:]):
+            yield _chunk(ident, {"content": piece})
+        yield _chunk(ident, {}, "stop")
+    else:
+        for index, (name, arguments) in enumerate(reply):
+            text = json.dumps(arguments)
+            head = {"index": index, "id": f"call_{uuid.uuid4().hex[:8]}", "type": "function"}
+            yield _chunk(
+                ident, {"tool_calls": [{**head, "function": {"name": name, "arguments": text[:5]}}]}
+            )
+            yield _chunk(
+                ident, {"tool_calls": [{"index": index, "function": {"arguments": text[5:]}}]}
+            )
+        yield _chunk(ident, {}, "tool_calls")
+    usage = {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}
+    last = {"id": ident, "object": "chat.completion.chunk", "created": 0, "model": "scripted"}
+    yield f"data: {json.dumps({**last, 'choices': [], 'usage': usage})}\n\n"
+    yield "data: [DONE]\n\n"
+
+
+def peer_app(model: ScriptedModel) -> FastAPI:
+    app = FastAPI()
+
+    @app.post("/v1/chat/completions")
+    async def completions(request: Request) -> StreamingResponse:
+        body = await request.json()
+        model.requests.append(body)
+        return StreamingResponse(_events(model.next_reply()), media_type="text/event-stream")
+
+    return app

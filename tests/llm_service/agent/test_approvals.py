@@ -1,0 +1,69 @@
+"""Approvals over HTTP: list, approve, deny, expiry as denial, unknown ids and bad bodies."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+import httpx
+from fastapi import FastAPI
+from starlette.types import ASGIApp
+
+from llm_service.agent.approvals import ApprovalBook, approvals_router, summarize_call
+from llm_service.agent.events import AgentEvent
+from voxhall.http import install_error_handlers
+
+
+def approvals_app(book: ApprovalBook) -> FastAPI:
+    app = FastAPI()
+    install_error_handlers(app)
+    app.include_router(approvals_router(book))
+    return app
+
+
+async def test_approve_and_deny_over_http(serve: Callable[[ASGIApp], str]) -> None:
+    book = ApprovalBook(timeout_s=30)
+    base = serve(approvals_app(book))
+    events: list[AgentEvent] = []
+    async with httpx.AsyncClient(base_url=base) as client:
+        for decision, expected in [("approve", "approved"), ("deny", "denied")]:
+            asking = asyncio.create_task(
+                book.ask("calendar__delete_event", "delete x", events.append)
+            )
+            await asyncio.sleep(0.05)
+            listed = (await client.get("/v1/approvals")).json()["data"]
+            assert [a["summary"] for a in listed] == ["delete x"]
+            approval_id = listed[0]["id"]
+            answer = await client.post(
+                f"/v1/approvals/{approval_id}", json={"decision": decision, "by": "u1"}
+            )
+            assert answer.status_code == 200 and answer.json()["status"] == expected
+            assert (await asking).status == expected
+            again = await client.post(
+                f"/v1/approvals/{approval_id}", json={"decision": "approve", "by": "u1"}
+            )
+            assert again.status_code == 404
+            assert again.json()["error"]["code"] == "approval_not_found"
+        assert (await client.get("/v1/approvals")).json()["data"] == []
+        bad = await client.post("/v1/approvals/x", json={"decision": "maybe", "by": "u1"})
+        assert bad.status_code == 400 and "error" in bad.json()
+    required = [e for e in events if e.type == "approval_required"]
+    resolved = [e for e in events if e.type == "approval_resolved"]
+    assert len(required) == 2 and required[0].expires_at is not None
+    assert [e.decision for e in resolved] == ["approved", "denied"]
+    assert resolved[0].by == "u1"
+
+
+async def test_expiry_counts_as_denial() -> None:
+    book = ApprovalBook(timeout_s=0.1)
+    events: list[AgentEvent] = []
+    decided = await book.ask("aws__delete_stack", "delete stack", events.append)
+    assert decided.status == "expired"
+    assert events[-1].decision == "expired" and book.pending() == []
+
+
+def test_summary_is_short_and_names_the_arguments() -> None:
+    summary = summarize_call("calendar__create_event", {"title": "Standup", "notes": "x" * 200})
+    assert summary.startswith("calendar__create_event: title=Standup, notes=xxx")
+    assert len(summary) <= 160
+    assert summarize_call("github__get_me", {}) == "github__get_me"

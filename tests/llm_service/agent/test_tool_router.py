@@ -1,0 +1,58 @@
+"""The local router without a model: phrasings from voxhall.toml count, plain chat picks no
+tool, and slot schemas keep what the request can fill."""
+
+from __future__ import annotations
+
+from llm_service.agent.connections import AgentTool
+from llm_service.agent.tool_router import (
+    ToolRouter,
+    boundary_words,
+    request_spans,
+    slot_schema,
+)
+
+WEATHER = AgentTool(
+    server="wx",
+    name="forecast",
+    description="The forecast for a place.",
+    input_schema={
+        "type": "object",
+        "properties": {
+            "place": {"type": "string"},
+            "days": {"anyOf": [{"type": "integer"}, {"type": "null"}], "default": None},
+            "units": {"enum": ["metric", "imperial"], "type": "string", "default": "metric"},
+            "station_id": {"anyOf": [{"type": "string"}, {"type": "null"}], "default": None},
+            "zip": {"type": "string", "pattern": "^\\d{5}$"},
+        },
+        "required": ["place"],
+    },
+    read_only=True,
+    policy="auto",
+)
+EXAMPLES = {"wx__forecast": ["will it rain tomorrow", "do I need an umbrella"]}
+
+
+def test_examples_from_the_config_steer_the_choice() -> None:
+    router = ToolRouter(min_similarity=0.3)
+    chosen = router.choose("do I need my umbrella in paris", [WEATHER], EXAMPLES)
+    assert chosen.tool == WEATHER
+    unguided = router.choose("do I need my umbrella in paris", [WEATHER])
+    assert unguided.tool is None
+    assert router.choose("tell me a joke", [WEATHER], EXAMPLES).tool is None
+
+
+def test_slot_schema_keeps_required_and_mentioned_slots_as_request_spans() -> None:
+    schema = slot_schema(WEATHER, "forecast for lower manhattan 10001 in imperial for 3 days")
+    assert schema["required"] == ["place", "days", "units"]
+    properties = schema["properties"]
+    assert "lower manhattan" in properties["place"]["enum"]
+    assert "forecast" not in properties["place"]["enum"]
+    assert properties["days"] == {"type": "integer", "enum": [3, 10001]}
+    assert properties["units"]["enum"] == ["metric", "imperial"]
+
+
+def test_spans_do_not_start_or_end_with_function_words() -> None:
+    spans = request_spans("search the calendar for standup", boundary_words(WEATHER))
+    assert spans == ["calendar", "calendar for standup", "standup"]
+    assert request_spans("the forecast for paris", boundary_words(WEATHER)) == ["paris"]
+    assert request_spans("the", frozenset()) == ["the"]
