@@ -61,6 +61,32 @@ def worker(
         raise typer.Exit(1) from error
 
 
+@app.command()
+def up(
+    only: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated parts to run (stt,tts,llm,github,calendar,...)."),
+    ] = None,
+    mcp: Annotated[bool, typer.Option(help="Run the four MCP servers over HTTP.")] = True,
+    ready_timeout: Annotated[
+        float, typer.Option(help="Seconds to wait for every part to be healthy.")
+    ] = 300.0,
+) -> None:
+    """Run stt, tts, llm, the MCP servers and (with Redis) the worker until Ctrl-C.
+
+    Each part is a supervised process with a health check, prefixed output and restarts.
+    """
+    from voxhall.stack import UnknownPartError, run_up
+
+    names = [name.strip() for name in only.split(",") if name.strip()] if only else None
+    try:
+        code = run_up(names, with_mcp=mcp, ready_timeout_s=ready_timeout)
+    except UnknownPartError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from error
+    raise typer.Exit(code)
+
+
 @avatar_app.command("render")
 def avatar_render(
     text: Annotated[str, typer.Option(help="What the avatar says.")],

@@ -267,6 +267,8 @@ class GithubSettings(BaseSettings):
 
     model_config = _section("VOXHALL_GITHUB_")
 
+    port: int = Field(8711, description="Port of the GitHub MCP server with --http.")
+
     token: SecretStr | None = Field(
         None, description="Personal access token (or leave empty and use a GitHub App)."
     )
@@ -311,6 +313,8 @@ class MondaySettings(BaseSettings):
     """monday.com MCP server (mcp_servers.monday)."""
 
     model_config = _section("VOXHALL_MONDAY_")
+
+    port: int = Field(8713, description="Port of the monday.com MCP server with --http.")
 
     token: SecretStr | None = Field(None, description="monday.com API token.")
     api_url: str = Field("https://api.monday.com/v2", description="monday.com GraphQL endpoint.")
