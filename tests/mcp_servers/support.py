@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from mcp.client import Client
 from mcp.client.session import ClientRequestContext
-from mcp_types import CallToolResult, ElicitRequestParams, ElicitResult, TextContent
+from mcp.server import MCPServer
+from mcp_types import CallToolResult, ElicitRequestParams, ElicitResult, TextContent, Tool
 
 
 class ScriptedUser:
@@ -38,3 +40,18 @@ def structured(result: CallToolResult) -> dict[str, Any]:
     assert not result.is_error, text_of(result)
     assert result.structured_content is not None
     return result.structured_content
+
+
+async def listed_tools(server: MCPServer) -> dict[str, Tool]:
+    """The server's tools by name, as a client lists them."""
+    async with Client(server) as client:
+        return {tool.name: tool for tool in (await client.list_tools()).tools}
+
+
+def assert_annotated(tools: dict[str, Tool], read_tools: set[str]) -> None:
+    """Every tool is described, has an output schema, and is read-only exactly when listed so."""
+    for name, tool in tools.items():
+        assert tool.annotations is not None
+        assert tool.annotations.read_only_hint is (name in read_tools), name
+        assert tool.description, name
+        assert tool.output_schema is not None, name

@@ -14,7 +14,13 @@ from pydantic import SecretStr
 from mcp_servers.github.server import create_server
 from tests.mcp_servers.github.conftest import github_settings
 from tests.mcp_servers.github.peer import GithubPeer
-from tests.mcp_servers.support import ScriptedUser, structured, text_of
+from tests.mcp_servers.support import (
+    ScriptedUser,
+    assert_annotated,
+    listed_tools,
+    structured,
+    text_of,
+)
 from voxhall.settings import GithubSettings
 
 READ_TOOLS = {
@@ -41,14 +47,9 @@ WRITE_TOOLS = {
 
 
 async def test_lists_every_tool_with_annotations_and_schemas(settings: GithubSettings) -> None:
-    async with Client(create_server(settings)) as client:
-        tools = {tool.name: tool for tool in (await client.list_tools()).tools}
+    tools = await listed_tools(create_server(settings))
     assert set(tools) == READ_TOOLS | WRITE_TOOLS
-    for name, tool in tools.items():
-        assert tool.annotations is not None
-        assert tool.annotations.read_only_hint is (name in READ_TOOLS), name
-        assert tool.description, name
-        assert tool.output_schema is not None, name
+    assert_annotated(tools, READ_TOOLS)
     assert tools["merge_pull_request"].annotations.destructive_hint is True
     assert tools["create_issue"].annotations.destructive_hint is False
     assert tools["get_issue"].annotations.open_world_hint is True

@@ -13,7 +13,13 @@ from pydantic import SecretStr
 from mcp_servers.monday.server import create_server
 from tests.mcp_servers.monday.conftest import monday_settings
 from tests.mcp_servers.monday.peer import MondayPeer
-from tests.mcp_servers.support import ScriptedUser, structured, text_of
+from tests.mcp_servers.support import (
+    ScriptedUser,
+    assert_annotated,
+    listed_tools,
+    structured,
+    text_of,
+)
 from voxhall.settings import MondaySettings
 
 READ_TOOLS = {
@@ -41,14 +47,10 @@ async def call(settings: MondaySettings, tool: str, arguments: dict[str, Any]) -
 async def test_lists_every_tool_with_annotations_and_no_free_form_graphql(
     settings: MondaySettings,
 ) -> None:
-    async with Client(create_server(settings)) as client:
-        tools = {tool.name: tool for tool in (await client.list_tools()).tools}
+    tools = await listed_tools(create_server(settings))
     assert set(tools) == READ_TOOLS | WRITE_TOOLS
+    assert_annotated(tools, READ_TOOLS)
     for name, tool in tools.items():
-        assert tool.annotations is not None
-        assert tool.annotations.read_only_hint is (name in READ_TOOLS), name
-        assert tool.description, name
-        assert tool.output_schema is not None, name
         assert "query" not in tool.input_schema["properties"], name
     assert tools["delete_item"].annotations.destructive_hint is True
     assert tools["create_item"].annotations.destructive_hint is False
