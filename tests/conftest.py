@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -13,13 +12,7 @@ import pytest
 import redis
 from starlette.types import ASGIApp
 
-from voxhall.launcher import BackgroundServer
-
-
-def free_loopback_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from voxhall.launcher import BackgroundServer, free_loopback_port
 
 
 @pytest.fixture

@@ -18,6 +18,13 @@ import uvicorn
 from starlette.types import ASGIApp
 
 
+def free_loopback_port() -> int:
+    """A loopback port nothing listens on right now (for a server started next)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def wait_until_ready(base_url: str, timeout_s: float = 120.0) -> str:
     """Poll `/ready` until the service has loaded its models; returns `base_url`."""
     deadline = time.monotonic() + timeout_s

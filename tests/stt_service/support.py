@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import socket
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,10 +57,3 @@ def words_of(text: str) -> set[str]:
 def has_key_words(text: str, speech: Speech) -> bool:
     """True when every key word of `speech` appears in `text`."""
     return speech.key_words <= words_of(text)
-
-
-def free_port() -> int:
-    """A loopback port nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]

@@ -12,9 +12,9 @@ from starlette.types import ASGIApp
 
 from stt_service.app import create_app
 from stt_service.client import ServiceError, SttClient
-from tests.stt_service.support import Speech, free_port, has_key_words, stt_settings
+from tests.stt_service.support import Speech, has_key_words, stt_settings
 from voxhall.audio import to_discord_pcm
-from voxhall.launcher import BackgroundServer, wait_until_ready
+from voxhall.launcher import BackgroundServer, free_loopback_port, wait_until_ready
 
 
 async def test_transcribe_returns_text_language_duration_and_segments(
@@ -38,7 +38,7 @@ async def test_ready_and_models(stt_url: str) -> None:
     async with SttClient(stt_url) as stt:
         assert await stt.ready()
         assert "whisper-1" in await stt.models()
-    async with SttClient(f"http://127.0.0.1:{free_port()}") as nobody:
+    async with SttClient(f"http://127.0.0.1:{free_loopback_port()}") as nobody:
         assert not await nobody.ready()
 
 
@@ -67,7 +67,7 @@ async def test_retries_503_from_a_busy_service_until_it_succeeds(
 @pytest.fixture
 def late_server_port() -> Iterator[int]:
     """A port where stt_service starts listening only 0.5 s from now."""
-    port = free_port()
+    port = free_loopback_port()
     servers: list[BackgroundServer] = []
 
     def start_later() -> None:
@@ -92,6 +92,6 @@ async def test_retries_connection_errors_until_the_service_is_up(
 
 
 async def test_gives_up_after_the_configured_attempts() -> None:
-    async with SttClient(f"http://127.0.0.1:{free_port()}", attempts=2) as stt:
+    async with SttClient(f"http://127.0.0.1:{free_loopback_port()}", attempts=2) as stt:
         with pytest.raises(httpx.ConnectError):
             await stt.transcribe(b"RIFF")

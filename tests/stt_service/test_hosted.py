@@ -10,9 +10,9 @@ import pytest
 from starlette.types import ASGIApp
 
 from stt_service.app import create_app
-from tests.stt_service.support import Speech, free_port, has_key_words, stt_settings
+from tests.stt_service.support import Speech, has_key_words, stt_settings
 from voxhall.audio import WHISPER_RATE, wav_bytes
-from voxhall.launcher import wait_until_ready
+from voxhall.launcher import free_loopback_port, wait_until_ready
 
 PEER_KEY = "peer-secret-key"
 
@@ -85,7 +85,7 @@ def test_peer_rejecting_the_key_is_502(
 
 
 def test_unreachable_peer_is_502(serve: Callable[[ASGIApp], str], speech: Speech) -> None:
-    closed = f"http://127.0.0.1:{free_port()}/v1"
+    closed = f"http://127.0.0.1:{free_loopback_port()}/v1"
     url = wait_until_ready(
         serve(create_app(stt_settings(provider="openai", hosted_base_url=closed)))
     )

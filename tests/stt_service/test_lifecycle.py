@@ -16,8 +16,8 @@ import pytest
 from starlette.types import ASGIApp
 
 from stt_service.app import create_app
-from tests.stt_service.support import Speech, free_port, has_key_words, stt_settings
-from voxhall.launcher import wait_until_ready
+from tests.stt_service.support import Speech, has_key_words, stt_settings
+from voxhall.launcher import free_loopback_port, wait_until_ready
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -40,7 +40,7 @@ def test_a_model_that_cannot_load_leaves_ready_at_503(
 @pytest.fixture
 def service_process(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
     """`python -m stt_service` on a free port with console telemetry every 0.3 s."""
-    port = free_port()
+    port = free_loopback_port()
     env = os.environ | {
         "PYTHONPATH": str(REPO),
         "VOXHALL_OTEL_EXPORTER": "console",

@@ -6,7 +6,6 @@ import asyncio
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from voxhall.cli import app
+from voxhall.launcher import free_loopback_port
 from voxhall.settings import Settings
 from voxhall.stack import (
     Part,
@@ -31,12 +31,6 @@ from voxhall.stack import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def read_until(process: subprocess.Popen[str], marker: str, timeout_s: float) -> str:
@@ -56,13 +50,13 @@ def read_until(process: subprocess.Popen[str], marker: str, timeout_s: float) ->
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[tuple[subprocess.Popen[str], dict[str, int]]]:
-    ports = {"tts": free_port(), "calendar": free_port()}
+    ports = {"tts": free_loopback_port(), "calendar": free_loopback_port()}
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "VOXHALL_TTS_PORT": str(ports["tts"]),
         "VOXHALL_CALENDAR_PORT": str(ports["calendar"]),
-        "VOXHALL_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
+        "VOXHALL_REDIS_URL": f"redis://127.0.0.1:{free_loopback_port()}/0",
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "voxhall", "up", "--only", "tts,calendar", "--ready-timeout", "60"],
@@ -154,7 +148,7 @@ def test_select_parts_filters_by_name_and_mcp() -> None:
 
 def test_up_without_redis_skips_the_worker_and_says_the_bot_is_not_here_yet() -> None:
     env = {
-        "VOXHALL_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
+        "VOXHALL_REDIS_URL": f"redis://127.0.0.1:{free_loopback_port()}/0",
         "VOXHALL_DISCORD_TOKEN": "not-a-real-token",
     }
     result = CliRunner().invoke(app, ["up", "--only", "worker"], env=env)
