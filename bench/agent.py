@@ -25,21 +25,17 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-# bench/ holds mcp.py: keep that folder off the path so `import mcp` finds the SDK.
-sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
+from mcp import Client
+from mcp.client.stdio import StdioServerParameters
+from rich.console import Console
+from rich.table import Table
 
-from mcp import Client  # noqa: E402
-from mcp.client.stdio import StdioServerParameters  # noqa: E402
-from rich.console import Console  # noqa: E402
-from rich.table import Table  # noqa: E402
-
-from llm_service.agent import Agent, RouterChain, build_agent  # noqa: E402
-from llm_service.agent.config import AgentConfig, ServerConfig, builtin_server  # noqa: E402
-from llm_service.app import build_router  # noqa: E402
-from llm_service.backends.local import LocalBackend  # noqa: E402
-from llm_service.metrics import GatewayInstruments  # noqa: E402
-from llm_service.schemas import (  # noqa: E402
+from llm_service.agent import Agent, RouterChain, build_agent
+from llm_service.agent.config import AgentConfig, ServerConfig, builtin_server
+from llm_service.app import build_router
+from llm_service.backends.local import LocalBackend
+from llm_service.metrics import GatewayInstruments
+from llm_service.schemas import (
     ChatChunk,
     ChatCompletionRequest,
     ChoiceDelta,
@@ -47,7 +43,9 @@ from llm_service.schemas import (  # noqa: E402
     FunctionCallDelta,
     ToolCallDelta,
 )
-from voxhall.settings import CommonSettings, LlmSettings, Settings  # noqa: E402
+from voxhall.settings import CommonSettings, LlmSettings, Settings
+
+ROOT = Path(__file__).resolve().parents[1]
 
 OVERHEAD_GOAL_MS = 10.0
 TOOL = "calendar__list_events"

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import socket
 import statistics
 import time
 from collections.abc import Callable, Iterator
@@ -27,7 +26,7 @@ from rich.table import Table
 
 from llm_service.app import create_app
 from llm_service.backends.local import LocalModel
-from voxhall.launcher import BackgroundServer
+from voxhall.launcher import BackgroundServer, free_loopback_port
 from voxhall.settings import LlmSettings, Settings
 
 PROMPT = [{"role": "user", "content": "Tell me a short story about a robot who learns to paint."}]
@@ -96,10 +95,7 @@ def service_pieces(http: httpx.Client, base_url: str, model: str, max_tokens: in
 
 def refused_url() -> str:
     """A loopback URL where nothing listens (connections are refused)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    return f"http://127.0.0.1:{port}/v1"
+    return f"http://127.0.0.1:{free_loopback_port()}/v1"
 
 
 def gateway(model: LocalModel, **llm: object) -> BackgroundServer:

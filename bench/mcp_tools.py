@@ -28,21 +28,20 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import redis
+from mcp import Client, StdioServerParameters
+from rich.console import Console
+from rich.table import Table
+
+from mcp_servers.calendar.models import Event
+from mcp_servers.calendar.providers import IcsProvider
+from mcp_servers.calendar.server import create_server
+from voxhall import tasks
+from voxhall.launcher import free_loopback_port
+from voxhall.settings import CalendarSettings, TaskSettings
+from voxhall.telemetry import configure_logging
+
 ROOT = Path(__file__).resolve().parents[1]
-# This script is called mcp.py: keep its own folder off the path so `import mcp` finds the SDK.
-sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
-
-import redis  # noqa: E402
-from mcp import Client, StdioServerParameters  # noqa: E402
-from rich.console import Console  # noqa: E402
-from rich.table import Table  # noqa: E402
-
-from mcp_servers.calendar.models import Event  # noqa: E402
-from mcp_servers.calendar.providers import IcsProvider  # noqa: E402
-from mcp_servers.calendar.server import create_server  # noqa: E402
-from voxhall import tasks  # noqa: E402
-from voxhall.settings import CalendarSettings, TaskSettings  # noqa: E402
-from voxhall.telemetry import configure_logging  # noqa: E402
 
 TIMEZONE = "Europe/Berlin"
 DIRECT = "provider.events() directly"
@@ -57,12 +56,6 @@ def first_progress(ctx: tasks.JobContext) -> dict[str, bool]:
     """Report progress once and finish."""
     ctx.progress(0.5, "started")
     return {"done": True}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout_s: float = 60) -> None:
@@ -172,7 +165,7 @@ async def tool_round_trips(
         await time_client(client, count, "stdio (subprocess)", results)
 
     for label, extra in (("", []), (", --json-response", ["--json-response"])):
-        port = free_port()
+        port = free_loopback_port()
         command = [sys.executable, "-m", "mcp_servers.calendar", "--http", "--port", str(port)]
         command += ["--log-level", "WARNING", *extra]
         with running(command, env) as process:
@@ -228,7 +221,7 @@ def job_latency(folder: Path, count: int) -> dict[str, list[float]]:
     executable = shutil.which("redis-server")
     if executable is None:
         raise SystemExit("redis-server is not installed (make install adds it)")
-    port = free_port()
+    port = free_loopback_port()
     url = f"redis://127.0.0.1:{port}/0"
     redis_command = [executable, "--bind", "127.0.0.1", "--port", str(port), "--save", ""]
     redis_command += ["--appendonly", "no", "--dir", str(folder)]

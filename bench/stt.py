@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,6 +34,7 @@ from rich.table import Table
 from stt_service.providers import TranscriptionOptions
 from stt_service.providers.faster_whisper import load_whisper_model, whisper_options
 from voxhall.audio import WHISPER_RATE, Samples, resample, wav_bytes
+from voxhall.launcher import free_loopback_port
 from voxhall.models import bundled_piper_voice
 from voxhall.settings import SttSettings
 
@@ -68,12 +68,6 @@ def speak(voice: PiperVoice, text: str) -> Samples:
     chunks = list(voice.synthesize(text))
     samples = np.concatenate([chunk.audio_float_array for chunk in chunks]).astype(np.float32)
     return resample(samples, chunks[0].sample_rate, WHISPER_RATE)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @contextmanager
@@ -214,7 +208,7 @@ def main() -> None:
     clips = {name: speak(voice, text) for name, text in UTTERANCES.items()}
     model = load_whisper_model(settings)
     with (
-        service_process(args.port or free_port()) as service,
+        service_process(args.port or free_loopback_port()) as service,
         httpx.Client(base_url=f"http://127.0.0.1:{service_port(service)}", timeout=60) as http,
     ):
         rows, peak_rss_mb = measure(clips, args.repeats, http, model, settings, service)

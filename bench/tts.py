@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,6 +31,7 @@ from piper import PiperVoice
 from rich.console import Console
 from rich.table import Table
 
+from voxhall.launcher import free_loopback_port
 from voxhall.models import bundled_piper_voice
 
 REPO = Path(__file__).resolve().parents[1]
@@ -52,12 +52,6 @@ class Samples:
     def add(self, first_s: float, total_s: float, audio_s: float) -> None:
         self.first.append(first_s)
         self.rtf.append(total_s / audio_s)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @contextmanager
@@ -161,7 +155,7 @@ def main() -> None:
     console.print("loading Piper in this process and starting tts_service ...")
     voice = PiperVoice.load(bundled_piper_voice())
     service, direct = Samples(), Samples()
-    port = free_port()
+    port = free_loopback_port()
     with (
         tts_service(port) as process,
         httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http,
