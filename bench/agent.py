@@ -60,6 +60,9 @@ class ScriptChain:
     async def serves_locally(self, request: ChatCompletionRequest) -> bool:
         return False
 
+    def with_alias(self, alias: str) -> ScriptChain:
+        return self
+
     async def stream(self, request: ChatCompletionRequest) -> AsyncIterator[ChatChunk]:
         if self.use_tool and request.messages[-1].role == "user":
             call = ToolCallDelta(

@@ -6,7 +6,8 @@ answer names its backend in the `x-voxhall-backend` header and in `system_finger
 
 With `VOXHALL_AGENT_ENABLED` (the default) the model `voxhall-agent` is the tool loop of
 `llm_service.agent` over the same router, with its routes: `GET /v1/approvals`,
-`POST /v1/approvals/{id}`, `DELETE /v1/threads/{id}` and `GET /v1/mcp_servers`.
+`POST /v1/approvals/{id}`, `DELETE /v1/threads/{id}`, `POST /v1/threads/{id}/interruptions`,
+`GET /v1/mcp_servers`, `GET /v1/jobs` and `GET /v1/jobs/{server}/{job_id}`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from opentelemetry.metrics import Meter
 
 from llm_service.agent import AGENT_MODEL, Agent, RouterChain, agent_routers, build_agent
+from llm_service.agent.config import AgentConfig
+from llm_service.agent.options import TurnOptions
 from llm_service.backends.base import ChatBackend
 from llm_service.backends.hosted import HostedBackend, hosted_configured
 from llm_service.backends.local import LocalBackend, LocalModel
@@ -131,13 +134,14 @@ def chat_router(router: Router, agent: Agent | None) -> APIRouter:
 
 async def _agent_answer(agent: Agent, request: ChatCompletionRequest) -> Response:
     headers = {BACKEND_HEADER: AGENT_MODEL}
+    options = TurnOptions.of(request)
     if request.stream:
         return StreamingResponse(
-            sse_events(agent.stream(request), request),
+            sse_events(agent.stream(request, options), request),
             media_type="text/event-stream",
             headers={**headers, "cache-control": "no-cache"},
         )
-    return JSONResponse((await agent.complete(request)).wire(), headers=headers)
+    return JSONResponse((await agent.complete(request, options)).wire(), headers=headers)
 
 
 def catalogue_router(router: Router, agent: Agent | None) -> APIRouter:
@@ -173,14 +177,20 @@ def catalogue_router(router: Router, agent: Agent | None) -> APIRouter:
 
 
 def create_app(
-    settings: Settings, local_model: LocalModel | None = None, meter: Meter | None = None
+    settings: Settings,
+    local_model: LocalModel | None = None,
+    meter: Meter | None = None,
+    agent_config: AgentConfig | None = None,
 ) -> FastAPI:
-    """The app; `local_model` shares one loaded model between apps in a process, and `meter`
-    replaces the global OpenTelemetry meter."""
+    """The app; `local_model` shares one loaded model between apps in a process, `meter`
+    replaces the global OpenTelemetry meter, and `agent_config` the agent's MCP servers of
+    `VOXHALL_CONFIG`."""
     llm = settings.llm
     backends = build_backends(llm, local_model)
     router = build_router(llm, backends, GatewayInstruments(meter))
-    agent = build_agent(settings, RouterChain(router)) if settings.agent.enabled else None
+    agent = (
+        build_agent(settings, RouterChain(router), agent_config) if settings.agent.enabled else None
+    )
     status = {"ready": False}
 
     @asynccontextmanager

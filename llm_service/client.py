@@ -4,7 +4,12 @@
 request body and comes back in `chunk.model_extra` untouched. Retries before the stream starts
 (connection failures, 429 and 503, honouring Retry-After) and `ServiceError` for error answers
 come from `voxhall.client.ServiceClient`; an error chunk in the middle of a stream raises
-`LlmStreamError`, since the answer is incomplete.
+`LlmStreamError`, since the answer is incomplete. `agent_event` reads the agent's event out of
+a chunk.
+
+The agent's other routes have a method each: approvals (`decide_approval`), threads
+(`report_interruption`, `forget_thread`), jobs (`get_job`, `list_jobs`) and the gateway's state
+(`backends`, `mcp_servers`).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import httpx
 
 from llm_service.schemas import (
     VOXHALL_EXTRA_KEY,
+    AgentEvent,
     ChatChunk,
     ChatCompletion,
     ChatMessage,
@@ -24,7 +30,21 @@ from llm_service.schemas import (
 )
 from voxhall.client import ServiceClient, ServiceError
 
-__all__ = ["ChatChunk", "ChatCompletion", "LlmClient", "LlmStreamError", "ServiceError"]
+__all__ = [
+    "AgentEvent",
+    "ChatChunk",
+    "ChatCompletion",
+    "LlmClient",
+    "LlmStreamError",
+    "ServiceError",
+    "agent_event",
+]
+
+
+def agent_event(chunk: ChatChunk) -> AgentEvent | None:
+    """The agent event a chunk carries under the `voxhall` key, if any."""
+    raw = (chunk.model_extra or {}).get(VOXHALL_EXTRA_KEY)
+    return AgentEvent.model_validate(raw) if isinstance(raw, dict) else None
 
 
 class LlmStreamError(Exception):
@@ -91,6 +111,46 @@ class LlmClient(ServiceClient):
         async for chunk in self.stream_chat(messages, **params):
             builder.add(chunk)
         return builder.build(self.model, self.last_backend or "")
+
+    async def decide_approval(self, approval_id: str, *, approve: bool, by: str) -> dict[str, Any]:
+        """Approve or deny a pending tool call as the person `by`."""
+        body = {"decision": "approve" if approve else "deny", "by": by}
+        response = await self._request("POST", f"/v1/approvals/{approval_id}", json=body)
+        return dict(response.json())
+
+    async def report_interruption(self, thread_id: str, turn_id: str, heard: str) -> None:
+        """Tell the agent that only `heard` of turn `turn_id`'s reply was heard."""
+        body = {"turn_id": turn_id, "heard": heard}
+        await self._request("POST", f"/v1/threads/{thread_id}/interruptions", json=body)
+
+    async def forget_thread(self, thread_id: str) -> bool:
+        """Delete a conversation thread; False when there was none."""
+        try:
+            await self._request("DELETE", f"/v1/threads/{thread_id}")
+        except ServiceError as error:
+            if error.status_code == 404:
+                return False
+            raise
+        return True
+
+    async def get_job(self, server: str, job_id: str) -> dict[str, Any]:
+        """One job an MCP server started (status, progress, result or error)."""
+        return dict((await self._request("GET", f"/v1/jobs/{server}/{job_id}")).json())
+
+    async def list_jobs(self, *, guild_id: str | None = None, limit: int = 20) -> list[Any]:
+        """Recent jobs of every MCP server, newest first (only one guild's when given)."""
+        params: dict[str, Any] = {"limit": limit}
+        if guild_id:
+            params["guild_id"] = guild_id
+        return list((await self._request("GET", "/v1/jobs", params=params)).json()["data"])
+
+    async def backends(self) -> list[Any]:
+        """Each backend's breaker state, last error and recent first-token latency."""
+        return list((await self._request("GET", "/v1/backends")).json()["data"])
+
+    async def mcp_servers(self) -> list[Any]:
+        """Each MCP server's state, tool count, restarts and last error."""
+        return list((await self._request("GET", "/v1/mcp_servers")).json()["data"])
 
 
 async def _parse_events(response: httpx.Response) -> AsyncIterator[ChatChunk]:

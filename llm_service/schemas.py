@@ -293,3 +293,40 @@ class CompletionBuilder:
             choices=[CompletionChoice(message=message, finish_reason=self.finish_reason)],
             usage=self.usage,
         )
+
+
+EventType = Literal[
+    "tool_started",
+    "tool_progress",
+    "approval_required",
+    "approval_resolved",
+    "tool_finished",
+    "job_started",
+    "error",
+]
+
+
+class AgentEvent(BaseModel):
+    """One thing the agent did or needs, as the bot reads it.
+
+    `tool_started` carries the call's `arguments` (secrets redacted) and a one-line `summary`;
+    `tool_finished` carries `is_error` and a short `result` (or the error in `message`).
+    """
+
+    type: EventType
+    tool: str | None = None
+    arguments: dict[str, Any] | None = None
+    result: str | None = None
+    approval_id: str | None = None
+    summary: str | None = None
+    expires_at: float | None = None
+    decision: str | None = None
+    by: str | None = None
+    job_id: str | None = None
+    progress: float | None = None
+    total: float | None = None
+    is_error: bool | None = None
+    message: str | None = None
+
+    def wire(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_none=True)

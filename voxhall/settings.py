@@ -563,10 +563,67 @@ class BotSettings(BaseSettings):
     chat_model: str = Field(
         "voxhall-agent", description="llm_service model that writes the replies."
     )
+    chat_backend: Literal["voxhall-default", "hosted", "local"] | None = Field(
+        None,
+        description="Backend chain the agent answers the bot with (empty: voxhall-default, "
+        "hosted then local).",
+    )
+    stt_url: str = Field("http://127.0.0.1:8701", description="stt_service the bot calls.")
+    tts_url: str = Field("http://127.0.0.1:8702", description="tts_service the bot calls.")
+    llm_url: str = Field("http://127.0.0.1:8703", description="llm_service the bot calls.")
+    turns_per_minute: int = Field(
+        10, ge=1, description="Turns one person may start per minute; past it the bot says so."
+    )
+    tool_calls_per_minute: int = Field(
+        10,
+        ge=1,
+        description="Tool calls one person's turns may make per minute; past it the bot answers "
+        "without tools.",
+    )
+    job_poll_s: float = Field(
+        2.0, gt=0, description="Seconds between looks at a running job whose progress is posted."
+    )
+    clips: bool = Field(
+        True, description="Post a lip-synced avatar clip after each spoken reply (see /avatar)."
+    )
+    state_file: Path | None = Field(
+        None,
+        description="JSON file keeping each guild's settings and people's recording consent "
+        "(empty: voxhall/bot.json in the user state folder).",
+    )
+    recordings_dir: Path | None = Field(
+        None,
+        description="Folder consenting speakers' turns are recorded to as ledgers (empty: "
+        "recordings/ next to the state file).",
+    )
 
     def wake_name_list(self) -> list[str]:
         """The wake names, trimmed, without empty entries."""
         return [name.strip() for name in self.wake_names.split(",") if name.strip()]
+
+
+class DiscordSettings(BaseSettings):
+    """The Discord connection (the bot process, `python -m bot`)."""
+
+    model_config = _section("VOXHALL_DISCORD_")
+
+    token: SecretStr | None = Field(
+        None, description="Discord bot token; without it `voxhall up` leaves the bot out."
+    )
+    approver_roles: str = Field(
+        "",
+        validation_alias="VOXHALL_APPROVER_ROLES",
+        description="Comma-separated role names or ids whose members may approve tool calls "
+        "(empty: members with the Manage Server permission).",
+    )
+    leave_after_s: float = Field(
+        30.0,
+        ge=0,
+        description="Seconds the bot stays in a voice channel after the last person left.",
+    )
+
+    def approver_role_list(self) -> list[str]:
+        return [role.strip() for role in self.approver_roles.split(",") if role.strip()]
 
 
 class AvatarSettings(BaseSettings):
@@ -633,6 +690,7 @@ class Settings(BaseSettings):
     aws: AwsSettings = Field(default_factory=AwsSettings)
     agent: AgentSettings = Field(default_factory=AgentSettings)
     bot: BotSettings = Field(default_factory=BotSettings)
+    discord: DiscordSettings = Field(default_factory=DiscordSettings)
     avatar: AvatarSettings = Field(default_factory=AvatarSettings)
 
 
@@ -649,6 +707,7 @@ SECTIONS: tuple[type[BaseSettings], ...] = (
     AwsSettings,
     AgentSettings,
     BotSettings,
+    DiscordSettings,
     AvatarSettings,
 )
 
@@ -664,6 +723,7 @@ def env_example() -> str:
         lines += ["", f"# --- {section.__doc__} ---"]
         for name, field in section.model_fields.items():
             default = "" if field.default is None else str(field.default)
+            variable = field.validation_alias or f"{prefix}{name.upper()}"
             lines.append(f"# {field.description}")
-            lines.append(f"# {prefix}{name.upper()}={default}")
+            lines.append(f"# {variable}={default}")
     return "\n".join(lines) + "\n"

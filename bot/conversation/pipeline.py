@@ -1,30 +1,51 @@
 """The turn pipeline: a transcript in, the bot's spoken and written reply out.
 
-Small stages joined by queues, each its own task: the chat stream's deltas go through
+Small stages joined by queues, each its own task: the agent's stream of deltas goes through
 `SpeakableStream` and `SentenceCutter`; every finished sentence is synthesized by tts_service
 as 48 kHz stereo PCM and queued on the speaker, so the first sentence plays while the model is
-still writing the rest. The whole written reply then goes to the text channel. An interruption
-(barge-in) stops everything at once; the result says which sentences were really heard and
-which were not, so the unheard part can be dropped from the thread.
+still writing the rest. The agent's events ride in the same stream: tool calls are recorded
+(`activity`), an approval prompt is said aloud and shown in the text channel and the decision
+goes back to the agent, a job is handed to the channel's `JobWatcher`. The written reply, with
+a line per tool call above it, then goes to the text channel.
+
+An interruption (barge-in) stops everything at once; the result says which sentences were
+really heard and which were not, and the agent is told, so the unheard part leaves the thread.
+A failing agent gets a plain spoken apology instead of silence.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import re
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
-from bot.conversation.ports import ChatStream, Speaker, TextResponder
+import httpx
+
+from bot.conversation.activity import ToolActivity, ToolCallRecord, approval_prompt
+from bot.conversation.jobs import JobWatcher
+from bot.conversation.ports import (
+    AgentClient,
+    ApprovalRequest,
+    Speaker,
+    TextResponder,
+)
 from bot.conversation.sentences import SentenceCutter
 from bot.conversation.speakable import SpeakableStream, speakable_line
+from llm_service.client import AgentEvent, LlmStreamError, ServiceError, agent_event
 from voxhall.audio import DISCORD_CHANNELS, DISCORD_RATE
 from voxhall.settings import BotSettings
 
+logger = logging.getLogger(__name__)
+
 SAMPLE_FRAME_BYTES = 2 * DISCORD_CHANNELS
+NO_ANSWER = "Sorry, I can't answer right now; my language service is not responding."
+CUT_SHORT = "Sorry, I lost my train of thought there."
+AGENT_FAILURES = (ServiceError, LlmStreamError, httpx.HTTPError)
 T = TypeVar("T")
 _NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
@@ -46,7 +67,8 @@ class SpeechSynthesizer(Protocol):
 
 @dataclass(frozen=True)
 class TurnRequest:
-    """What a person said to the bot, and when (monotonic seconds)."""
+    """What a person said to the bot, and when (monotonic seconds). `tools_allowed` is False
+    when the person has used up their tool calls for now."""
 
     thread_id: str
     speaker_id: str
@@ -54,6 +76,7 @@ class TurnRequest:
     text: str
     end_of_speech: float
     transcribed_at: float
+    tools_allowed: bool = True
 
     def chat_body(self) -> dict[str, Any]:
         """The chat request: the speaker's words with their name, the thread in metadata."""
@@ -73,10 +96,12 @@ class TurnRequest:
 
 @dataclass
 class SpokenSentence:
-    """A sentence whose audio went to the speaker, ending `audio_end` bytes into the turn."""
+    """A sentence whose audio went to the speaker, ending `audio_end` bytes into the turn.
+    An aside is the bot's own line (an approval prompt), not part of the model's reply."""
 
     text: str
-    audio_end: int
+    aside: bool = False
+    audio_end: int = 0
     complete: bool = False
 
     def heard_by(self, played: int) -> bool:
@@ -86,7 +111,8 @@ class SpokenSentence:
 
 @dataclass
 class TurnResult:
-    """The reply and its timeline; every time is monotonic seconds (None: it never came)."""
+    """The reply, what the agent did, and the timeline; every time is monotonic seconds
+    (None: it never came)."""
 
     request: TurnRequest
     reply: str = ""
@@ -95,12 +121,24 @@ class TurnResult:
     heard: list[str] = field(default_factory=list)
     unheard: list[str] = field(default_factory=list)
     interrupted: bool = False
+    turn_id: str | None = None
+    backend: str | None = None
+    activity: ToolActivity = field(default_factory=ToolActivity)
     started_at: float | None = None
     first_token_at: float | None = None
     first_audio_at: float | None = None
     reply_complete_at: float | None = None
     finished_at: float | None = None
     audio_bytes: int = 0
+
+    @property
+    def tool_calls(self) -> list[ToolCallRecord]:
+        return self.activity.calls
+
+    @property
+    def stream_errors(self) -> list[str]:
+        """The agent's error events and failures of the stream itself."""
+        return self.activity.errors
 
     def latency(self, stage_at: float | None) -> float | None:
         """Seconds from the end of speech to a stage."""
@@ -115,74 +153,121 @@ class TurnResult:
             "reply_complete_s": self.latency(self.reply_complete_at),
         }
 
+    def channel_message(self) -> str:
+        """The reply as posted in the text channel: a subtext line per tool call above it."""
+        return "\n".join([*self.activity.lines(), self.reply]).strip()
+
 
 @dataclass(frozen=True)
 class PipelineOptions:
-    """The voice, extra chat request fields (model, max_tokens, ...) and, for a plain model
-    without the agent's own, a system prompt."""
+    """The voice, the agent's backend chain (None: its default), extra chat request fields
+    (model, max_tokens, ...) and, for a plain model without the agent's own, a system prompt."""
 
     model_params: dict[str, Any] = field(default_factory=dict)
     voice: str | None = None
     system_prompt: str | None = None
+    backend: str | None = None
 
     @classmethod
     def from_settings(cls, settings: BotSettings) -> PipelineOptions:
-        """The bot's configured chat model and voice."""
-        return cls(model_params={"model": settings.chat_model}, voice=settings.tts_voice)
+        """The bot's configured chat model, voice and backend."""
+        return cls(
+            model_params={"model": settings.chat_model},
+            voice=settings.tts_voice,
+            backend=settings.chat_backend,
+        )
 
 
 class TurnPipeline:
-    """Runs one turn at a time for one channel (the turn layer makes sure of that)."""
+    """Runs one turn at a time for one channel (the turn layer makes sure of that). Without a
+    speaker the reply is written only (a text command with the bot out of voice)."""
 
     def __init__(
         self,
-        chat: ChatStream,
+        agent: AgentClient,
         tts: SpeechSynthesizer,
-        speaker: Speaker,
+        speaker: Speaker | None,
         responder: TextResponder,
         options: PipelineOptions | None = None,
+        jobs: JobWatcher | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.chat = chat
+        self.agent = agent
         self.tts = tts
         self.speaker = speaker
         self.responder = responder
         self.options = options or PipelineOptions()
+        self.jobs = jobs
         self.clock = clock
 
     async def run(self, request: TurnRequest, interrupt: asyncio.Event) -> TurnResult:
         """Answer `request` aloud and in text, unless `interrupt` is set first."""
         result = TurnResult(request, started_at=self.clock())
-        baseline = self.speaker.played_bytes
+        baseline = self._played()
         work = asyncio.create_task(self._answer(request, result))
         interrupted = asyncio.create_task(interrupt.wait())
         await asyncio.wait({work, interrupted}, return_when=asyncio.FIRST_COMPLETED)
         interrupted.cancel()
         result.interrupted = interrupt.is_set()
         if result.interrupted:
-            self.speaker.stop()
+            self.stop()
             work.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await work
-        self._settle(result, self.speaker.played_bytes - baseline)
+        self._settle(result, self._played() - baseline)
         result.finished_at = self.clock()
-        if not result.interrupted and result.reply:
-            await self.responder.post_message(result.reply)
+        if result.interrupted:
+            await self._report_interruption(result)
+        elif result.reply:
+            await self.responder.post_message(result.channel_message())
         return result
 
+    def stop(self) -> None:
+        """Silence the bot at once (what is queued is dropped)."""
+        if self.speaker is not None:
+            self.speaker.stop()
+
+    async def announce(self, text: str) -> None:
+        """Say a line of the bot's own (not a model reply) in the text channel and aloud."""
+        await self.responder.post_message(text)
+        if self.speaker is None:
+            return
+        async for pcm in self._synthesize(text):
+            await self.speaker.play(pcm)
+
+    def _played(self) -> int:
+        return self.speaker.played_bytes if self.speaker is not None else 0
+
     async def _answer(self, request: TurnRequest, result: TurnResult) -> None:
-        sentences: asyncio.Queue[str | None] = asyncio.Queue()
+        sentences: asyncio.Queue[SpokenSentence | None] = asyncio.Queue()
         voice = asyncio.create_task(self._speak(sentences, result))
+        approvals: set[asyncio.Task[None]] = set()
         try:
-            await self._write(request, result, sentences)
+            await self._write(request, result, sentences, approvals)
             await voice
         finally:
             voice.cancel()
-            result.unsynthesized += _drain(sentences)
-        await self.speaker.drain()
+            for task in approvals:
+                task.cancel()
+            result.unsynthesized += [s.text for s in _drain(sentences) if not s.aside]
+        if self.speaker is not None:
+            await self.speaker.drain()
+
+    def _agent_options(self, request: TurnRequest) -> dict[str, Any] | None:
+        """The request's `voxhall` key: the backend chain, and tools off when spent."""
+        options: dict[str, Any] = {}
+        if self.options.backend:
+            options["backend"] = self.options.backend
+        if not request.tools_allowed:
+            options["tools"] = False
+        return options or None
 
     async def _write(
-        self, request: TurnRequest, result: TurnResult, sentences: asyncio.Queue[str | None]
+        self,
+        request: TurnRequest,
+        result: TurnResult,
+        sentences: asyncio.Queue[SpokenSentence | None],
+        approvals: set[asyncio.Task[None]],
     ) -> None:
         """Stream the reply; queue each sentence as soon as it is complete."""
         plain, cutter = SpeakableStream(), SentenceCutter()
@@ -190,54 +275,122 @@ class TurnPipeline:
         messages = body.pop("messages")
         if self.options.system_prompt:
             messages = [{"role": "system", "content": self.options.system_prompt}, *messages]
-        async with _closing(self.chat.stream_chat(messages, **body)) as chunks:
-            async for chunk in chunks:
-                delta = "".join(choice.delta.content or "" for choice in chunk.choices)
-                if not delta:
-                    continue
-                if result.first_token_at is None:
-                    result.first_token_at = self.clock()
-                result.reply += delta
-                _queue_spoken(sentences, cutter.feed(plain.feed(delta)))
+        stream = self.agent.stream_chat(messages, voxhall=self._agent_options(request), **body)
+        try:
+            async with _closing(stream) as chunks:
+                async for chunk in chunks:
+                    result.turn_id = result.turn_id or chunk.id
+                    result.backend = chunk.system_fingerprint or result.backend
+                    if (event := agent_event(chunk)) is not None:
+                        self._on_event(event, request, result, sentences, approvals)
+                        continue
+                    delta = "".join(choice.delta.content or "" for choice in chunk.choices)
+                    if not delta:
+                        continue
+                    if result.first_token_at is None:
+                        result.first_token_at = self.clock()
+                    result.reply += delta
+                    _queue_spoken(sentences, cutter.feed(plain.feed(delta)))
+        except AGENT_FAILURES as error:
+            logger.warning("the agent failed during a turn in %s: %s", request.thread_id, error)
+            result.activity.errors.append(str(error))
+            apology = CUT_SHORT if result.reply.strip() else NO_ANSWER
+            result.reply += f"\n{apology}"
+            _queue_spoken(sentences, cutter.feed(plain.feed(f" {apology}")))
         _queue_spoken(sentences, cutter.feed(plain.finish()) + cutter.finish())
         result.reply = result.reply.strip()
         result.reply_complete_at = self.clock()
         sentences.put_nowait(None)
 
-    async def _speak(self, sentences: asyncio.Queue[str | None], result: TurnResult) -> None:
+    def _on_event(
+        self,
+        event: AgentEvent,
+        request: TurnRequest,
+        result: TurnResult,
+        sentences: asyncio.Queue[SpokenSentence | None],
+        approvals: set[asyncio.Task[None]],
+    ) -> None:
+        """Record the event; ask for approvals and follow jobs."""
+        record = result.activity.apply(event)
+        if event.type == "approval_required" and event.approval_id and event.tool:
+            sentences.put_nowait(SpokenSentence(approval_prompt(event.tool), aside=True))
+            prompt = ApprovalRequest(
+                approval_id=event.approval_id,
+                tool=event.tool,
+                summary=event.summary or event.tool,
+                expires_at=event.expires_at or time.time(),
+                asked_by=request.speaker_id,
+            )
+            approvals.add(asyncio.create_task(self._approve(prompt)))
+        elif event.type == "job_started" and record and record.job_id and self.jobs:
+            self.jobs.watch(record.name, record.job_id)
+
+    async def _approve(self, prompt: ApprovalRequest) -> None:
+        """Show the prompt; pass a person's decision to the agent (no decision: it expires)."""
+        decision = await self.responder.ask_approval(prompt)
+        if decision is None:
+            return
+        try:
+            await self.agent.decide_approval(
+                prompt.approval_id, approve=decision.approved, by=decision.by
+            )
+        except AGENT_FAILURES as error:
+            logger.warning("approval %s was not recorded: %s", prompt.approval_id, error)
+
+    async def _speak(
+        self, sentences: asyncio.Queue[SpokenSentence | None], result: TurnResult
+    ) -> None:
         """Synthesize queued sentences in order and queue their audio on the speaker."""
         while (sentence := await sentences.get()) is not None:
-            spoken = SpokenSentence(sentence, result.audio_bytes)
-            result.spoken.append(spoken)
-            carry = b""
-            stream = self.tts.stream_speech(
-                sentence,
-                voice=self.options.voice,
-                response_format="pcm",
-                sample_rate=DISCORD_RATE,
-                channels=DISCORD_CHANNELS,
-            )
-            async with _closing(stream) as audio:
-                async for chunk in audio:
-                    carry += chunk
-                    whole = len(carry) - len(carry) % SAMPLE_FRAME_BYTES
-                    if whole:
-                        await self._play(carry[:whole], result)
-                        carry = carry[whole:]
-                        spoken.audio_end = result.audio_bytes
-            spoken.complete = True
+            result.spoken.append(sentence)
+            if self.speaker is not None:
+                async for pcm in self._synthesize(sentence.text):
+                    await self._play(pcm, result)
+                    sentence.audio_end = result.audio_bytes
+            sentence.complete = True
+
+    async def _synthesize(self, text: str) -> AsyncIterator[bytes]:
+        """48 kHz stereo PCM of `text` as it arrives, cut to whole samples."""
+        carry = b""
+        stream = self.tts.stream_speech(
+            text,
+            voice=self.options.voice,
+            response_format="pcm",
+            sample_rate=DISCORD_RATE,
+            channels=DISCORD_CHANNELS,
+        )
+        async with _closing(stream) as audio:
+            async for chunk in audio:
+                carry += chunk
+                whole = len(carry) - len(carry) % SAMPLE_FRAME_BYTES
+                if whole:
+                    yield carry[:whole]
+                    carry = carry[whole:]
 
     async def _play(self, pcm: bytes, result: TurnResult) -> None:
+        assert self.speaker is not None
         if result.first_audio_at is None:
             result.first_audio_at = self.clock()
         result.audio_bytes += len(pcm)
         await self.speaker.play(pcm)
 
+    async def _report_interruption(self, result: TurnResult) -> None:
+        """Tell the agent what of the reply was heard, so the thread keeps only that."""
+        if result.turn_id is None:
+            return
+        heard = " ".join(result.heard)
+        try:
+            await self.agent.report_interruption(result.request.thread_id, result.turn_id, heard)
+        except AGENT_FAILURES as error:
+            logger.info("the interruption of %s was not recorded: %s", result.turn_id, error)
+
     @staticmethod
     def _settle(result: TurnResult, played: int) -> None:
-        """Split the sentences into heard (fully played) and unheard."""
+        """Split the reply's sentences into heard (fully played) and unheard."""
         for sentence in result.spoken:
-            (result.heard if sentence.heard_by(played) else result.unheard).append(sentence.text)
+            if not sentence.aside:
+                heard = sentence.heard_by(played)
+                (result.heard if heard else result.unheard).append(sentence.text)
         result.unheard += result.unsynthesized
 
 
@@ -253,14 +406,14 @@ async def _closing(stream: AsyncIterator[T]) -> AsyncIterator[AsyncIterator[T]]:
             await close()
 
 
-def _queue_spoken(queue: asyncio.Queue[str | None], sentences: list[str]) -> None:
+def _queue_spoken(queue: asyncio.Queue[SpokenSentence | None], sentences: list[str]) -> None:
     for sentence in sentences:
         spoken = speakable_line(sentence)
         if spoken:
-            queue.put_nowait(spoken)
+            queue.put_nowait(SpokenSentence(spoken))
 
 
-def _drain(queue: asyncio.Queue[str | None]) -> list[str]:
+def _drain(queue: asyncio.Queue[SpokenSentence | None]) -> list[SpokenSentence]:
     left = []
     while not queue.empty():
         item = queue.get_nowait()

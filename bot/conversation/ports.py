@@ -1,10 +1,11 @@
 """The Protocols the conversation core talks to the outside world through.
 
 A voice source yields what people say, a speaker plays the bot's voice and can be stopped at
-once, a text responder posts messages, files and approval prompts, and a chat stream writes
-replies. The Discord edge implements them over a voice connection and a text channel; the demo
-implements them over WAV files and the terminal. Audio is always Discord's format: 48 kHz
-stereo signed 16-bit little-endian, in frames of 20 ms (3840 bytes).
+once, a text responder posts messages, files and approval prompts, and the agent client writes
+replies (a chat stream) and takes approvals, interruptions and job questions. The Discord edge
+implements them over a voice connection and a text channel; the demo implements them over WAV
+files and the terminal. Audio is always Discord's format: 48 kHz stereo signed 16-bit
+little-endian, in frames of 20 ms (3840 bytes).
 """
 
 from __future__ import annotations
@@ -60,15 +61,30 @@ class Speaker(Protocol):
 
 @dataclass(frozen=True)
 class ApprovalRequest:
-    """A tool call that waits for a person's yes or no."""
+    """A tool call that waits for a person's yes or no until `expires_at` (epoch seconds)."""
 
     approval_id: str
+    tool: str
     summary: str
-    details: dict[str, Any]
+    expires_at: float
+    asked_by: str
+
+
+@dataclass(frozen=True)
+class ApprovalDecision:
+    """A person's answer to an approval prompt."""
+
+    approved: bool
+    by: str
 
 
 class TextResponder(Protocol):
     """The text channel that goes with the voice channel."""
+
+    @property
+    def upload_limit(self) -> int:
+        """The largest file in bytes this channel accepts."""
+        ...
 
     async def post_message(self, text: str) -> None:
         """Post a message (markdown allowed)."""
@@ -78,8 +94,9 @@ class TextResponder(Protocol):
         """Post a file with an optional caption."""
         ...
 
-    async def ask_approval(self, request: ApprovalRequest) -> bool:
-        """Show an approval prompt; True when a permitted person approved it in time."""
+    async def ask_approval(self, request: ApprovalRequest) -> ApprovalDecision | None:
+        """Show an approval prompt; the decision of a permitted person, or None when nobody
+        decided before it expired."""
         ...
 
 
@@ -90,4 +107,21 @@ class ChatStream(Protocol):
         self, messages: list[dict[str, Any]], *, voxhall: Any = None, **params: Any
     ) -> AsyncIterator[Any]:
         """Chunks with `choices[i].delta.content`, as `LlmClient.stream_chat` yields them."""
+        ...
+
+
+class AgentClient(ChatStream, Protocol):
+    """The agent behind the chat stream: it takes approval decisions, learns what of a reply
+    was heard, and reports on jobs; `llm_service.client.LlmClient` is one."""
+
+    async def decide_approval(self, approval_id: str, *, approve: bool, by: str) -> Any:
+        """Resolve a pending approval."""
+        ...
+
+    async def report_interruption(self, thread_id: str, turn_id: str, heard: str) -> None:
+        """Only `heard` of turn `turn_id`'s reply reached the listeners."""
+        ...
+
+    async def get_job(self, server: str, job_id: str) -> dict[str, Any]:
+        """A job's state (`status`, `progress`, `message`, `result`, `error`)."""
         ...

@@ -5,7 +5,9 @@ The bot answers an utterance when it is addressed: a wake name is heard (loosely
 alone with one person. People talking to each other are heard and ignored, and the bot's own
 voice never reaches the segmenter. A person speaking over the bot for `barge_in_ms` stops the
 playback and the reply being written at once; the turn's result says what went unheard.
-Utterances are transcribed as soon as they end, but replies run strictly one after another.
+Utterances are transcribed as soon as they end, but replies run strictly one after another;
+typed questions (`/ask`) wait in the same line. Per-person rate limits answer with a plain
+sentence, and in `transcribe` mode the bot only posts what each person said.
 """
 
 from __future__ import annotations
@@ -20,13 +22,16 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from bot.conversation import metrics
+from bot.conversation.clips import ClipPoster
 from bot.conversation.consent import ConsentStore, MemoryConsentStore
+from bot.conversation.limits import RateLimits
 from bot.conversation.pipeline import TurnPipeline, TurnRequest, TurnResult
 from bot.conversation.ports import VoiceFrame, VoiceSource
 from bot.conversation.segmenter import Segmenter, SpeechStarted, Utterance
 from voxhall.settings import BotSettings
 
 AddressReason = Literal["alone", "wake_name", "follow_up"]
+ChannelMode = Literal["converse", "transcribe"]
 FLUSH_INTERVAL_S = 0.05
 _WORD = re.compile(r"[a-z0-9']+")
 
@@ -123,6 +128,15 @@ class Heard:
     reason: AddressReason | None
 
 
+@dataclass(frozen=True)
+class TypedQuestion:
+    """A question typed to the bot (`/ask`); `answered` gets its result (None: refused)."""
+
+    speaker: str
+    text: str
+    answered: asyncio.Future[TurnResult | None]
+
+
 @dataclass
 class ChannelState:
     """What the channel conversation heard and did, for the edge to report and tests to read."""
@@ -158,6 +172,9 @@ class ChannelConversation:
         pipeline: TurnPipeline,
         consent: ConsentStore | None = None,
         recorder: TurnRecorder | None = None,
+        limits: RateLimits | None = None,
+        clips: ClipPoster | None = None,
+        mode: ChannelMode = "converse",
     ) -> None:
         self.context = context
         self.segmenter = segmenter
@@ -166,10 +183,13 @@ class ChannelConversation:
         self.pipeline = pipeline
         self.consent = consent or MemoryConsentStore()
         self.recorder = recorder
+        self.limits = limits
+        self.clips = clips
+        self.mode = mode
         self.state = ChannelState()
-        self._pending: asyncio.Queue[tuple[Utterance, asyncio.Task[Transcript]] | None] = (
-            asyncio.Queue()
-        )
+        self._pending: asyncio.Queue[
+            tuple[Utterance, asyncio.Task[Transcript]] | TypedQuestion | None
+        ] = asyncio.Queue()
         self._interrupt: asyncio.Event | None = None
 
     @property
@@ -201,8 +221,15 @@ class ChannelConversation:
     def barge_in(self) -> None:
         """Stop the bot at once: playback and the reply still being written."""
         if self._interrupt is not None:
-            self.pipeline.speaker.stop()
+            self.pipeline.stop()
             self._interrupt.set()
+
+    async def ask(self, speaker: str, text: str) -> TurnResult | None:
+        """Answer a typed question in turn with the spoken ones (it needs no wake name);
+        None when the person's rate limit refused it."""
+        answered: asyncio.Future[TurnResult | None] = asyncio.get_running_loop().create_future()
+        self._pending.put_nowait(TypedQuestion(speaker, text, answered))
+        return await answered
 
     def _dispatch(self, events: list[SpeechStarted | Utterance]) -> None:
         for event in events:
@@ -226,28 +253,56 @@ class ChannelConversation:
 
     async def _reply_in_order(self) -> None:
         while (item := await self._pending.get()) is not None:
-            utterance, transcript = item
             try:
-                await self._answer(utterance, await transcript)
-            except Exception:
+                if isinstance(item, TypedQuestion):
+                    now = time.monotonic()
+                    result = await self._reply(item.speaker, item.text, now, now)
+                    item.answered.set_result(result)
+                else:
+                    utterance, transcript = item
+                    await self._answer(utterance, await transcript)
+            except Exception as error:
                 metrics.record_failure()
                 metrics.logger.exception("a turn in %s failed", self.context.thread_id)
+                if isinstance(item, TypedQuestion) and not item.answered.done():
+                    item.answered.set_exception(error)
 
     async def _answer(self, utterance: Utterance, transcript: Transcript) -> None:
         text, reason = transcript.text, None
-        if text:
+        if text and self.mode == "converse":
             people = self.context.people_present()
             reason = self.policy.reason(utterance.speaker, text, utterance.speech_start, people)
         self.state.heard.append(Heard(utterance, text, reason))
+        if text and self.mode == "transcribe":
+            name = self.context.name_of(utterance.speaker)
+            await self.pipeline.responder.post_message(f"**{name}:** {text}")
         if reason is None:
             return
+        result = await self._reply(utterance.speaker, text, utterance.end, transcript.at)
+        if result and self.recorder is not None and self.consent.opted_in(utterance.speaker):
+            self.recorder.record(utterance, result)
+
+    async def _reply(
+        self, speaker: str, text: str, end_of_speech: float, transcribed_at: float
+    ) -> TurnResult | None:
+        """Run one turn for `speaker`, within their rate limits; None when refused."""
+        name = self.context.name_of(speaker)
+        tools_allowed = True
+        if self.limits is not None:
+            if refusal := self.limits.turn_refusal(speaker, name):
+                await self.pipeline.announce(refusal)
+                return None
+            tools_allowed = self.limits.tools_allowed(speaker)
+            if not tools_allowed:
+                await self.pipeline.announce(self.limits.tools_refusal(name))
         request = TurnRequest(
             thread_id=self.context.thread_id,
-            speaker_id=utterance.speaker,
-            speaker_name=self.context.name_of(utterance.speaker),
+            speaker_id=speaker,
+            speaker_name=name,
             text=text,
-            end_of_speech=utterance.end,
-            transcribed_at=transcript.at,
+            end_of_speech=end_of_speech,
+            transcribed_at=transcribed_at,
+            tools_allowed=tools_allowed,
         )
         self._interrupt = asyncio.Event()
         try:
@@ -256,6 +311,9 @@ class ChannelConversation:
             self._interrupt = None
         self.state.results.append(result)
         metrics.record_turn(result)
-        self.policy.replied(utterance.speaker, result.finished_at or time.monotonic())
-        if self.recorder is not None and self.consent.opted_in(utterance.speaker):
-            self.recorder.record(utterance, result)
+        self.policy.replied(speaker, result.finished_at or time.monotonic())
+        if self.limits is not None:
+            self.limits.tool_calls.add(speaker, len(result.tool_calls))
+        if self.clips is not None:
+            self.clips.post_after(result)
+        return result

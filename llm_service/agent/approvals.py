@@ -27,7 +27,8 @@ import mcp.types as types
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from llm_service.agent.events import AgentEvent, EmitEvent
+from llm_service.agent.events import EmitEvent
+from llm_service.schemas import AgentEvent
 from voxhall.http import OpenAIError
 
 Decision = Literal["approve", "deny"]

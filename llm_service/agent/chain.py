@@ -29,6 +29,10 @@ class ChatChain(Protocol):
         """The answer as OpenAI chunks; raises on failure before or during the stream."""
         ...
 
+    def with_alias(self, alias: str) -> ChatChain:
+        """The same backends, through the chain of another alias (`local`, `hosted`, ...)."""
+        ...
+
 
 class RouterChain:
     """llm_service's `Router`, for one alias, as a `ChatChain`."""
@@ -36,6 +40,9 @@ class RouterChain:
     def __init__(self, router: Router, alias: str = DEFAULT_ALIAS) -> None:
         self._router = router
         self.alias = alias
+
+    def with_alias(self, alias: str) -> RouterChain:
+        return RouterChain(self._router, alias)
 
     async def serves_locally(self, request: ChatCompletionRequest) -> bool:
         chain = await self._router.fitting_chain(self.alias, request)

@@ -7,7 +7,11 @@ first answer without tool calls. Along the way the stream carries Voxhall events
 `events`): a `confirm` tool waits for a person's approval, a `deny` tool is refused, a tool
 error goes back to the model as a tool result, and a job tool (a result with `job_id`) ends the
 turn at once with a line telling the user the job started. The turn's messages are then stored
-in the thread, pruned to its budget.
+in the thread, pruned to its budget. Turns on one thread run one after another; a turn whose
+client goes away stores what it had said so far (see `threads` for how the client then cuts
+it to what was heard).
+
+The request's `voxhall` key may pick the backend chain and turn tools off (see `options`).
 
 When the chain would serve the turn with the small local model, the model does not choose:
 `tool_router` picks the tool (or none) and the model only fills its arguments; after a tool
@@ -29,10 +33,13 @@ from llm_service.agent.approvals import CURRENT_CALL, ApprovalBook, CallScope, s
 from llm_service.agent.chain import ChatChain
 from llm_service.agent.config import AgentConfig
 from llm_service.agent.connections import AgentTool, McpConnections, ToolOutcome
-from llm_service.agent.events import AgentEvent, event_chunk
+from llm_service.agent.events import event_chunk
+from llm_service.agent.options import TurnOptions
 from llm_service.agent.threads import (
+    ThreadLocks,
     ThreadState,
     ThreadStore,
+    interrupted_reply,
     open_thread_store,
     prune,
     redact_secrets,
@@ -40,6 +47,7 @@ from llm_service.agent.threads import (
 )
 from llm_service.agent.tool_router import SLOT_CONTEXT, RouteChoice, ToolRouter, fill_arguments
 from llm_service.schemas import (
+    AgentEvent,
     ChatChunk,
     ChatCompletion,
     ChatCompletionRequest,
@@ -59,6 +67,7 @@ logger = logging.getLogger(__name__)
 
 AGENT_MODEL = "voxhall-agent"
 ORIGIN_META_KEY = "voxhall/origin"
+RESULT_PREVIEW_CHARS = 500
 
 
 @dataclass
@@ -75,6 +84,7 @@ class Agent:
     redis_url: str
     model: str = AGENT_MODEL
     examples: dict[str, list[str]] = field(default_factory=dict)
+    locks: ThreadLocks = field(default_factory=ThreadLocks)
     _start_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
     _started: bool = field(default=False, init=False, repr=False)
 
@@ -95,11 +105,13 @@ class Agent:
         await self.connections.aclose()
         await self.threads.aclose()
 
-    async def stream(self, request: ChatCompletionRequest) -> AsyncIterator[ChatChunk]:
+    async def stream(
+        self, request: ChatCompletionRequest, options: TurnOptions | None = None
+    ) -> AsyncIterator[ChatChunk]:
         """The turn as OpenAI chunks, Voxhall events among them; stops the turn if the consumer
-        goes away."""
+        goes away. `options` defaults to those in the request."""
         await self.start()
-        turn = Turn(self, request)
+        turn = Turn(self, request, options or TurnOptions.of(request))
         task = asyncio.create_task(turn.run())
         try:
             while (chunk := await turn.chunks.get()) is not None:
@@ -110,10 +122,12 @@ class Agent:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    async def complete(self, request: ChatCompletionRequest) -> ChatCompletion:
+    async def complete(
+        self, request: ChatCompletionRequest, options: TurnOptions | None = None
+    ) -> ChatCompletion:
         """The turn as one completion (events left out)."""
         builder = CompletionBuilder()
-        async for chunk in self.stream(request):
+        async for chunk in self.stream(request, options):
             builder.add(chunk)
         return builder.build(self.model, AGENT_MODEL)
 
@@ -141,9 +155,11 @@ def _origin(request: ChatCompletionRequest, thread_id: str | None) -> dict[str, 
 class Turn:
     """One request's run through the loop, writing its chunks to a queue."""
 
-    def __init__(self, agent: Agent, request: ChatCompletionRequest) -> None:
+    def __init__(self, agent: Agent, request: ChatCompletionRequest, options: TurnOptions) -> None:
         self.agent = agent
         self.request = request
+        self.options = options
+        self.chain = agent.chain.with_alias(options.backend) if options.backend else agent.chain
         self.settings = agent.settings
         self.id = completion_id()
         self.chunks: asyncio.Queue[ChatChunk | None] = asyncio.Queue()
@@ -152,6 +168,7 @@ class Turn:
         self.usage = Usage()
         self.new_messages: list[dict[str, Any]] = []
         self.fingerprint: str | None = None
+        self.step_text = ""
         self._started = False
 
     # --- output -------------------------------------------------------------------------------
@@ -170,6 +187,7 @@ class Turn:
         )
 
     def say(self, text: str) -> None:
+        self.step_text += text
         self.chunks.put_nowait(self._chunk(ChoiceDelta(content=text)))
 
     def _finish(self) -> None:
@@ -185,15 +203,8 @@ class Turn:
 
     async def run(self) -> None:
         try:
-            state = await self._load_thread()
-            history = state.prompt_messages()
-            self.new_messages = [
-                m.wire() for m in self.request.messages if m.role not in ("system", "developer")
-            ]
-            answer = await self._loop([*history, *self.new_messages])
-            if answer is not None:
-                self.new_messages.append({"role": "assistant", "content": answer})
-            await self._save_thread(state)
+            async with self.agent.locks.hold(self.thread_id):
+                await self._answer()
         except Exception as error:
             logger.exception("agent turn failed")
             self.emit(AgentEvent(type="error", message=f"The turn failed: {error}"))
@@ -201,13 +212,33 @@ class Turn:
         finally:
             self._finish()
 
+    async def _answer(self) -> None:
+        """Load the thread, loop, store the turn; if cancelled, store what was said so far."""
+        state = await self._load_thread()
+        history = state.prompt_messages()
+        self.new_messages = [
+            m.wire() for m in self.request.messages if m.role not in ("system", "developer")
+        ]
+        try:
+            answer = await self._loop([*history, *self.new_messages])
+        except asyncio.CancelledError:
+            self.new_messages.append(
+                {"role": "assistant", "content": interrupted_reply(self.step_text)}
+            )
+            await self._save_thread(state)
+            raise
+        if answer is not None:
+            self.new_messages.append({"role": "assistant", "content": answer})
+        await self._save_thread(state)
+
     async def _loop(self, conversation: list[dict[str, Any]]) -> str | None:
         """Model and tool steps until an answer (returned), a job, or the step limit."""
         for _ in range(self.settings.max_steps):
-            tools = self.agent.connections.available_tools()
+            tools = self.agent.connections.available_tools() if self.options.tools else []
             request = self._model_request(conversation, tools)
+            self.step_text = ""
             try:
-                if await self.agent.chain.serves_locally(request):
+                if await self.chain.serves_locally(request):
                     text, calls = await self._local_step(request, conversation, tools)
                 else:
                     text, calls = await self._model_step(request)
@@ -262,7 +293,7 @@ class Turn:
     async def _model_step(self, request: ChatCompletionRequest) -> tuple[str, list[dict[str, Any]]]:
         """One call to the chain: text goes out as it comes, tool calls are collected."""
         builder = CompletionBuilder()
-        async for chunk in self.agent.chain.stream(request):
+        async for chunk in self.chain.stream(request):
             self.fingerprint = chunk.system_fingerprint or self.fingerprint
             builder.add(chunk)
             if chunk.usage:
@@ -296,7 +327,7 @@ class Turn:
         assert choice.tool is not None
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         arguments = await fill_arguments(
-            self.agent.chain, choice.tool, text, self.request.model, f"{SLOT_CONTEXT} Now: {now}."
+            self.chain, choice.tool, text, self.request.model, f"{SLOT_CONTEXT} Now: {now}."
         )
         return ToolCall(
             id=tool_call_id(),
@@ -329,12 +360,14 @@ class Turn:
         name = call["function"]["name"]
         tool = self.agent.connections.find(name)
         outcome = await self._checked_call(name, tool, call["function"]["arguments"])
+        preview = redact_secrets(outcome.text)[:RESULT_PREVIEW_CHARS]
         self.emit(
             AgentEvent(
                 type="tool_finished",
                 tool=name,
                 is_error=outcome.is_error,
-                message=outcome.text[:200] if outcome.is_error else None,
+                result=None if outcome.is_error else preview,
+                message=preview if outcome.is_error else None,
             )
         )
         if outcome.job_id:
@@ -353,8 +386,9 @@ class Turn:
             return ToolOutcome(f"The arguments are not a JSON object: {error}", is_error=True)
         if tool.policy == "deny":
             return ToolOutcome(f"{name} is not allowed here (policy deny).", is_error=True)
-        summary = summarize_call(name, arguments)
-        self.emit(AgentEvent(type="tool_started", tool=name, summary=summary))
+        summary = redact_secrets(summarize_call(name, arguments))
+        shown = json.loads(redact_secrets(json.dumps(arguments)))
+        self.emit(AgentEvent(type="tool_started", tool=name, summary=summary, arguments=shown))
         scope = CallScope(tool=name, emit=self.emit)
         if tool.policy == "confirm":
             approval = await self.agent.approvals.ask(name, summary, self.emit)
@@ -419,4 +453,5 @@ class Turn:
             self.settings.thread_token_budget,
             self.settings.thread_summary_tokens,
         )
+        pruned.last_turn_id = self.id
         await self.agent.threads.save(self.thread_id, pruned)

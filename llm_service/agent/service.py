@@ -17,6 +17,7 @@ from llm_service.agent.approvals import ApprovalBook, approvals_router
 from llm_service.agent.chain import ChatChain
 from llm_service.agent.config import AgentConfig, load_config
 from llm_service.agent.connections import McpConnections
+from llm_service.agent.jobs import jobs_router
 from llm_service.agent.loop import Agent
 from llm_service.agent.threads import MemoryThreadStore, threads_router
 from llm_service.agent.tool_router import ToolRouter
@@ -59,10 +60,10 @@ def servers_router(agent: Agent) -> APIRouter:
 
 
 def agent_routers(agent: Agent) -> list[APIRouter]:
-    """`GET /v1/approvals`, `POST /v1/approvals/{id}`, `DELETE /v1/threads/{id}` and
-    `GET /v1/mcp_servers`."""
+    """Approvals, threads (delete, interruptions), MCP server states and jobs."""
     return [
         approvals_router(agent.approvals),
-        threads_router(lambda: agent.threads),
+        threads_router(lambda: agent.threads, agent.locks),
         servers_router(agent),
+        jobs_router(agent),
     ]

@@ -6,13 +6,20 @@ kept in Redis under `voxhall:thread:<id>` with a retention TTL, or in this proce
 no Redis answers. Before a thread is stored it is pruned to a token budget: the oldest exchanges
 are folded into a rolling summary (one short line each, the summary itself bounded) and dropped.
 Tool results are scrubbed of secrets, email addresses and phone numbers before they are stored.
+
+Turns on one thread run one at a time (`ThreadLocks`). A turn whose client went away (a person
+spoke over the bot) stores what it had said so far; the client then reports what was really
+heard with `POST /v1/threads/{id}/interruptions`, and the reply in the thread is cut to that,
+so the model never believes it said what nobody heard.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any, Protocol
 
 import redis.asyncio as aioredis
@@ -31,6 +38,9 @@ TOKENS_PER_MESSAGE = 4
 SUMMARY_LINE_CHARS = 120
 SUMMARY_HEADER = "Summary of the earlier conversation:"
 REDIS_PROBE_TIMEOUT_S = 0.5
+INTERRUPTED_MARK = "[interrupted: the rest was not said]"
+NOTHING_SAID = "[interrupted before answering]"
+INTERRUPTION_WAIT_S = 10.0
 
 
 def estimate_tokens(text: str) -> int:
@@ -49,6 +59,9 @@ class ThreadState(BaseModel):
 
     summary: str = ""
     messages: list[dict[str, Any]] = Field(default_factory=list)
+    last_turn_id: str | None = Field(
+        None, description="The completion id of the turn that saved the thread last."
+    )
 
     def tokens(self) -> int:
         summary = estimate_tokens(self.summary) + TOKENS_PER_MESSAGE if self.summary else 0
@@ -112,6 +125,49 @@ def prune(state: ThreadState, budget: int, summary_tokens: int) -> ThreadState:
     room = budget - ThreadState(messages=messages).tokens() - TOKENS_PER_MESSAGE
     summary = _bounded_summary(lines, min(summary_tokens, room))
     return ThreadState(summary=summary, messages=messages)
+
+
+def interrupted_reply(heard: str) -> str:
+    """The reply as the thread keeps it when a person cut it off after hearing `heard`."""
+    heard = heard.strip()
+    return f"{heard} {INTERRUPTED_MARK}" if heard else NOTHING_SAID
+
+
+def cut_last_reply(state: ThreadState, heard: str) -> bool:
+    """Replace the last spoken reply (an assistant message with text) by what was heard;
+    False when the thread has none."""
+    for message in reversed(state.messages):
+        if message["role"] == "user":
+            break
+        if message["role"] == "assistant" and not message.get("tool_calls"):
+            message["content"] = interrupted_reply(heard)
+            return True
+    return False
+
+
+class ThreadLocks:
+    """One lock per thread id, kept only while someone holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, thread_id: str | None) -> AsyncIterator[None]:
+        """Hold the thread's lock (nothing to hold without a thread)."""
+        if thread_id is None:
+            yield
+            return
+        lock, users = self._locks.get(thread_id, (asyncio.Lock(), 0))
+        self._locks[thread_id] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[thread_id]
+            if users == 1:
+                del self._locks[thread_id]
+            else:
+                self._locks[thread_id] = (lock, users - 1)
 
 
 def scrub_for_storage(message: dict[str, Any]) -> dict[str, Any]:
@@ -197,8 +253,16 @@ async def open_thread_store(redis_url: str, ttl_s: int) -> ThreadStore:
     return RedisThreadStore(client, ttl_s)
 
 
-def threads_router(store: Callable[[], ThreadStore]) -> APIRouter:
-    """`DELETE /v1/threads/{thread_id}` on the store `store()` gives (it is chosen at start)."""
+class InterruptionBody(BaseModel):
+    """The body of `POST /v1/threads/{id}/interruptions`: which turn, and what was heard of it."""
+
+    turn_id: str = Field(min_length=1, max_length=100)
+    heard: str = Field("", max_length=20_000)
+
+
+def threads_router(store: Callable[[], ThreadStore], locks: ThreadLocks) -> APIRouter:
+    """`DELETE /v1/threads/{thread_id}` and `POST /v1/threads/{thread_id}/interruptions` on
+    the store `store()` gives (it is chosen at start)."""
     router = APIRouter()
 
     @router.delete("/v1/threads/{thread_id}")
@@ -212,5 +276,30 @@ def threads_router(store: Callable[[], ThreadStore]) -> APIRouter:
                 code="thread_not_found",
             )
         return {"id": thread_id, "object": "thread.deleted", "deleted": True}
+
+    @router.post("/v1/threads/{thread_id}/interruptions")
+    async def interrupted(thread_id: str, body: InterruptionBody) -> dict[str, Any]:
+        try:
+            async with asyncio.timeout(INTERRUPTION_WAIT_S), locks.hold(thread_id):
+                state = await store().load(thread_id)
+                if state.last_turn_id != body.turn_id or not cut_last_reply(state, body.heard):
+                    raise OpenAIError(
+                        409,
+                        f"Turn {body.turn_id!r} is not the last turn of thread {thread_id!r}.",
+                        type="invalid_request_error",
+                        param="turn_id",
+                        code="turn_not_last",
+                    )
+                await store().save(thread_id, state)
+        except TimeoutError:
+            raise OpenAIError(
+                409,
+                f"Turn {body.turn_id!r} is still running; report the interruption after its "
+                "stream is closed.",
+                type="invalid_request_error",
+                param="turn_id",
+                code="turn_still_running",
+            ) from None
+        return {"id": thread_id, "object": "thread.interruption", "turn_id": body.turn_id}
 
     return router

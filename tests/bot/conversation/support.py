@@ -14,7 +14,12 @@ from typing import Any
 import numpy as np
 from piper import PiperVoice, SynthesisConfig
 
-from bot.conversation.ports import FRAME_BYTES, FRAME_SECONDS, ApprovalRequest
+from bot.conversation.ports import (
+    FRAME_BYTES,
+    FRAME_SECONDS,
+    ApprovalDecision,
+    ApprovalRequest,
+)
 from bot.conversation.segmenter import Segmenter, SegmentEvent
 from llm_service.schemas import ChatChunk, ChoiceDelta, ChunkChoice
 from voxhall.audio import Samples, read_wav, to_discord_pcm
@@ -103,12 +108,15 @@ class Services:
 
 
 class ScriptedChat:
-    """A chat stream (the `ChatStream` port) that writes scripted replies, a word at a time."""
+    """An agent (the `AgentClient` port) that writes scripted replies, a word at a time, and
+    keeps the interruptions and approval decisions it is told about."""
 
     def __init__(self, replies: list[str], seconds_per_word: float = 0.02) -> None:
         self.replies = list(replies)
         self.seconds_per_word = seconds_per_word
         self.requests: list[dict[str, Any]] = []
+        self.interruptions: list[tuple[str, str, str]] = []
+        self.decisions: list[tuple[str, bool, str]] = []
 
     async def stream_chat(
         self, messages: list[dict[str, Any]], *, voxhall: Any = None, **params: Any
@@ -118,16 +126,28 @@ class ScriptedChat:
         for word in reply.split(" "):
             await asyncio.sleep(self.seconds_per_word)
             delta = ChoiceDelta(content=f"{word} ")
-            yield ChatChunk(id="scripted", choices=[ChunkChoice(delta=delta)])
+            yield ChatChunk(id=f"scripted-{len(self.requests)}", choices=[ChunkChoice(delta=delta)])
+
+    async def decide_approval(self, approval_id: str, *, approve: bool, by: str) -> None:
+        self.decisions.append((approval_id, approve, by))
+
+    async def report_interruption(self, thread_id: str, turn_id: str, heard: str) -> None:
+        self.interruptions.append((thread_id, turn_id, heard))
+
+    async def get_job(self, server: str, job_id: str) -> dict[str, Any]:
+        raise LookupError(f"the scripted agent runs no jobs ({server}, {job_id})")
 
 
 @dataclass
 class RecordingResponder:
-    """A text channel (the `TextResponder` port) that keeps what was posted."""
+    """A text channel (the `TextResponder` port) that keeps what was posted and answers
+    approval prompts with `decision` (None: nobody answers)."""
 
     messages: list[str] = field(default_factory=list)
     files: list[tuple[str, bytes, str]] = field(default_factory=list)
     approvals: list[ApprovalRequest] = field(default_factory=list)
+    decision: ApprovalDecision | None = None
+    upload_limit: int = 10 * 1024 * 1024
 
     async def post_message(self, text: str) -> None:
         self.messages.append(text)
@@ -135,6 +155,6 @@ class RecordingResponder:
     async def post_file(self, name: str, content: bytes, caption: str = "") -> None:
         self.files.append((name, content, caption))
 
-    async def ask_approval(self, request: ApprovalRequest) -> bool:
+    async def ask_approval(self, request: ApprovalRequest) -> ApprovalDecision | None:
         self.approvals.append(request)
-        return False
+        return self.decision

@@ -1,13 +1,22 @@
-"""Fixtures for the agent's tests: MCP server configs for the tiny test server and the real
-calendar server on a local iCalendar file (module-scoped: servers take seconds to start)."""
+"""Fixtures for the agent's tests: MCP server configs for the tiny test server, the real
+calendar server on a local iCalendar file and the real AWS server on moto's AWS, and the
+scripted hosted model (module-scoped: servers take seconds to start)."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 
+import boto3
+import httpx
 import pytest
+from moto.server import ThreadedMotoServer
 
 from llm_service.agent.config import PROJECT_ROOT, ServerConfig, builtin_server
+from tests.llm_service.agent.peer import ScriptedModel, peer_app
+from voxhall.launcher import BackgroundServer, free_loopback_port
+
+REGION = "us-east-1"
 
 
 @pytest.fixture(scope="module")
@@ -34,3 +43,69 @@ def calendar_server(tmp_path_factory: pytest.TempPathFactory) -> ServerConfig:
         "VOXHALL_TIMEZONE": "UTC",
     }
     return server.model_copy(update={"env": env})
+
+
+@pytest.fixture(scope="module")
+def moto_url() -> Iterator[str]:
+    """moto's AWS as a real HTTP server on loopback, with one alarm firing (moto's state is
+    shared by every server in the process, so it starts from a reset)."""
+    port = free_loopback_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    url = f"http://127.0.0.1:{port}"
+    httpx.post(f"{url}/moto-api/reset").raise_for_status()
+    cloudwatch = boto3.client(
+        "cloudwatch",
+        region_name=REGION,
+        endpoint_url=url,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    cloudwatch.put_metric_alarm(
+        AlarmName="api-5xx",
+        MetricName="5XXError",
+        Namespace="AWS/ApiGateway",
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=1,
+        ComparisonOperator="GreaterThanThreshold",
+    )
+    cloudwatch.set_alarm_state(AlarmName="api-5xx", StateValue="ALARM", StateReason="errors")
+    logs = boto3.client(
+        "logs",
+        region_name=REGION,
+        endpoint_url=url,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    logs.create_log_group(logGroupName="/ecs/api")
+    yield url
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def aws_server(moto_url: str, tmp_path_factory: pytest.TempPathFactory) -> ServerConfig:
+    """The built-in AWS server over stdio, against moto, with jobs in its own process."""
+    server = builtin_server("aws")
+    home = tmp_path_factory.mktemp("aws")
+    env = {
+        **server.env,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_CONFIG_FILE": str(home / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
+        "VOXHALL_AWS_REGION": REGION,
+        "VOXHALL_AWS_ENDPOINT_URL": moto_url,
+        "VOXHALL_TASKS_MODE": "local",
+    }
+    return server.model_copy(update={"env": env})
+
+
+@pytest.fixture(scope="module")
+def scripted() -> Iterator[tuple[ScriptedModel, str]]:
+    model = ScriptedModel()
+    server = BackgroundServer(peer_app(model)).start()
+    yield model, server.base_url
+    server.stop()

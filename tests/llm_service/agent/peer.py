@@ -2,16 +2,18 @@
 
 Each `/v1/chat/completions` request gets the next reply of the script, streamed exactly as
 OpenAI streams it (role chunk, content pieces or tool-call fragments keyed by index, finish
-reason, usage, `[DONE]`). A reply is text, or a list of `(tool name, arguments)` calls. Every
-request body is kept so a test can check what the agent fed back.
+reason, usage, `[DONE]`). A reply is text, or a list of `(tool name, arguments)` calls. With
+`pause_s` set, text comes a word at a time with that pause between words, like a slow model.
+Every request body is kept so a test can check what the agent fed back.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -27,6 +29,7 @@ class ScriptedModel:
         self.replies: list[Reply] = []
         self.requests: list[dict[str, Any]] = []
         self.repeat_last = False
+        self.pause_s = 0.0
 
     def play(self, *replies: Reply, repeat_last: bool = False) -> None:
         self.replies, self.requests, self.repeat_last = list(replies), [], repeat_last
@@ -51,12 +54,19 @@ def _chunk(ident: str, delta: dict[str, Any], finish: str | None = None) -> str:
     return f"data: {json.dumps(body)}\n\n"
 
 
-def _events(reply: Reply) -> Iterator[str]:
+def _pieces(text: str, pause_s: float) -> list[str]:
+    if pause_s:
+        return [word + " " for word in text.split(" ")]
+    middle = len(text) // 2
+    return [text[:middle], text[middle:]]
+
+
+async def _events(reply: Reply, pause_s: float) -> AsyncIterator[str]:
     ident = f"chatcmpl-{uuid.uuid4().hex[:12]}"
     yield _chunk(ident, {"role": "assistant", "content": ""})
     if isinstance(reply, str):
-        middle = len(reply) // 2
-        for piece in (reply[:middle], reply[middle:]):
+        for piece in _pieces(reply, pause_s):
+            await asyncio.sleep(pause_s)
             yield _chunk(ident, {"content": piece})
         yield _chunk(ident, {}, "stop")
     else:
@@ -83,6 +93,7 @@ def peer_app(model: ScriptedModel) -> FastAPI:
     async def completions(request: Request) -> StreamingResponse:
         body = await request.json()
         model.requests.append(body)
-        return StreamingResponse(_events(model.next_reply()), media_type="text/event-stream")
+        events = _events(model.next_reply(), model.pause_s)
+        return StreamingResponse(events, media_type="text/event-stream")
 
     return app

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp
 
 from llm_service.agent.approvals import ApprovalBook, approvals_router, summarize_call
-from llm_service.agent.events import AgentEvent
+from llm_service.schemas import AgentEvent
 from voxhall.http import install_error_handlers
 
 

@@ -8,95 +8,26 @@ import json
 import os
 import signal
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
 import httpx
 import pytest
 import pytest_asyncio
 from fastapi import FastAPI
-from moto.server import ThreadedMotoServer
 
 from llm_service.agent import Agent, agent_routers, build_agent
-from llm_service.agent.config import AgentConfig, ServerConfig, builtin_server
+from llm_service.agent.config import AgentConfig, ServerConfig
 from llm_service.agent.threads import RedisThreadStore, open_thread_store
 from llm_service.schemas import ChatCompletionRequest
-from tests.conftest import free_loopback_port
-from tests.llm_service.agent.peer import ScriptedModel, peer_app
+from tests.llm_service.agent.peer import ScriptedModel
 from tests.llm_service.agent.support import hosted_chain, hosted_settings
 from voxhall.http import install_error_handlers
-from voxhall.launcher import BackgroundServer
 from voxhall.settings import AgentSettings, CommonSettings, Settings
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
-REGION = "us-east-1"
 SOON = (datetime.now(UTC) + timedelta(days=2)).replace(microsecond=0).isoformat()
-
-
-@pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
-    """moto's AWS as a real HTTP server on loopback, with one alarm firing."""
-    port = free_loopback_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    url = f"http://127.0.0.1:{port}"
-    cloudwatch = boto3.client(
-        "cloudwatch",
-        region_name=REGION,
-        endpoint_url=url,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    cloudwatch.put_metric_alarm(
-        AlarmName="api-5xx",
-        MetricName="5XXError",
-        Namespace="AWS/ApiGateway",
-        Statistic="Sum",
-        Period=60,
-        EvaluationPeriods=1,
-        Threshold=1,
-        ComparisonOperator="GreaterThanThreshold",
-    )
-    cloudwatch.set_alarm_state(AlarmName="api-5xx", StateValue="ALARM", StateReason="errors")
-    logs = boto3.client(
-        "logs",
-        region_name=REGION,
-        endpoint_url=url,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    logs.create_log_group(logGroupName="/ecs/api")
-    yield url
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def aws_server(moto_url: str, tmp_path_factory: pytest.TempPathFactory) -> ServerConfig:
-    """The built-in AWS server over stdio, against moto, with jobs in its own process."""
-    server = builtin_server("aws")
-    home = tmp_path_factory.mktemp("aws")
-    env = {
-        **server.env,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "AWS_CONFIG_FILE": str(home / "config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
-        "VOXHALL_AWS_REGION": REGION,
-        "VOXHALL_AWS_ENDPOINT_URL": moto_url,
-        "VOXHALL_TASKS_MODE": "local",
-    }
-    return server.model_copy(update={"env": env})
-
-
-@pytest.fixture(scope="module")
-def scripted() -> Iterator[tuple[ScriptedModel, str]]:
-    model = ScriptedModel()
-    server = BackgroundServer(peer_app(model)).start()
-    yield model, server.base_url
-    server.stop()
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")

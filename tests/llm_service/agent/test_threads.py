@@ -13,6 +13,7 @@ from starlette.types import ASGIApp
 from llm_service.agent.threads import (
     MemoryThreadStore,
     RedisThreadStore,
+    ThreadLocks,
     ThreadState,
     open_thread_store,
     prune,
@@ -90,7 +91,7 @@ async def test_delete_endpoint(serve: Callable[[ASGIApp], str]) -> None:
     await store.save("g:c", ThreadState(summary="x"))
     app = FastAPI()
     install_error_handlers(app)
-    app.include_router(threads_router(lambda: store))
+    app.include_router(threads_router(lambda: store, ThreadLocks()))
     base = serve(app)
     async with httpx.AsyncClient(base_url=base) as client:
         first = await client.delete("/v1/threads/g:c")

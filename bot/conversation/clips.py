@@ -1,0 +1,127 @@
+"""Avatar clips of spoken replies: rendered after the reply, posted under it.
+
+After a reply was spoken in full, `ClipPoster.post_after` renders a lip-synced clip of what was
+said in the background, never in the way of the next turn, and posts it as an MP4 in the text
+channel, or says why there is none (too large for the channel even after re-encoding, or the
+renderer failed). `AvatarJobClips` makes the clip the way every Voxhall part does: phoneme
+timings from tts_service's `/v1/audio/speech/timed`, then the Dramatiq job `avatar.render`
+(in a worker with Redis, in this process in single-machine mode); the process must have
+imported the job's module (`voxhall.tasks.import_job_modules`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from bot.conversation.pipeline import TurnResult
+from bot.conversation.ports import TextResponder
+from tts_service.client import TimedSpeech
+from voxhall import tasks
+
+logger = logging.getLogger(__name__)
+
+AVATAR_JOB = "avatar.render"
+CLIP_NAME = "voxhall-reply.mp4"
+
+
+@dataclass(frozen=True)
+class ClipOutcome:
+    """A rendered clip, or the reason there is none."""
+
+    data: bytes | None = None
+    reason: str | None = None
+
+
+class TimedSpeaker(Protocol):
+    """Speech with phoneme timings; `tts_service.client.TtsClient` is one."""
+
+    async def timed_speech(
+        self,
+        text: str,
+        *,
+        voice: str | None = None,
+        sample_rate: int | None = None,
+        speed: float = 1.0,
+    ) -> TimedSpeech: ...
+
+
+class ClipMaker(Protocol):
+    async def make(self, text: str, *, avatar: str | None, byte_budget: int) -> ClipOutcome: ...
+
+
+class AvatarJobClips:
+    """Clips through tts_service's timed speech and the `avatar.render` job."""
+
+    def __init__(self, tts: TimedSpeaker, voice: str | None = None, timeout_s: float = 120.0):
+        self.tts = tts
+        self.voice = voice
+        self.timeout_s = timeout_s
+
+    async def make(self, text: str, *, avatar: str | None, byte_budget: int) -> ClipOutcome:
+        speech = await self.tts.timed_speech(text, voice=self.voice)
+        args = {
+            "speech": speech.model_dump(mode="json"),
+            "text": text,
+            "avatar": avatar,
+            "byte_budget": byte_budget,
+        }
+        job = await asyncio.to_thread(tasks.enqueue, AVATAR_JOB, args)
+        done = await asyncio.to_thread(tasks.wait_for, job.job_id, self.timeout_s)
+        if done.status != "succeeded":
+            return ClipOutcome(reason=done.error or f"the render did not finish ({done.status})")
+        result = done.result or {}
+        if not result.get("path"):
+            return ClipOutcome(reason=result.get("reason") or "the renderer made no clip")
+        return ClipOutcome(data=await asyncio.to_thread(Path(result["path"]).read_bytes))
+
+
+class ClipPoster:
+    """Renders and posts the clip of each spoken reply, one after another in the background."""
+
+    def __init__(self, maker: ClipMaker, responder: TextResponder, avatar: str | None = None):
+        self.maker = maker
+        self.responder = responder
+        self.avatar = avatar
+        self.enabled = True
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._one_at_a_time = asyncio.Lock()
+
+    def post_after(self, result: TurnResult) -> None:
+        """Start the clip of `result` if it was heard in full."""
+        spoken = " ".join(sentence.text for sentence in result.spoken if not sentence.aside)
+        if not self.enabled or result.interrupted or not spoken:
+            return
+        task = asyncio.create_task(self._post(spoken))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def wait(self) -> None:
+        """Wait for the clips being rendered."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def aclose(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _post(self, spoken: str) -> None:
+        async with self._one_at_a_time:
+            try:
+                outcome = await self.maker.make(
+                    spoken, avatar=self.avatar, byte_budget=self.responder.upload_limit
+                )
+            except Exception as error:
+                logger.warning("avatar clip failed: %s", error)
+                outcome = ClipOutcome(reason=str(error))
+            if outcome.data is not None:
+                await self.responder.post_file(CLIP_NAME, outcome.data)
+            else:
+                await self.responder.post_message(f"-# No avatar clip this time: {outcome.reason}")

@@ -1,0 +1,117 @@
+"""Each guild's settings and each person's recording consent, kept in one JSON file.
+
+Wake names, the voice, the avatar (or no clips) and the approver roles are chosen per guild
+(`/voice`, `/avatar`); an unset value falls back to the bot's settings. Consent (`/consent
+on|off`) is per person. `BotState` keeps both in memory and rewrites the file atomically after
+every change, so a restart forgets nothing; a file that cannot be read is set aside (renamed
+`.corrupt`) and the bot starts from defaults. It is the `ConsentStore` the turn layer asks.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from pydantic import BaseModel, Field, ValidationError
+
+from voxhall.settings import BotSettings, DiscordSettings
+
+logger = logging.getLogger(__name__)
+
+
+class GuildConfig(BaseModel):
+    """What a guild changed from the bot's defaults (None: the default)."""
+
+    wake_names: list[str] | None = None
+    voice: str | None = None
+    avatar: str | None = None
+    clips: bool | None = None
+    approver_roles: list[str] | None = None
+
+
+class GuildSettings(BaseModel):
+    """A guild's settings in effect: its choices over the bot's defaults."""
+
+    wake_names: list[str]
+    voice: str | None
+    avatar: str | None
+    clips: bool
+    approver_roles: list[str]
+
+
+class StoredState(BaseModel):
+    guilds: dict[str, GuildConfig] = Field(default_factory=dict)
+    consented: set[str] = Field(default_factory=set)
+
+
+def default_state_file() -> Path:
+    return Path(platformdirs.user_state_dir("voxhall")) / "bot.json"
+
+
+class BotState:
+    """Guild settings and consent, in memory and in `path` (None: memory only)."""
+
+    def __init__(
+        self,
+        path: Path | None,
+        bot: BotSettings | None = None,
+        discord: DiscordSettings | None = None,
+    ) -> None:
+        self.path = path
+        self.bot = bot or BotSettings()
+        self.discord = discord or DiscordSettings()
+        self._state = self._load()
+
+    @classmethod
+    def from_settings(cls, bot: BotSettings, discord: DiscordSettings) -> BotState:
+        return cls(bot.state_file or default_state_file(), bot, discord)
+
+    def _load(self) -> StoredState:
+        if self.path is None or not self.path.exists():
+            return StoredState()
+        try:
+            return StoredState.model_validate_json(self.path.read_bytes())
+        except (OSError, ValidationError) as error:
+            aside = self.path.with_suffix(".corrupt")
+            logger.error("cannot read %s (%s); set aside as %s", self.path, error, aside.name)
+            self.path.replace(aside)
+            return StoredState()
+
+    def _save(self) -> None:
+        if self.path is None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.path.with_name(f".{self.path.name}.{os.getpid()}.partial")
+        partial.write_text(self._state.model_dump_json(indent=2))
+        partial.replace(self.path)
+
+    def guild(self, guild_id: str) -> GuildSettings:
+        """The guild's settings in effect."""
+        chosen = self._state.guilds.get(guild_id, GuildConfig())
+        return GuildSettings(
+            wake_names=chosen.wake_names or self.bot.wake_name_list(),
+            voice=chosen.voice or self.bot.tts_voice,
+            avatar=chosen.avatar,
+            clips=self.bot.clips if chosen.clips is None else chosen.clips,
+            approver_roles=chosen.approver_roles or self.discord.approver_role_list(),
+        )
+
+    def update_guild(self, guild_id: str, **changes: Any) -> GuildSettings:
+        """Change some of a guild's settings (None puts one back to the default)."""
+        chosen = self._state.guilds.get(guild_id, GuildConfig())
+        self._state.guilds[guild_id] = GuildConfig.model_validate(chosen.model_dump() | changes)
+        self._save()
+        return self.guild(guild_id)
+
+    def opted_in(self, speaker_id: str) -> bool:
+        return speaker_id in self._state.consented
+
+    def set_consent(self, speaker_id: str, consented: bool) -> None:
+        if consented:
+            self._state.consented.add(speaker_id)
+        else:
+            self._state.consented.discard(speaker_id)
+        self._save()
