@@ -14,6 +14,8 @@ from starlette.types import ASGIApp
 
 from voxhall.launcher import BackgroundServer, free_loopback_port
 
+pytest_plugins = ("tests.llm_service.agent.fixtures",)
+
 
 @pytest.fixture
 def redis_url(tmp_path: Path) -> Iterator[str]:

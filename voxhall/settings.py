@@ -605,7 +605,7 @@ class BotSettings(BaseSettings):
 class DiscordSettings(BaseSettings):
     """The Discord connection (the bot process, `python -m bot`)."""
 
-    model_config = _section("VOXHALL_DISCORD_")
+    model_config = SettingsConfigDict(**_section("VOXHALL_DISCORD_"), populate_by_name=True)
 
     token: SecretStr | None = Field(
         None, description="Discord bot token; without it `voxhall up` leaves the bot out."

@@ -5,8 +5,8 @@ Small stages joined by queues, each its own task: the agent's stream of deltas g
 as 48 kHz stereo PCM and queued on the speaker, so the first sentence plays while the model is
 still writing the rest. The agent's events ride in the same stream: tool calls are recorded
 (`activity`), an approval prompt is said aloud and shown in the text channel and the decision
-goes back to the agent, a job is handed to the channel's `JobWatcher`. The written reply, with
-a line per tool call above it, then goes to the text channel.
+goes back to the agent. The written reply, with a line per tool call above it, then goes to the
+text channel, and the turn's jobs to the channel's `JobWatcher`.
 
 An interruption (barge-in) stops everything at once; the result says which sentences were
 really heard and which were not, and the agent is told, so the unheard part leaves the thread.
@@ -220,6 +220,7 @@ class TurnPipeline:
             await self._report_interruption(result)
         elif result.reply:
             await self.responder.post_message(result.channel_message())
+        self._follow_jobs(result)
         return result
 
     def stop(self) -> None:
@@ -310,8 +311,8 @@ class TurnPipeline:
         sentences: asyncio.Queue[SpokenSentence | None],
         approvals: set[asyncio.Task[None]],
     ) -> None:
-        """Record the event; ask for approvals and follow jobs."""
-        record = result.activity.apply(event)
+        """Record the event; ask for approvals."""
+        result.activity.apply(event)
         if event.type == "approval_required" and event.approval_id and event.tool:
             sentences.put_nowait(SpokenSentence(approval_prompt(event.tool), aside=True))
             prompt = ApprovalRequest(
@@ -322,8 +323,12 @@ class TurnPipeline:
                 asked_by=request.speaker_id,
             )
             approvals.add(asyncio.create_task(self._approve(prompt)))
-        elif event.type == "job_started" and record and record.job_id and self.jobs:
-            self.jobs.watch(record.name, record.job_id)
+
+    def _follow_jobs(self, result: TurnResult) -> None:
+        """Hand the turn's jobs to the watcher, whose posts then come after the reply's."""
+        for call in result.tool_calls:
+            if call.job_id and self.jobs is not None:
+                self.jobs.watch(call.name, call.job_id)
 
     async def _approve(self, prompt: ApprovalRequest) -> None:
         """Show the prompt; pass a person's decision to the agent (no decision: it expires)."""

@@ -191,6 +191,7 @@ class ChannelConversation:
             tuple[Utterance, asyncio.Task[Transcript]] | TypedQuestion | None
         ] = asyncio.Queue()
         self._interrupt: asyncio.Event | None = None
+        self._closed = False
 
     @property
     def replying(self) -> bool:
@@ -208,6 +209,7 @@ class ChannelConversation:
             flusher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await flusher
+            self._closed = True
             self._pending.put_nowait(None)
             await worker
         return self.state
@@ -227,6 +229,8 @@ class ChannelConversation:
     async def ask(self, speaker: str, text: str) -> TurnResult | None:
         """Answer a typed question in turn with the spoken ones (it needs no wake name);
         None when the person's rate limit refused it."""
+        if self._closed:
+            raise RuntimeError("the channel is not listening any more")
         answered: asyncio.Future[TurnResult | None] = asyncio.get_running_loop().create_future()
         self._pending.put_nowait(TypedQuestion(speaker, text, answered))
         return await answered

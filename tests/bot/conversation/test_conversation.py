@@ -1,4 +1,5 @@
-"""A voice channel end to end on spoken audio: addressing, barge-in, queueing, consent.
+"""A voice channel end to end on spoken audio: addressing, the follow-up window, silence and
+noise, barge-in, queueing, typed questions, rate limits, transcribe mode, consent.
 
 The wake names are "voxhall" and "computer": tiny.en hears espeak-ng's "Voxhall" as
 "Max Hall", so the espeak-ng voice uses the second name.
@@ -10,18 +11,25 @@ espeak-ng, fed frame by frame in real time. The replies come from a scripted cha
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
 from piper import PiperVoice
 
 from bot.conversation.consent import MemoryConsentStore
+from bot.conversation.limits import RateLimits
 from bot.conversation.local import PacedSpeaker, ScriptedSpeech, ScriptedVoiceSource
 from bot.conversation.pipeline import TurnPipeline, TurnResult
 from bot.conversation.segmenter import Segmenter, SegmenterConfig, Utterance
 from bot.conversation.sentences import cut_sentences
 from bot.conversation.speakable import speakable_line
-from bot.conversation.turns import AddressPolicy, ChannelContext, ChannelConversation
+from bot.conversation.turns import (
+    AddressPolicy,
+    ChannelContext,
+    ChannelConversation,
+    ChannelMode,
+)
 from stt_service.client import SttClient
 from tests.bot.conversation.support import (
     Clip,
@@ -30,6 +38,8 @@ from tests.bot.conversation.support import (
     Services,
     espeak_clip,
     piper_clip,
+    silence,
+    white_noise,
 )
 from tts_service.client import TtsClient
 from voxhall.settings import BotSettings
@@ -46,7 +56,15 @@ LONG_REPLY = (
 class Channel:
     """One channel's conversation wired to the real services and local ports."""
 
-    def __init__(self, stt: SttClient, tts: TtsClient, replies: list[str], people: int = 2) -> None:
+    def __init__(
+        self,
+        stt: SttClient,
+        tts: TtsClient,
+        replies: list[str],
+        people: int = 2,
+        limits: RateLimits | None = None,
+        mode: ChannelMode = "converse",
+    ) -> None:
         self.speaker = PacedSpeaker()
         self.responder = RecordingResponder()
         self.chat = ScriptedChat(replies)
@@ -67,6 +85,8 @@ class Channel:
             TurnPipeline(self.chat, tts, self.speaker, self.responder),
             consent=self.consent,
             recorder=self,
+            limits=limits,
+            mode=mode,
         )
 
     def record(self, utterance: Utterance, result: TurnResult) -> None:
@@ -154,6 +174,9 @@ async def test_barge_in_stops_the_bot_at_once_and_reports_what_went_unheard(
     assert channel.responder.messages == ["Okay."]
     assert "stop" in state.heard[1].text.lower()
     assert state.heard[1].reason == "alone"
+    assert channel.chat.interruptions == [("guild1:chan1", first.turn_id, " ".join(first.heard))], (
+        "the agent learns what was heard, so its thread keeps only that"
+    )
 
 
 async def test_replies_queue_one_at_a_time_and_only_consenting_turns_are_recorded(
@@ -179,3 +202,79 @@ async def test_replies_queue_one_at_a_time_and_only_consenting_turns_are_recorde
     assert second.request.transcribed_at < first.finished_at
     assert channel.responder.messages == replies
     assert [result.request.speaker_id for _, result in channel.recorded] == ["alice"]
+
+
+async def test_the_follow_up_window_needs_no_wake_name_and_noise_is_never_a_turn(
+    clients: tuple[SttClient, TtsClient], piper_voice: PiperVoice, alice_asks: Clip
+) -> None:
+    channel = Channel(*clients, replies=["You have a design review at one.", "In room four."])
+    follow_up = piper_clip(piper_voice, "Where is it?")
+    muted_mic = silence(2.0)
+    keyboard = white_noise(1.5, amplitude=0.2)
+    bob_chats = espeak_clip("Did you read the release notes?")
+    follow_up_at = alice_asks.seconds + 6.5
+    bob_at = follow_up_at + follow_up.seconds + 5.0
+
+    await channel.hear(
+        said("alice", alice_asks, 0.0),
+        said("bob", muted_mic, 0.5),
+        said("bob", keyboard, alice_asks.seconds + 1.0),
+        said("alice", follow_up, follow_up_at),
+        said("bob", bob_chats, bob_at),
+    )
+
+    heard = channel.conversation.state.heard
+    assert [(h.utterance.speaker, h.reason) for h in heard] == [
+        ("alice", "wake_name"),
+        ("alice", "follow_up"),
+        ("bob", None),
+    ], "silence and noise are no utterance; the window is Alice's alone"
+    assert "where" in heard[1].text.lower()
+    assert channel.responder.messages == ["You have a design review at one.", "In room four."]
+    assert channel.speaker.stopped_at == [], "nobody spoke over the bot"
+
+
+async def test_typed_questions_wait_in_line_and_the_rate_limit_answers_plainly(
+    clients: tuple[SttClient, TtsClient], alice_asks: Clip
+) -> None:
+    limits = RateLimits(turns=2, tool_calls=5)
+    channel = Channel(*clients, replies=["Typed answer.", "Second typed answer."], limits=limits)
+
+    async def typed(at_s: float, text: str) -> TurnResult | None:
+        await asyncio.sleep(at_s)
+        return await channel.conversation.ask("alice", text)
+
+    _, first, second = await asyncio.gather(
+        channel.hear(said("alice", alice_asks, 0.0)),
+        typed(0.5, "What is the weather?"),
+        typed(2.0, "And tomorrow?"),
+    )
+
+    assert first is not None and second is not None
+    assert (first.request.text, first.reply) == ("What is the weather?", "Typed answer.")
+    assert second.reply == "Second typed answer."
+    assert first.finished_at is not None and second.started_at is not None
+    assert first.finished_at <= second.started_at, "one reply at a time"
+    [spoken] = channel.conversation.state.heard
+    assert spoken.reason == "wake_name" and len(channel.conversation.state.results) == 2
+    assert channel.responder.messages[-1].startswith("Alice Smith, you're asking faster")
+    assert len(channel.chat.requests) == 2, "the refused turn never reached the agent"
+    with pytest.raises(RuntimeError, match="not listening"):
+        await channel.conversation.ask("alice", "Are you there?")
+
+
+async def test_transcribe_mode_posts_who_said_what_and_never_answers(
+    clients: tuple[SttClient, TtsClient], alice_asks: Clip
+) -> None:
+    channel = Channel(*clients, replies=[], mode="transcribe")
+    bob_says = espeak_clip("The login page is fixed now.")
+
+    await channel.hear(
+        said("alice", alice_asks, 0.0), said("bob", bob_says, alice_asks.seconds + 0.5)
+    )
+
+    alice_line, bob_line = channel.responder.messages
+    assert alice_line.startswith("**Alice Smith:** ") and "calendar" in alice_line.lower()
+    assert bob_line.startswith("**Bob:** ") and "login" in bob_line.lower()
+    assert channel.conversation.state.results == [] and channel.chat.requests == []
+    assert channel.speaker.played_bytes == 0

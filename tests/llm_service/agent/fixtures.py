@@ -1,6 +1,7 @@
-"""Fixtures for the agent's tests: MCP server configs for the tiny test server, the real
-calendar server on a local iCalendar file and the real AWS server on moto's AWS, and the
-scripted hosted model (module-scoped: servers take seconds to start)."""
+"""Fixtures for tests that need the agent's peers: MCP server configs for the tiny test server,
+the real calendar server on a local iCalendar file and the real AWS server on moto's AWS, and
+the scripted hosted model (module-scoped: servers take seconds to start). tests/conftest.py
+loads them as a plugin, so the bot's tests use them too."""
 
 from __future__ import annotations
 
