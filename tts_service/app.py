@@ -1,4 +1,5 @@
-"""The tts_service HTTP app: OpenAI's `/v1/audio/speech` (streamed), timed speech, voices.
+"""The tts_service HTTP app: OpenAI's `/v1/audio/speech` (streamed), timed speech, voices and
+avatars.
 
 `create_app(settings)` wires the provider chosen by settings, the voice catalogue, the
 admission gate and the shared error, health and auth pieces of `voxhall.http`. The default
@@ -16,10 +17,13 @@ from contextlib import AsyncExitStack, aclosing, asynccontextmanager
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import Response
 
+from tts_service.avatar.avatars import SHIPPED_AVATARS, avatar_names
 from tts_service.metrics import SpeechRecord
 from tts_service.providers import build_provider
 from tts_service.providers.base import ProviderError, SpeechProvider, TimedSpeechProvider
 from tts_service.schemas import (
+    AvatarEntry,
+    AvatarList,
     Model,
     ModelList,
     PhonemeSpan,
@@ -187,6 +191,14 @@ def _api_router(
                 )
                 for voice in catalogue.voices()
             ]
+        )
+
+    @router.get("/v1/avatars")
+    async def avatars() -> AvatarList:
+        avatar = settings.avatar
+        names = avatar_names(avatar.avatars_dir or SHIPPED_AVATARS)
+        return AvatarList(
+            data=[AvatarEntry(id=name, default=name == avatar.default_avatar) for name in names]
         )
 
     @router.get("/v1/models")

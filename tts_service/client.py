@@ -1,4 +1,4 @@
-"""Async client for tts_service: streamed speech, whole clips, timed speech and voices.
+"""Async client for tts_service: streamed speech, whole clips, timed speech, voices, avatars.
 
 `TtsClient.stream_speech` yields audio bytes as they arrive, so a caller can start playing the
 first sentence while the service still synthesizes the rest. Retries happen only before the
@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from tts_service.schemas import TimedSpeech, Voice, VoiceList
+from tts_service.schemas import AvatarEntry, AvatarList, TimedSpeech, Voice, VoiceList
 from voxhall.client import ServiceClient, ServiceError
 
-__all__ = ["ServiceError", "TimedSpeech", "TtsClient", "Voice"]
+__all__ = ["AvatarEntry", "ServiceError", "TimedSpeech", "TtsClient", "Voice"]
 
 
 class TtsClient(ServiceClient):
@@ -79,6 +79,12 @@ class TtsClient(ServiceClient):
         body |= {name: value for name, value in optional.items() if value is not None}
         response = await self._request("POST", "/v1/audio/speech/timed", json=body)
         return TimedSpeech.model_validate_json(response.content)
+
+    async def avatars(self) -> list[AvatarEntry]:
+        """The avatars clips can be rendered with, default first."""
+        response = await self._request("GET", "/v1/avatars")
+        entries = AvatarList.model_validate_json(response.content).data
+        return sorted(entries, key=lambda entry: not entry.default)
 
     async def voices(self) -> list[Voice]:
         """The voices the service offers, default first."""

@@ -88,6 +88,18 @@ class VoiceList(BaseModel):
     data: list[Voice]
 
 
+class AvatarEntry(BaseModel):
+    """An entry of `GET /v1/avatars`: an avatar clips can be rendered with."""
+
+    id: str
+    default: bool = False
+
+
+class AvatarList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[AvatarEntry]
+
+
 class Model(BaseModel):
     id: str
     object: Literal["model"] = "model"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,15 @@ class GuildSettings(BaseModel):
     avatar: str | None
     clips: bool
     approver_roles: list[str]
+
+    def may_approve(self, roles: Iterable[tuple[str, str]], manages_guild: bool) -> bool:
+        """Whether a member with `roles` (id and name pairs) may approve tool calls: one of an
+        approver role (named by id or by name, any case), or, when the guild names no approver
+        role, one who may manage the guild."""
+        if not self.approver_roles:
+            return manages_guild
+        allowed = {role.casefold() for role in self.approver_roles}
+        return any(role_id in allowed or name.casefold() in allowed for role_id, name in roles)
 
 
 class StoredState(BaseModel):

@@ -200,11 +200,18 @@ class TurnPipeline:
         self.jobs = jobs
         self.clock = clock
 
-    async def run(self, request: TurnRequest, interrupt: asyncio.Event) -> TurnResult:
-        """Answer `request` aloud and in text, unless `interrupt` is set first."""
+    async def run(
+        self,
+        request: TurnRequest,
+        interrupt: asyncio.Event,
+        responder: TextResponder | None = None,
+    ) -> TurnResult:
+        """Answer `request` aloud and in text, unless `interrupt` is set first. The text goes to
+        `responder` when given (a typed question's own reply), else to the channel's."""
+        responder = responder or self.responder
         result = TurnResult(request, started_at=self.clock())
         baseline = self._played()
-        work = asyncio.create_task(self._answer(request, result))
+        work = asyncio.create_task(self._answer(request, result, responder))
         interrupted = asyncio.create_task(interrupt.wait())
         await asyncio.wait({work, interrupted}, return_when=asyncio.FIRST_COMPLETED)
         interrupted.cancel()
@@ -219,7 +226,7 @@ class TurnPipeline:
         if result.interrupted:
             await self._report_interruption(result)
         elif result.reply:
-            await self.responder.post_message(result.channel_message())
+            await responder.post_message(result.channel_message())
         self._follow_jobs(result)
         return result
 
@@ -228,9 +235,9 @@ class TurnPipeline:
         if self.speaker is not None:
             self.speaker.stop()
 
-    async def announce(self, text: str) -> None:
-        """Say a line of the bot's own (not a model reply) in the text channel and aloud."""
-        await self.responder.post_message(text)
+    async def announce(self, text: str, responder: TextResponder | None = None) -> None:
+        """Say a line of the bot's own (not a model reply) in text and aloud."""
+        await (responder or self.responder).post_message(text)
         if self.speaker is None:
             return
         async for pcm in self._synthesize(text):
@@ -239,17 +246,18 @@ class TurnPipeline:
     def _played(self) -> int:
         return self.speaker.played_bytes if self.speaker is not None else 0
 
-    async def _answer(self, request: TurnRequest, result: TurnResult) -> None:
+    async def _answer(
+        self, request: TurnRequest, result: TurnResult, responder: TextResponder
+    ) -> None:
         sentences: asyncio.Queue[SpokenSentence | None] = asyncio.Queue()
         voice = asyncio.create_task(self._speak(sentences, result))
-        approvals: set[asyncio.Task[None]] = set()
+        approvals = _Approvals(responder)
         try:
             await self._write(request, result, sentences, approvals)
             await voice
         finally:
             voice.cancel()
-            for task in approvals:
-                task.cancel()
+            approvals.cancel()
             result.unsynthesized += [s.text for s in _drain(sentences) if not s.aside]
         if self.speaker is not None:
             await self.speaker.drain()
@@ -268,7 +276,7 @@ class TurnPipeline:
         request: TurnRequest,
         result: TurnResult,
         sentences: asyncio.Queue[SpokenSentence | None],
-        approvals: set[asyncio.Task[None]],
+        approvals: _Approvals,
     ) -> None:
         """Stream the reply; queue each sentence as soon as it is complete."""
         plain, cutter = SpeakableStream(), SentenceCutter()
@@ -309,7 +317,7 @@ class TurnPipeline:
         request: TurnRequest,
         result: TurnResult,
         sentences: asyncio.Queue[SpokenSentence | None],
-        approvals: set[asyncio.Task[None]],
+        approvals: _Approvals,
     ) -> None:
         """Record the event; ask for approvals."""
         result.activity.apply(event)
@@ -322,25 +330,13 @@ class TurnPipeline:
                 expires_at=event.expires_at or time.time(),
                 asked_by=request.speaker_id,
             )
-            approvals.add(asyncio.create_task(self._approve(prompt)))
+            approvals.ask(prompt, self.agent)
 
     def _follow_jobs(self, result: TurnResult) -> None:
         """Hand the turn's jobs to the watcher, whose posts then come after the reply's."""
         for call in result.tool_calls:
             if call.job_id and self.jobs is not None:
                 self.jobs.watch(call.name, call.job_id)
-
-    async def _approve(self, prompt: ApprovalRequest) -> None:
-        """Show the prompt; pass a person's decision to the agent (no decision: it expires)."""
-        decision = await self.responder.ask_approval(prompt)
-        if decision is None:
-            return
-        try:
-            await self.agent.decide_approval(
-                prompt.approval_id, approve=decision.approved, by=decision.by
-            )
-        except AGENT_FAILURES as error:
-            logger.warning("approval %s was not recorded: %s", prompt.approval_id, error)
 
     async def _speak(
         self, sentences: asyncio.Queue[SpokenSentence | None], result: TurnResult
@@ -397,6 +393,33 @@ class TurnPipeline:
                 heard = sentence.heard_by(played)
                 (result.heard if heard else result.unheard).append(sentence.text)
         result.unheard += result.unsynthesized
+
+
+class _Approvals:
+    """The approval prompts of one turn: each shown by the responder, its decision passed to
+    the agent (no decision: the agent lets it expire)."""
+
+    def __init__(self, responder: TextResponder) -> None:
+        self.responder = responder
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def ask(self, prompt: ApprovalRequest, agent: AgentClient) -> None:
+        self._tasks.add(asyncio.create_task(self._ask(prompt, agent)))
+
+    def cancel(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+
+    async def _ask(self, prompt: ApprovalRequest, agent: AgentClient) -> None:
+        decision = await self.responder.ask_approval(prompt)
+        if decision is None:
+            return
+        try:
+            await agent.decide_approval(
+                prompt.approval_id, approve=decision.approved, by=decision.by
+            )
+        except AGENT_FAILURES as error:
+            logger.warning("approval %s was not recorded: %s", prompt.approval_id, error)
 
 
 @contextlib.asynccontextmanager

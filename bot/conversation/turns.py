@@ -26,7 +26,7 @@ from bot.conversation.clips import ClipPoster
 from bot.conversation.consent import ConsentStore, MemoryConsentStore
 from bot.conversation.limits import RateLimits
 from bot.conversation.pipeline import TurnPipeline, TurnRequest, TurnResult
-from bot.conversation.ports import VoiceFrame, VoiceSource
+from bot.conversation.ports import TextResponder, VoiceFrame, VoiceSource
 from bot.conversation.segmenter import Segmenter, SpeechStarted, Utterance
 from voxhall.settings import BotSettings
 
@@ -130,11 +130,13 @@ class Heard:
 
 @dataclass(frozen=True)
 class TypedQuestion:
-    """A question typed to the bot (`/ask`); `answered` gets its result (None: refused)."""
+    """A question typed to the bot (`/ask`); its reply goes to `responder` when given, and
+    `answered` gets its result (None: refused)."""
 
     speaker: str
     text: str
     answered: asyncio.Future[TurnResult | None]
+    responder: TextResponder | None = None
 
 
 @dataclass
@@ -226,13 +228,16 @@ class ChannelConversation:
             self.pipeline.stop()
             self._interrupt.set()
 
-    async def ask(self, speaker: str, text: str) -> TurnResult | None:
-        """Answer a typed question in turn with the spoken ones (it needs no wake name);
-        None when the person's rate limit refused it."""
+    async def ask(
+        self, speaker: str, text: str, responder: TextResponder | None = None
+    ) -> TurnResult | None:
+        """Answer a typed question in turn with the spoken ones (it needs no wake name), in
+        text to `responder` (default: the channel's) and aloud; None when the person's rate
+        limit refused it."""
         if self._closed:
             raise RuntimeError("the channel is not listening any more")
         answered: asyncio.Future[TurnResult | None] = asyncio.get_running_loop().create_future()
-        self._pending.put_nowait(TypedQuestion(speaker, text, answered))
+        self._pending.put_nowait(TypedQuestion(speaker, text, answered, responder))
         return await answered
 
     def _dispatch(self, events: list[SpeechStarted | Utterance]) -> None:
@@ -260,7 +265,7 @@ class ChannelConversation:
             try:
                 if isinstance(item, TypedQuestion):
                     now = time.monotonic()
-                    result = await self._reply(item.speaker, item.text, now, now)
+                    result = await self._reply(item.speaker, item.text, now, now, item.responder)
                     item.answered.set_result(result)
                 else:
                     utterance, transcript = item
@@ -287,18 +292,23 @@ class ChannelConversation:
             self.recorder.record(utterance, result)
 
     async def _reply(
-        self, speaker: str, text: str, end_of_speech: float, transcribed_at: float
+        self,
+        speaker: str,
+        text: str,
+        end_of_speech: float,
+        transcribed_at: float,
+        responder: TextResponder | None = None,
     ) -> TurnResult | None:
         """Run one turn for `speaker`, within their rate limits; None when refused."""
         name = self.context.name_of(speaker)
         tools_allowed = True
         if self.limits is not None:
             if refusal := self.limits.turn_refusal(speaker, name):
-                await self.pipeline.announce(refusal)
+                await self.pipeline.announce(refusal, responder)
                 return None
             tools_allowed = self.limits.tools_allowed(speaker)
             if not tools_allowed:
-                await self.pipeline.announce(self.limits.tools_refusal(name))
+                await self.pipeline.announce(self.limits.tools_refusal(name), responder)
         request = TurnRequest(
             thread_id=self.context.thread_id,
             speaker_id=speaker,
@@ -310,7 +320,7 @@ class ChannelConversation:
         )
         self._interrupt = asyncio.Event()
         try:
-            result = await self.pipeline.run(request, self._interrupt)
+            result = await self.pipeline.run(request, self._interrupt, responder)
         finally:
             self._interrupt = None
         self.state.results.append(result)

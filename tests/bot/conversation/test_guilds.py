@@ -54,3 +54,15 @@ def test_without_a_file_nothing_is_written(tmp_path: Path) -> None:
     memory = state(None)
     memory.set_consent("u1", True)
     assert memory.opted_in("u1") and list(tmp_path.iterdir()) == []
+
+
+def test_approvers_are_members_of_a_named_role_or_else_guild_managers(tmp_path: Path) -> None:
+    guild = state(None)
+    ops = guild.guild("g1")
+    assert ops.may_approve([("11", "ops")], manages_guild=False), "names match in any case"
+    assert not ops.may_approve([("12", "Dev")], manages_guild=True)
+    by_id = guild.update_guild("g2", approver_roles=["42"])
+    assert by_id.may_approve([("42", "Release")], manages_guild=False)
+    nobody_named = BotState(None, discord=DiscordSettings(_env_file=None)).guild("g3")  # type: ignore[call-arg]
+    assert nobody_named.may_approve([], manages_guild=True)
+    assert not nobody_named.may_approve([("12", "Dev")], manages_guild=False)
