@@ -57,6 +57,7 @@ def test_the_expected_parts_are_there() -> None:
         "mcp-monday",
         "mcp-aws",
         "worker",
+        "bot",
     }
     assert SERVICES["otel-collector"]["profiles"] == ["otel"]
 
@@ -92,6 +93,21 @@ def test_redis_is_health_checked_and_everything_waits_for_it() -> None:
         assert spec["env_file"] == [{"path": ".env", "required": False}]
     for dependency in ("mcp-github", "mcp-calendar", "mcp-monday", "mcp-aws"):
         assert SERVICES["llm"]["depends_on"][dependency] == {"condition": "service_healthy"}
+
+
+def test_the_bot_reaches_the_services_by_name_and_shares_clips_with_the_worker() -> None:
+    bot = SERVICES["bot"]
+    environment = bot["environment"]
+    for service in ("stt", "tts", "llm"):
+        port = PORTS[f"{service}_service"]
+        assert environment[f"VOXHALL_BOT_{service.upper()}_URL"] == f"http://{service}:{port}"
+        assert bot["depends_on"][service] == {"condition": "service_healthy"}
+    assert "ports" not in bot, "the bot listens on nothing"
+    clips = environment["VOXHALL_AVATAR_OUT_DIR"]
+    assert SERVICES["worker"]["environment"]["VOXHALL_AVATAR_OUT_DIR"] == clips
+    assert f"clips:{clips}" in bot["volumes"] and f"clips:{clips}" in SERVICES["worker"]["volumes"]
+    assert environment["VOXHALL_BOT_STATE_FILE"].startswith("/data/bot/")
+    assert "bot:/data/bot" in bot["volumes"]
 
 
 def test_host_ports_bind_loopback_only() -> None:

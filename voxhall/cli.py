@@ -39,6 +39,41 @@ def demo(
     run_demo(out)
 
 
+@app.command("bot")
+def discord_bot(
+    print_commands: Annotated[
+        bool, typer.Option("--print-commands", help="Print the slash commands' JSON and exit.")
+    ] = False,
+    sync: Annotated[
+        bool, typer.Option("--sync", help="Register the slash commands with Discord and exit.")
+    ] = False,
+    guild: Annotated[
+        int | None,
+        typer.Option(help="With --sync: register in this guild only (instant, for development)."),
+    ] = None,
+) -> None:
+    """Run the Discord bot until Ctrl-C (needs VOXHALL_DISCORD_TOKEN and the services).
+
+    Slash commands are not registered on start: use --sync --guild ID while developing
+    (instant), --sync alone once per release (global).
+    """
+    from bot.runner import MissingTokenError, command_payloads, run_bot, sync_commands
+
+    settings = Settings()
+    try:
+        if print_commands:
+            typer.echo(json.dumps(command_payloads(settings), indent=2))
+        elif sync:
+            names = sync_commands(settings, guild)
+            where = f"guild {guild}" if guild else "every guild (global)"
+            typer.echo(f"synced {len(names)} commands to {where}: {', '.join(names)}")
+        else:
+            run_bot(settings)
+    except MissingTokenError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from error
+
+
 @app.command()
 def worker(
     threads: Annotated[

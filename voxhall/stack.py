@@ -1,11 +1,11 @@
 """`voxhall up`: runs every Voxhall part as a supervised child process on one machine.
 
-Each part (stt, tts, llm, the four MCP servers over streamable HTTP, the worker) is started
-with `python -m ...` in its own process group. Its output is printed line by line, prefixed
-with its name; a part that dies is restarted with a bounded exponential backoff and given up
-after a number of quick failures in a row. Once every part answers its health check, a table
-shows what runs where. SIGINT or SIGTERM stops the children: SIGTERM, a grace period, then
-SIGKILL.
+Each part (stt, tts, llm, the four MCP servers over streamable HTTP, the worker and, with a
+Discord token, the bot) is started with `python -m ...` in its own process group. Its output
+is printed line by line, prefixed with its name; a part that dies is restarted with a bounded
+exponential backoff and given up after a number of quick failures in a row. Once every part
+answers its health check, a table shows what runs where. SIGINT or SIGTERM stops the children:
+SIGTERM, a grace period, then SIGKILL.
 """
 
 from __future__ import annotations
@@ -94,6 +94,7 @@ def all_parts(settings: Settings) -> dict[str, Part]:
     }
     parts |= {name: mcp_part(name, mcp_port(name, settings)) for name in MCP_SERVERS}
     parts["worker"] = Part("worker", ("-m", "voxhall", "worker"))
+    parts["bot"] = Part("bot", ("-m", "bot"))
     return parts
 
 
@@ -279,14 +280,15 @@ async def run_stack(
 def plan(
     settings: Settings, only: Sequence[str] | None, with_mcp: bool, printer: Printer
 ) -> list[Part]:
-    """The parts to run now: the worker only when Redis answers; the bot is not here yet."""
+    """The parts to run now: the worker only when Redis answers, the bot only with a token."""
     parts = select_parts(all_parts(settings), only, with_mcp)
     url = settings.common.redis_url
     if any(part.name == "worker" for part in parts) and not redis_answers(url, 1.0):
         printer.say(f"no Redis at {url}: single-machine mode, each part runs its own jobs")
         parts = [part for part in parts if part.name != "worker"]
-    if os.environ.get("VOXHALL_DISCORD_TOKEN"):
-        printer.say("VOXHALL_DISCORD_TOKEN is set, but the Discord bot is not in this version")
+    if any(part.name == "bot" for part in parts) and settings.discord.token is None:
+        printer.say("VOXHALL_DISCORD_TOKEN is not set: the Discord bot stays off")
+        parts = [part for part in parts if part.name != "bot"]
     return parts
 
 

@@ -5,8 +5,9 @@ said in the background, never in the way of the next turn, and posts it as an MP
 channel, or says why there is none (too large for the channel even after re-encoding, or the
 renderer failed). `AvatarJobClips` makes the clip the way every Voxhall part does: phoneme
 timings from tts_service's `/v1/audio/speech/timed`, then the Dramatiq job `avatar.render`
-(in a worker with Redis, in this process in single-machine mode); the process must have
-imported the job's module (`voxhall.tasks.import_job_modules`).
+(in a worker with Redis, in this process in single-machine mode), registered by importing the
+job's module through `voxhall.tasks`; the clip file is read from the path the job returns, so
+a worker on another machine needs a folder shared with the bot (`VOXHALL_AVATAR_OUT_DIR`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from voxhall import tasks
 logger = logging.getLogger(__name__)
 
 AVATAR_JOB = "avatar.render"
+AVATAR_JOB_MODULE = "tts_service.avatar.jobs"
 CLIP_NAME = "voxhall-reply.mp4"
 
 
@@ -51,19 +53,23 @@ class TimedSpeaker(Protocol):
 
 
 class ClipMaker(Protocol):
-    async def make(self, text: str, *, avatar: str | None, byte_budget: int) -> ClipOutcome: ...
+    async def make(
+        self, text: str, *, avatar: str | None, voice: str | None, byte_budget: int
+    ) -> ClipOutcome: ...
 
 
 class AvatarJobClips:
     """Clips through tts_service's timed speech and the `avatar.render` job."""
 
-    def __init__(self, tts: TimedSpeaker, voice: str | None = None, timeout_s: float = 120.0):
+    def __init__(self, tts: TimedSpeaker, timeout_s: float = 120.0) -> None:
         self.tts = tts
-        self.voice = voice
         self.timeout_s = timeout_s
+        tasks.import_job_modules((AVATAR_JOB_MODULE,))
 
-    async def make(self, text: str, *, avatar: str | None, byte_budget: int) -> ClipOutcome:
-        speech = await self.tts.timed_speech(text, voice=self.voice)
+    async def make(
+        self, text: str, *, avatar: str | None, voice: str | None, byte_budget: int
+    ) -> ClipOutcome:
+        speech = await self.tts.timed_speech(text, voice=voice)
         args = {
             "speech": speech.model_dump(mode="json"),
             "text": text,
@@ -83,11 +89,19 @@ class AvatarJobClips:
 class ClipPoster:
     """Renders and posts the clip of each spoken reply, one after another in the background."""
 
-    def __init__(self, maker: ClipMaker, responder: TextResponder, avatar: str | None = None):
+    def __init__(
+        self,
+        maker: ClipMaker,
+        responder: TextResponder,
+        avatar: str | None = None,
+        voice: str | None = None,
+        enabled: bool = True,
+    ) -> None:
         self.maker = maker
         self.responder = responder
         self.avatar = avatar
-        self.enabled = True
+        self.voice = voice
+        self.enabled = enabled
         self._tasks: set[asyncio.Task[None]] = set()
         self._one_at_a_time = asyncio.Lock()
 
@@ -116,7 +130,10 @@ class ClipPoster:
         async with self._one_at_a_time:
             try:
                 outcome = await self.maker.make(
-                    spoken, avatar=self.avatar, byte_budget=self.responder.upload_limit
+                    spoken,
+                    avatar=self.avatar,
+                    voice=self.voice,
+                    byte_budget=self.responder.upload_limit,
                 )
             except Exception as error:
                 logger.warning("avatar clip failed: %s", error)

@@ -5,10 +5,12 @@ Wake names, the voice, the avatar (or no clips) and the approver roles are chose
 on|off`) is per person. `BotState` keeps both in memory and rewrites the file atomically after
 every change, so a restart forgets nothing; a file that cannot be read is set aside (renamed
 `.corrupt`) and the bot starts from defaults. It is the `ConsentStore` the turn layer asks.
+`apply_guild_settings` points a live conversation at changed settings.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from collections.abc import Iterable
@@ -18,6 +20,7 @@ from typing import Any
 import platformdirs
 from pydantic import BaseModel, Field, ValidationError
 
+from bot.conversation.turns import ChannelConversation, WakeNames
 from voxhall.settings import BotSettings, DiscordSettings
 
 logger = logging.getLogger(__name__)
@@ -50,6 +53,18 @@ class GuildSettings(BaseModel):
             return manages_guild
         allowed = {role.casefold() for role in self.approver_roles}
         return any(role_id in allowed or name.casefold() in allowed for role_id, name in roles)
+
+
+def apply_guild_settings(
+    conversation: ChannelConversation, settings: GuildSettings, wake_similarity: float
+) -> None:
+    """Point a channel's conversation at its guild's settings: voice, wake names, clips."""
+    pipeline = conversation.pipeline
+    pipeline.options = dataclasses.replace(pipeline.options, voice=settings.voice)
+    conversation.policy.wake_names = WakeNames(settings.wake_names, wake_similarity)
+    if conversation.clips is not None:
+        clips = conversation.clips
+        clips.avatar, clips.voice, clips.enabled = settings.avatar, settings.voice, settings.clips
 
 
 class StoredState(BaseModel):

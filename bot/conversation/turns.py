@@ -193,6 +193,7 @@ class ChannelConversation:
             tuple[Utterance, asyncio.Task[Transcript]] | TypedQuestion | None
         ] = asyncio.Queue()
         self._interrupt: asyncio.Event | None = None
+        self._worker: asyncio.Task[None] | None = None
         self._closed = False
 
     @property
@@ -201,7 +202,7 @@ class ChannelConversation:
 
     async def run(self, source: VoiceSource) -> ChannelState:
         """Listen until the source ends, then finish the queued replies."""
-        worker = asyncio.create_task(self._reply_in_order())
+        self._start_replying()
         flusher = asyncio.create_task(self._flush_quiet_speakers())
         try:
             async for frame in source.frames():
@@ -211,10 +212,22 @@ class ChannelConversation:
             flusher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await flusher
-            self._closed = True
-            self._pending.put_nowait(None)
-            await worker
+            await self.close()
         return self.state
+
+    async def close(self) -> None:
+        """Finish the queued replies and take no more (a channel answered only in text, which
+        never `run`s, ends this way)."""
+        if self._closed:
+            return
+        self._closed = True
+        self._pending.put_nowait(None)
+        if self._worker is not None:
+            await self._worker
+
+    def _start_replying(self) -> None:
+        if self._worker is None:
+            self._worker = asyncio.create_task(self._reply_in_order())
 
     def hear(self, frame: VoiceFrame) -> None:
         """Take one frame from the voice source (the bot's own voice is dropped)."""
@@ -236,6 +249,7 @@ class ChannelConversation:
         limit refused it."""
         if self._closed:
             raise RuntimeError("the channel is not listening any more")
+        self._start_replying()
         answered: asyncio.Future[TurnResult | None] = asyncio.get_running_loop().create_future()
         self._pending.put_nowait(TypedQuestion(speaker, text, answered, responder))
         return await answered

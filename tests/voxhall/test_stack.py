@@ -15,17 +15,19 @@ from pathlib import Path
 import httpx
 import psutil
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
 from voxhall.cli import app
 from voxhall.launcher import free_loopback_port
-from voxhall.settings import Settings
+from voxhall.settings import DiscordSettings, Settings
 from voxhall.stack import (
     Part,
     Printer,
     RestartPolicy,
     UnknownPartError,
     all_parts,
+    plan,
     select_parts,
     supervise,
 )
@@ -137,6 +139,7 @@ def test_select_parts_filters_by_name_and_mcp() -> None:
         "tts",
         "llm",
         "worker",
+        "bot",
     ]
     assert [part.name for part in select_parts(known, ["calendar", "tts"], True)] == [
         "tts",
@@ -146,17 +149,21 @@ def test_select_parts_filters_by_name_and_mcp() -> None:
         select_parts(known, ["nope"], True)
 
 
-def test_up_without_redis_skips_the_worker_and_says_the_bot_is_not_here_yet() -> None:
-    env = {
-        "VOXHALL_REDIS_URL": f"redis://127.0.0.1:{free_loopback_port()}/0",
-        "VOXHALL_DISCORD_TOKEN": "not-a-real-token",
-    }
-    result = CliRunner().invoke(app, ["up", "--only", "worker"], env=env)
+def test_up_without_redis_skips_the_worker_and_without_a_token_the_bot() -> None:
+    env = {"VOXHALL_REDIS_URL": f"redis://127.0.0.1:{free_loopback_port()}/0"}
+    result = CliRunner().invoke(app, ["up", "--only", "worker,bot"], env=env)
     assert result.exit_code == 1
     assert "single-machine mode" in result.output
-    assert "Discord bot is not in this version" in result.output
-    assert "not-a-real-token" not in result.output
+    assert "VOXHALL_DISCORD_TOKEN is not set: the Discord bot stays off" in result.output
     assert "nothing to run" in result.output
+
+
+def test_with_a_token_the_bot_is_a_part_and_the_token_is_never_printed() -> None:
+    settings = Settings(discord=DiscordSettings(token="not-a-real-token"))
+    printer = Printer(console=Console(record=True, width=200))
+    [bot] = plan(settings, ["bot"], True, printer)
+    assert bot.argv[1:] == ["-m", "bot"] and bot.health_url is None
+    assert "not-a-real-token" not in printer.console.export_text()
 
 
 def test_up_rejects_an_unknown_part() -> None:

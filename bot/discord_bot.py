@@ -1,0 +1,182 @@
+"""The Discord client: slash commands, one voice session per guild, leaving empty channels.
+
+`VoxhallBot` is a `commands.Bot` that holds the service clients (stt, tts, llm), the bot's
+state (guild settings and consent), per-guild rate limits and the voice sessions. Its
+`setup_hook` loads libopus and the commands; commands are never synced on start (daily limits):
+`voxhall bot --sync` does that. When the last person leaves the bot's voice channel it leaves
+too, after `VOXHALL_DISCORD_LEAVE_AFTER_S`. A typed `/ask` outside voice goes to the text
+channel's own conversation (the same turn-taking, limits, jobs and clips, answered in text).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import discord
+from discord.ext import commands
+
+from bot.conversation.clips import AvatarJobClips, ClipPoster
+from bot.conversation.guilds import BotState, apply_guild_settings
+from bot.conversation.jobs import JobWatcher
+from bot.conversation.limits import RateLimits
+from bot.conversation.turns import ChannelConversation, ChannelMode, TurnRecorder
+from bot.discord_commands import VoxhallCommands
+from bot.discord_receive import ensure_opus
+from bot.discord_responder import DiscordResponder, MayApprove
+from bot.discord_session import VoiceChannel, VoiceSession, build_conversation, people_in
+from llm_service.client import LlmClient
+from stt_service.client import SttClient
+from tts_service.client import TtsClient
+from voxhall.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+def voxhall_intents() -> discord.Intents:
+    """Guilds and voice states; no privileged intents (no message content, no member list)."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.voice_states = True
+    return intents
+
+
+class VoxhallBot(commands.Bot):
+    """The bot process: commands in `VoxhallCommands`, voice in `VoiceSession`s."""
+
+    def __init__(self, settings: Settings, recorder: TurnRecorder | None = None) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned, intents=voxhall_intents(), help_command=None
+        )
+        self.settings = settings
+        bot = settings.bot
+        key = settings.common.api_key.get_secret_value() if settings.common.api_key else None
+        self.stt = SttClient(bot.stt_url, key)
+        self.tts = TtsClient(bot.tts_url, key)
+        self.llm = LlmClient(bot.llm_url, api_key=key, model=bot.chat_model)
+        self.state = BotState.from_settings(bot, settings.discord)
+        self.recorder = recorder
+        self.sessions: dict[int, VoiceSession] = {}
+        self.text_conversations: dict[int, ChannelConversation] = {}
+        self._limits: dict[int, RateLimits] = {}
+        self._leave_timers: dict[int, asyncio.Task[None]] = {}
+
+    async def setup_hook(self) -> None:
+        opus = ensure_opus()
+        logger.info("libopus loaded from %s", opus)
+        await self.add_cog(VoxhallCommands(self))
+
+    def limits_for(self, guild_id: int) -> RateLimits:
+        """The guild's per-person rate limits (made on first use)."""
+        if guild_id not in self._limits:
+            self._limits[guild_id] = RateLimits.from_settings(self.settings.bot)
+        return self._limits[guild_id]
+
+    def clip_poster(self, guild: discord.Guild, responder: DiscordResponder) -> ClipPoster:
+        """Avatar clips for one channel of `guild`, posted through `responder`."""
+        return ClipPoster(AvatarJobClips(self.tts), responder)
+
+    def responder(self, channel: discord.abc.GuildChannel) -> DiscordResponder:
+        """Posts to a text channel of a guild, with that guild's approvers and upload limit."""
+        assert isinstance(channel, discord.abc.Messageable)
+        guild = channel.guild
+        return DiscordResponder(channel, guild.filesize_limit, self.approver_check(guild))
+
+    def text_conversation(self, channel: discord.abc.GuildChannel) -> ChannelConversation:
+        """The conversation of a text channel, answered in text only (made on first use)."""
+        if channel.id not in self.text_conversations:
+            responder = self.responder(channel)
+            self.text_conversations[channel.id] = build_conversation(
+                self,
+                channel.guild,
+                f"{channel.guild.id}:{channel.id}",
+                people_present=lambda: 0,
+                speaker=None,
+                responder=responder,
+                jobs=JobWatcher(self.llm, responder, self.settings.bot.job_poll_s),
+                clips=self.clip_poster(channel.guild, responder),
+            )
+        return self.text_conversations[channel.id]
+
+    def guild_changed(self, guild: discord.Guild) -> None:
+        """Apply a guild's changed settings (`/voice`, `/avatar`) to its live conversations."""
+        settings = self.state.guild(str(guild.id))
+        live = [
+            self.text_conversations[c.id] for c in guild.channels if c.id in self.text_conversations
+        ]
+        session = self.sessions.get(guild.id)
+        if session is not None and session.conversation is not None:
+            live.append(session.conversation)
+        for conversation in live:
+            apply_guild_settings(conversation, settings, self.settings.bot.wake_name_similarity)
+
+    def approver_check(self, guild: discord.Guild) -> MayApprove:
+        """Who may press Approve in `guild`, by the guild's approver roles (see `BotState`)."""
+
+        def may_approve(user: discord.abc.User) -> bool:
+            if not isinstance(user, discord.Member) or user.guild.id != guild.id:
+                return False
+            settings = self.state.guild(str(guild.id))
+            roles = [(str(role.id), role.name) for role in user.roles]
+            return settings.may_approve(roles, user.guild_permissions.manage_guild)
+
+        return may_approve
+
+    async def join(
+        self,
+        channel: VoiceChannel,
+        text_channel: discord.abc.Messageable,
+        mode: ChannelMode = "converse",
+    ) -> VoiceSession:
+        """Join `channel` (leaving another channel of the guild first) and start listening."""
+        await self.leave(channel.guild.id)
+        session = VoiceSession(self, channel, text_channel, mode)
+        await session.start()
+        self.sessions[channel.guild.id] = session
+        logger.info("joined %s in %s (%s mode)", channel.id, channel.guild.id, mode)
+        return session
+
+    async def leave(self, guild_id: int) -> bool:
+        """Leave the guild's voice channel; False when the bot was in none."""
+        timer = self._leave_timers.pop(guild_id, None)
+        if timer is not None:
+            timer.cancel()
+        session = self.sessions.pop(guild_id, None)
+        if session is None:
+            return False
+        await session.stop()
+        logger.info("left the voice channel in %s", guild_id)
+        return True
+
+    async def on_voice_state_update(
+        self, member: discord.Member, before: discord.VoiceState, after: discord.VoiceState
+    ) -> None:
+        """Start the leave timer when the bot's channel empties; stop it when someone comes."""
+        session = self.sessions.get(member.guild.id)
+        if session is None or member.bot:
+            return
+        guild_id = member.guild.id
+        if people_in(session.channel) == 0 and guild_id not in self._leave_timers:
+            self._leave_timers[guild_id] = asyncio.create_task(self._leave_later(guild_id))
+        elif people_in(session.channel) > 0 and (timer := self._leave_timers.pop(guild_id, None)):
+            timer.cancel()
+
+    async def _leave_later(self, guild_id: int) -> None:
+        await asyncio.sleep(self.settings.discord.leave_after_s)
+        self._leave_timers.pop(guild_id, None)
+        await self.leave(guild_id)
+
+    async def close(self) -> None:
+        for guild_id in list(self.sessions):
+            with contextlib.suppress(Exception):
+                await self.leave(guild_id)
+        for conversation in self.text_conversations.values():
+            await conversation.close()
+            if conversation.pipeline.jobs is not None:
+                await conversation.pipeline.jobs.aclose()
+            if conversation.clips is not None:
+                await conversation.clips.aclose()
+        for client in (self.stt, self.tts, self.llm):
+            await client.aclose()
+        await super().close()

@@ -1,0 +1,247 @@
+"""The bot in one guild's voice channel: the voice connection wired to the conversation core.
+
+`VoiceSession.start` connects with the DAVE receive client, listens through a
+`DiscordVoiceSource`, speaks through a `DiscordSpeaker`, and runs a `ChannelConversation` whose
+text goes to the text channel the session was started from. The guild's settings (wake names,
+voice, avatar, approver roles) and the people's consent come from the bot's `BotState`.
+
+A watchdog rejoins when the voice connection is lost and discord.py's own reconnect did not
+bring it back (a voice server change, a network drop): the same channel, a new connection, the
+same conversation thread. `stop` leaves for good.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+import discord
+from tenacity import AsyncRetrying, stop_after_attempt, wait_exponential
+
+from bot.conversation.clips import ClipPoster
+from bot.conversation.guilds import apply_guild_settings
+from bot.conversation.jobs import JobWatcher
+from bot.conversation.pipeline import PipelineOptions, TurnPipeline
+from bot.conversation.segmenter import Segmenter, SegmenterConfig
+from bot.conversation.turns import (
+    AddressPolicy,
+    ChannelContext,
+    ChannelConversation,
+    ChannelMode,
+)
+from bot.discord_playback import DiscordSpeaker
+from bot.discord_receive import DaveVoiceRecvClient, DiscordVoiceSource
+from bot.discord_responder import DiscordResponder
+
+if TYPE_CHECKING:
+    from bot.discord_bot import VoxhallBot
+
+logger = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT_S = 30.0
+WATCH_EVERY_S = 5.0
+RECONNECT_GRACE_S = 15.0
+REJOIN_ATTEMPTS = 5
+
+VoiceChannel = discord.VoiceChannel | discord.StageChannel
+
+
+class MemberNames(Mapping[str, str]):
+    """Display names of a guild's members by user id, looked up when asked."""
+
+    def __init__(self, guild: discord.Guild) -> None:
+        self.guild = guild
+
+    def __getitem__(self, user_id: str) -> str:
+        member = self.guild.get_member(int(user_id))
+        if member is None:
+            raise KeyError(user_id)
+        return member.display_name
+
+    def __iter__(self) -> Iterator[str]:
+        return (str(member.id) for member in self.guild.members)
+
+    def __len__(self) -> int:
+        return len(self.guild.members)
+
+
+def people_in(channel: VoiceChannel) -> int:
+    """People (not bots) in a voice channel."""
+    return sum(1 for member in channel.members if not member.bot)
+
+
+def build_conversation(
+    bot: VoxhallBot,
+    guild: discord.Guild,
+    thread_id: str,
+    *,
+    people_present: Callable[[], int],
+    speaker: DiscordSpeaker | None,
+    responder: DiscordResponder,
+    jobs: JobWatcher,
+    clips: ClipPoster,
+    mode: ChannelMode = "converse",
+) -> ChannelConversation:
+    """A channel's conversation with the guild's settings, the bot's services and state; with
+    no speaker it answers in text only."""
+    settings = bot.settings.bot
+    context = ChannelContext(
+        thread_id=thread_id,
+        bot_id=str(bot.user.id if bot.user else 0),
+        people_present=people_present,
+        names=MemberNames(guild),
+    )
+    pipeline = TurnPipeline(
+        bot.llm, bot.tts, speaker, responder, PipelineOptions.from_settings(settings), jobs
+    )
+    conversation = ChannelConversation(
+        context,
+        Segmenter(SegmenterConfig.from_settings(settings)),
+        AddressPolicy.from_settings(settings),
+        bot.stt,
+        pipeline,
+        consent=bot.state,
+        recorder=bot.recorder,
+        limits=bot.limits_for(guild.id),
+        clips=clips,
+        mode=mode,
+    )
+    guild_settings = bot.state.guild(str(guild.id))
+    apply_guild_settings(conversation, guild_settings, settings.wake_name_similarity)
+    return conversation
+
+
+class VoiceSession:
+    """One guild's voice conversation, from `start` to `stop`."""
+
+    def __init__(
+        self,
+        bot: VoxhallBot,
+        channel: VoiceChannel,
+        text_channel: discord.abc.Messageable,
+        mode: ChannelMode = "converse",
+    ) -> None:
+        self.bot = bot
+        self.channel = channel
+        self.guild = channel.guild
+        self.text_channel = text_channel
+        self.mode = mode
+        self.thread_id = f"{self.guild.id}:{channel.id}"
+        self.voice_client: DaveVoiceRecvClient | None = None
+        self.source: DiscordVoiceSource | None = None
+        self.conversation: ChannelConversation | None = None
+        self.jobs = JobWatcher(bot.llm, self._channel_responder(), bot.settings.bot.job_poll_s)
+        self.clips = bot.clip_poster(self.guild, self._channel_responder())
+        self._listening: asyncio.Task[Any] | None = None
+        self._watchdog: asyncio.Task[None] | None = None
+        self._leaving = False
+
+    def _channel_responder(self) -> DiscordResponder:
+        return DiscordResponder(
+            self.text_channel, self.guild.filesize_limit, self.bot.approver_check(self.guild)
+        )
+
+    async def start(self) -> None:
+        """Connect and start listening."""
+        await self._connect()
+        self._watchdog = asyncio.create_task(self._watch())
+
+    async def stop(self) -> None:
+        """Leave the channel; queued replies are dropped, jobs keep running elsewhere."""
+        self._leaving = True
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+        await self._stop_listening()
+        await self.jobs.aclose()
+        await self.clips.aclose()
+        if self.voice_client is not None:
+            await self.voice_client.disconnect(force=True)
+
+    def diagnostics(self) -> dict[str, Any]:
+        """What `/doctor` shows: the channel, latency, DAVE and receive counters."""
+        client = self.voice_client
+        if client is None or not client.is_connected():
+            return {"channel": f"<#{self.channel.id}> (disconnected)"}
+        return {
+            "channel": f"<#{self.channel.id}>",
+            "latency_ms": round(client.latency * 1000),
+            "receive": client.receive_snapshot(),
+            "source": self.source.snapshot() if self.source is not None else {},
+        }
+
+    async def _connect(self) -> None:
+        client = await self.channel.connect(
+            cls=DaveVoiceRecvClient, timeout=CONNECT_TIMEOUT_S, reconnect=True, self_deaf=False
+        )
+        assert isinstance(client, DaveVoiceRecvClient)
+        self.voice_client = client
+        self._listen(client)
+
+    def _listen(self, client: DaveVoiceRecvClient) -> None:
+        assert self.bot.user is not None
+        self.source = DiscordVoiceSource(self.bot.user.id)
+        client.listen(self.source.sink)
+        self.conversation = self._conversation(DiscordSpeaker(client))
+        self._listening = asyncio.create_task(self.conversation.run(self.source))
+
+    def _conversation(self, speaker: DiscordSpeaker) -> ChannelConversation:
+        return build_conversation(
+            self.bot,
+            self.guild,
+            self.thread_id,
+            people_present=lambda: people_in(self.channel),
+            speaker=speaker,
+            responder=self._channel_responder(),
+            jobs=self.jobs,
+            clips=self.clips,
+            mode=self.mode,
+        )
+
+    async def _stop_listening(self) -> None:
+        if self.source is not None:
+            self.source.close()
+        if self.voice_client is not None and self.voice_client.is_listening():
+            self.voice_client.stop_listening()
+        if self._listening is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listening
+
+    async def _watch(self) -> None:
+        """Rejoin when the connection stays lost longer than discord.py's own reconnect."""
+        lost_since: float | None = None
+        loop = asyncio.get_running_loop()
+        while not self._leaving:
+            await asyncio.sleep(WATCH_EVERY_S)
+            connected = self.voice_client is not None and self.voice_client.is_connected()
+            if connected:
+                lost_since = None
+            elif lost_since is None:
+                lost_since = loop.time()
+            elif loop.time() - lost_since > RECONNECT_GRACE_S:
+                await self._rejoin()
+                lost_since = None
+
+    async def _rejoin(self) -> None:
+        logger.warning("voice connection in %s lost; rejoining", self.thread_id)
+        await self._stop_listening()
+        if self.voice_client is not None:
+            await self.voice_client.disconnect(force=True)
+        try:
+            async for attempt in AsyncRetrying(
+                stop=stop_after_attempt(REJOIN_ATTEMPTS),
+                wait=wait_exponential(multiplier=2, max=60),
+                reraise=True,
+            ):
+                with attempt:
+                    await self._connect()
+        except (discord.DiscordException, TimeoutError) as error:
+            logger.error("could not rejoin %s: %s", self.thread_id, error)
+            self._leaving = True
+            await self.text_channel.send(
+                "I lost the voice connection and could not get back in; use /join to try again."
+            )
+            return
+        await self.text_channel.send("I lost the voice connection for a moment; I'm back.")
