@@ -28,15 +28,20 @@ def demo(
     out: Annotated[Path, typer.Option(help="Folder for the demo's audio and report.")] = Path(
         "demo-out"
     ),
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Approve the booking without asking at the terminal.")
+    ] = False,
 ) -> None:
-    """Run the voice loop on bundled models and sample speech, with no accounts needed.
+    """Run the whole voice loop on bundled models and sample speech, no accounts needed.
 
-    Starts the speech services on loopback, speaks sample sentences and transcribes them back,
-    and prints each round trip with its timings and word error rate.
+    Two people's sample speech plays through the bot's conversation core with local
+    speech-to-text, the agent on the local model with a calendar, and text-to-speech: a
+    calendar question, chatter, a booking that needs approval, an interruption. A live
+    transcript shows each stage's timing; everything is written to the output folder.
     """
     from bot.demo import run_demo
 
-    run_demo(out)
+    run_demo(out, approve_all=yes)
 
 
 @app.command("bot")

@@ -222,6 +222,12 @@ class LlmSettings(BaseSettings):
     local_max_tokens: int = Field(
         512, ge=1, description="Tokens the local model writes when a request sets no limit."
     )
+    local_repeat_penalty: float = Field(
+        1.1,
+        ge=1.0,
+        description="llama.cpp repeat penalty for the local model (1.0: none); small models "
+        "loop without one.",
+    )
     local_json_max_string: int = Field(
         64, ge=1, description="maxLength given to unbounded strings in constrained JSON output."
     )

@@ -1,8 +1,10 @@
-"""Ports over memory instead of Discord: a paced voice source and a paced speaker.
+"""Ports over memory instead of Discord: paced voice sources and a paced speaker.
 
 They keep Discord's timing (a 20 ms frame every 20 ms), so turn-taking, barge-in and latency
-behave as in a voice channel. `voxhall demo` and the tests use them; the speaker keeps
-everything it really played, which the demo writes to WAV files.
+behave as in a voice channel. `ScriptedVoiceSource` plays speech at fixed times;
+`CuedVoiceSource` plays each line on a cue, as people do: when the bot has been quiet for a
+moment, or (to interrupt) a while after it started speaking. `voxhall demo` and the tests use
+them; the speaker keeps everything it really played, which the demo writes to WAV files.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 
 from bot.conversation.ports import FRAME_BYTES, FRAME_SECONDS, VoiceFrame
@@ -52,6 +54,68 @@ class ScriptedVoiceSource:
             await asyncio.sleep(max(0.0, started + tick * FRAME_SECONDS - time.monotonic()))
 
 
+@dataclass(frozen=True)
+class CuedSpeech:
+    """A person's line, said once the bot has been quiet for `after_quiet_s`, or, when
+    `over_bot_s` is set, that long after the bot started speaking (an interruption)."""
+
+    speaker: str
+    pcm: bytes
+    after_quiet_s: float = 1.0
+    over_bot_s: float | None = None
+
+
+class CuedVoiceSource:
+    """Plays lines one after another, each on its cue; like Discord, silence is no frames.
+
+    `busy()` says the bot is still handling what it heard (transcribing, answering, speaking);
+    `speaking()` says its voice is playing right now.
+    """
+
+    POLL_S = 0.02
+
+    def __init__(
+        self,
+        script: Sequence[CuedSpeech],
+        busy: Callable[[], bool],
+        speaking: Callable[[], bool],
+        settle_s: float = 1.2,
+    ) -> None:
+        self.script = script
+        self.busy = busy
+        self.speaking = speaking
+        self.settle_s = settle_s
+
+    async def frames(self) -> AsyncIterator[VoiceFrame]:
+        for line in self.script:
+            await self._cue(line)
+            started = time.monotonic()
+            for index, offset in enumerate(range(0, len(line.pcm), FRAME_BYTES)):
+                frame = line.pcm[offset : offset + FRAME_BYTES].ljust(FRAME_BYTES, b"\0")
+                yield VoiceFrame(line.speaker, frame, time.monotonic())
+                next_at = started + (index + 1) * FRAME_SECONDS
+                await asyncio.sleep(max(0.0, next_at - time.monotonic()))
+            await asyncio.sleep(self.settle_s)
+        await self._quiet_for(self.settle_s)
+
+    async def _cue(self, line: CuedSpeech) -> None:
+        if line.over_bot_s is None:
+            await self._quiet_for(line.after_quiet_s)
+            return
+        while True:
+            if self.speaking():
+                break
+            await asyncio.sleep(self.POLL_S)
+        await asyncio.sleep(line.over_bot_s)
+
+    async def _quiet_for(self, seconds: float) -> None:
+        quiet_since = time.monotonic()
+        while time.monotonic() - quiet_since < seconds:
+            if self.busy() or self.speaking():
+                quiet_since = time.monotonic()
+            await asyncio.sleep(self.POLL_S)
+
+
 class PacedSpeaker:
     """Plays queued PCM in real time (one frame per 20 ms) and keeps what it played."""
 
@@ -72,6 +136,11 @@ class PacedSpeaker:
     def played(self) -> bytes:
         """Everything really played so far."""
         return bytes(self._played)
+
+    @property
+    def speaking(self) -> bool:
+        """Audio is queued or playing."""
+        return not self._idle.is_set()
 
     async def play(self, pcm: bytes) -> None:
         self._queue += pcm

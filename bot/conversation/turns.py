@@ -37,11 +37,24 @@ _WORD = re.compile(r"[a-z0-9']+")
 
 
 class WakeNames:
-    """Finds the bot's names in a transcript, forgiving how Whisper splits and spells them."""
+    """Finds the bot's names in a transcript, forgiving how Whisper splits and spells them.
+
+    `prompt` is the text Whisper is primed with so that it spells the names right in the first
+    place (tiny.en writes "Box Hall" for "Voxhall" without it).
+    """
 
     def __init__(self, names: Iterable[str], similarity: float = 0.8) -> None:
-        self.names = [_squash(name) for name in names if _squash(name)]
+        self.spelled = [name.strip() for name in names if _squash(name)]
+        self.names = [_squash(name) for name in self.spelled]
         self.similarity = similarity
+
+    @property
+    def prompt(self) -> str:
+        """'Voxhall, computer: the assistant's names.' (a lower-case first word makes tiny.en
+        leave the name out; capitals on the others make it write in title case)."""
+        names = ", ".join(self.spelled)
+        noun = "name" if len(self.spelled) == 1 else "names"
+        return f"{names[:1].upper()}{names[1:]}: the assistant's {noun}."
 
     def heard_in(self, text: str) -> bool:
         """True when a word, or two or three words run together, sound like a wake name."""
@@ -97,7 +110,9 @@ class AddressPolicy:
 class Transcriber(Protocol):
     """Turns 48 kHz stereo speech into text; `stt_service.client.SttClient` is one."""
 
-    async def transcribe_pcm(self, pcm48k_stereo: bytes) -> _HasText: ...
+    async def transcribe_pcm(
+        self, pcm48k_stereo: bytes, *, prompt: str | None = None
+    ) -> _HasText: ...
 
 
 class _HasText(Protocol):
@@ -194,11 +209,17 @@ class ChannelConversation:
         ] = asyncio.Queue()
         self._interrupt: asyncio.Event | None = None
         self._worker: asyncio.Task[None] | None = None
+        self._working = False
         self._closed = False
 
     @property
     def replying(self) -> bool:
         return self._interrupt is not None
+
+    @property
+    def busy(self) -> bool:
+        """An utterance or question is being transcribed, judged or answered, or waits."""
+        return self._working or not self._pending.empty()
 
     async def run(self, source: VoiceSource) -> ChannelState:
         """Listen until the source ends, then finish the queued replies."""
@@ -271,11 +292,14 @@ class ChannelConversation:
             self._dispatch(self.segmenter.flush(time.monotonic()))
 
     async def _transcribe(self, utterance: Utterance) -> Transcript:
-        transcription = await self.transcriber.transcribe_pcm(utterance.pcm)
+        transcription = await self.transcriber.transcribe_pcm(
+            utterance.pcm, prompt=self.policy.wake_names.prompt
+        )
         return Transcript(transcription.text.strip(), time.monotonic())
 
     async def _reply_in_order(self) -> None:
         while (item := await self._pending.get()) is not None:
+            self._working = True
             try:
                 if isinstance(item, TypedQuestion):
                     now = time.monotonic()
@@ -289,6 +313,8 @@ class ChannelConversation:
                 metrics.logger.exception("a turn in %s failed", self.context.thread_id)
                 if isinstance(item, TypedQuestion) and not item.answered.done():
                     item.answered.set_exception(error)
+            finally:
+                self._working = False
 
     async def _answer(self, utterance: Utterance, transcript: Transcript) -> None:
         text, reason = transcript.text, None

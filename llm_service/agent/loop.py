@@ -14,8 +14,8 @@ it to what was heard).
 The request's `voxhall` key may pick the backend chain and turn tools off (see `options`).
 
 When the chain would serve the turn with the small local model, the model does not choose:
-`tool_router` picks the tool (or none) and the model only fills its arguments; after a tool
-result the model answers in plain text.
+`tool_router` picks the tool (or none) and the model only fills its arguments; after the tool
+step the answer is a summary of the result (`summaries`), since the small model would invent.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from llm_service.agent.config import AgentConfig
 from llm_service.agent.connections import AgentTool, McpConnections, ToolOutcome
 from llm_service.agent.events import event_chunk
 from llm_service.agent.options import TurnOptions
+from llm_service.agent.summaries import step_summary
 from llm_service.agent.threads import (
     ThreadLocks,
     ThreadState,
@@ -138,6 +139,23 @@ def _speaker_text(message: dict[str, Any]) -> dict[str, Any]:
     if message["role"] != "user" or not name or not isinstance(message.get("content"), str):
         return message
     return {**message, "content": f"{name}: {message['content']}"}
+
+
+def _local_chat(request: ChatCompletionRequest, last: dict[str, Any]) -> list[ChatMessage]:
+    """The system prompt and the latest words alone: given the history (even names before
+    the words), the small model copies it instead of answering."""
+    words = last.get("content") if last.get("role") == "user" else None
+    if not isinstance(words, str):
+        return request.messages
+    return [request.messages[0], ChatMessage(role="user", content=words)]
+
+
+def _last_tool_step(conversation: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The assistant message that called tools last, and the results after it."""
+    for index in range(len(conversation) - 1, -1, -1):
+        if conversation[index].get("tool_calls"):
+            return conversation[index:]
+    return []
 
 
 def _origin(request: ChatCompletionRequest, thread_id: str | None) -> dict[str, str]:
@@ -313,9 +331,17 @@ class Turn:
         conversation: list[dict[str, Any]],
         tools: list[AgentTool],
     ) -> tuple[str, list[dict[str, Any]]]:
-        """The local model: after a tool result it answers; otherwise the router picks."""
-        plain = request.model_copy(update={"tools": None, "tool_choice": None})
+        """The local model: the router picks the tool and the model fills its arguments; after
+        the tool step the result is read out as a summary (see `summaries`). For plain chat it
+        sees only the system prompt and the latest words (see `_local_chat`)."""
         last = conversation[-1] if conversation else {}
+        plain = request.model_copy(
+            update={"tools": None, "tool_choice": None, "messages": _local_chat(request, last)}
+        )
+        if last.get("role") == "tool":
+            summary = step_summary(_last_tool_step(conversation))
+            self.say(summary)
+            return summary, []
         if last.get("role") != "user" or not isinstance(last.get("content"), str):
             return await self._model_step(plain)
         choice = self.agent.router.choose(last["content"], tools, self.agent.examples)
@@ -325,9 +351,10 @@ class Turn:
 
     async def _fill_slots(self, choice: RouteChoice, text: str) -> dict[str, Any]:
         assert choice.tool is not None
-        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        now = datetime.now(UTC)
+        context = f"{SLOT_CONTEXT} Now: {now:%Y-%m-%dT%H:%M:%SZ}."
         arguments = await fill_arguments(
-            self.chain, choice.tool, text, self.request.model, f"{SLOT_CONTEXT} Now: {now}."
+            self.chain, choice.tool, text, self.request.model, context, now
         )
         return ToolCall(
             id=tool_call_id(),

@@ -76,6 +76,8 @@ PHRASINGS: dict[str, tuple[str, ...]] = {
         "add lunch with sam to my calendar",
         "put a dentist appointment in the calendar",
         "book an event named team dinner",
+        "book a meeting with maria on monday at nine",
+        "set up a call with the design team friday afternoon",
     ),
     "calendar__update_event": (
         "move my meeting to four o'clock",

@@ -15,8 +15,10 @@ null alternatives (optional `*_id` properties are left out: people rarely say id
 only take a span of the request's words (up to `MAX_SPAN_WORDS`, neither starting nor ending
 with a function word or a word of the tool's name or description) and a number slot one of the
 request's numbers, as JSON-schema enums; the model's job is to pick which span fills which slot.
-A pattern keeps the spans it matches (llama.cpp grammars cannot take regex classes); slots with
-their own enum or a format (dates) keep them, and the backend bounds the rest.
+A pattern keeps the spans it matches (llama.cpp grammars cannot take regex classes); date-time
+slots may only take the times the request names (`spoken_times`: a start any of them, an end any
+after the first; without one an optional date-time is left out); slots with their own enum or
+another format keep them, and the backend bounds the rest.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -33,6 +36,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from llm_service.agent.chain import ChatChain
 from llm_service.agent.connections import AgentTool
 from llm_service.agent.phrasings import CHAT, PHRASINGS
+from llm_service.agent.spoken_times import spoken_times
 from llm_service.schemas import (
     ChatCompletionRequest,
     ChatMessage,
@@ -180,6 +184,10 @@ def request_spans(text: str, boundaries: frozenset[str] = frozenset()) -> list[s
     return sorted(" ".join(span) for span in inner or spans)
 
 
+def _is_date_time(schema: dict[str, Any]) -> bool:
+    return _without_null(schema).get("format") == "date-time"
+
+
 def _slot(schema: dict[str, Any], spans: list[str], numbers: list[int]) -> dict[str, Any]:
     """A property's schema narrowed to what can be copied from the request."""
     schema = _without_null(schema)
@@ -202,31 +210,56 @@ def _wanted(name: str, schema: dict[str, Any], required: set[str], words: set[st
     return not name.endswith(("_id", "_ids")) and _mentioned(name, schema, words)
 
 
-def slot_schema(tool: AgentTool, text: str) -> dict[str, Any]:
+def _time_slots(
+    properties: dict[str, Any], required: set[str], times: list[datetime]
+) -> dict[str, Any]:
+    """Date-time properties narrowed to the times the request names: the first such property
+    (a start) may take any of them, the next (an end) any but the first; one with no time left
+    is dropped unless required (then the model writes it)."""
+    names = [name for name, schema in properties.items() if _is_date_time(schema)]
+    slots: dict[str, Any] = {}
+    for index, name in enumerate(names):
+        candidates = [moment.isoformat() for moment in times[index:]]
+        described = {k: v for k, v in properties[name].items() if k in ("title", "description")}
+        if candidates:
+            slots[name] = {**described, "type": "string", "enum": candidates}
+        elif name in required:
+            slots[name] = _without_null(properties[name])
+    return slots
+
+
+def slot_schema(tool: AgentTool, text: str, now: datetime | None = None) -> dict[str, Any]:
     """The tool's required properties and the optional ones the request mentions, each narrowed
-    to spans or numbers of the request where it is a plain string or number."""
+    to spans or numbers of the request where it is a plain string or number, and date-times to
+    the times it names (`spoken_times`, relative to `now`)."""
     schema = tool.input_schema
     properties: dict[str, Any] = dict(schema.get("properties", {}))
     required = set(schema.get("required", []))
     words = _words(text)
     spans = request_spans(text, boundary_words(tool))
     numbers = sorted({int(n) for n in re.findall(r"\b\d{1,15}\b", text)})
+    times = _time_slots(properties, required, spoken_times(text, now or datetime.now(UTC)))
     kept = [
         name
         for name, property_schema in properties.items()
-        if _wanted(name, property_schema, required, words)
+        if name in times
+        or (not _is_date_time(property_schema) and _wanted(name, property_schema, required, words))
     ]
     return {
         "type": "object",
-        "properties": {name: _slot(properties[name], spans, numbers) for name in kept},
+        "properties": {
+            name: times.get(name) or _slot(properties[name], spans, numbers) for name in kept
+        },
         "required": kept,
         "additionalProperties": False,
     }
 
 
-def slot_request(tool: AgentTool, text: str, context: str, model: str) -> ChatCompletionRequest:
+def slot_request(
+    tool: AgentTool, text: str, context: str, model: str, now: datetime | None = None
+) -> ChatCompletionRequest:
     """A request that makes the local model fill the tool's slots for the spoken request."""
-    parameters = slot_schema(tool, text)
+    parameters = slot_schema(tool, text, now)
     slot_tool = Tool.model_validate(
         {
             "type": "function",
@@ -255,11 +288,16 @@ def clean_arguments(arguments: dict[str, Any]) -> dict[str, Any]:
 
 
 async def fill_arguments(
-    chain: ChatChain, tool: AgentTool, text: str, model: str, context: str = SLOT_CONTEXT
+    chain: ChatChain,
+    tool: AgentTool,
+    text: str,
+    model: str,
+    context: str = SLOT_CONTEXT,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     """The tool's arguments for the spoken request, as the chain's (local) model fills them."""
     builder = CompletionBuilder()
-    async for chunk in chain.stream(slot_request(tool, text, context, model)):
+    async for chunk in chain.stream(slot_request(tool, text, context, model, now)):
         builder.add(chunk)
     filled = builder.tool_calls.get(0, {}).get("arguments") or "{}"
     try:

@@ -159,6 +159,7 @@ class LocalBackend:
             "max_tokens": request.token_limit() or self._settings.local_max_tokens,
             "stop": request.stop_list() or None,
             "seed": request.seed,
+            "repeat_penalty": self._settings.local_repeat_penalty,
         }
         if request.temperature is not None:
             options["temperature"] = request.temperature

@@ -73,3 +73,10 @@ def test_people_talking_to_each_other_are_ignored() -> None:
         None,
         None,
     ]
+
+
+def test_whisper_is_primed_with_the_names_as_spelled() -> None:
+    assert WakeNames(["Voxhall"]).prompt == "Voxhall: the assistant's name."
+    assert WakeNames([" voxhall", "computer ", ""]).prompt == (
+        "Voxhall, computer: the assistant's names."
+    )

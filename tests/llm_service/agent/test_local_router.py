@@ -147,7 +147,8 @@ async def test_a_local_turn_picks_fills_runs_and_answers(local_agent: Agent) -> 
     assert [e["type"] for e in events] == ["tool_started", "tool_finished"]
     assert events[0]["tool"] == "calendar__search_events"
     assert events[0]["summary"] == "calendar__search_events: query=standup"
-    assert not events[1]["is_error"] and text.strip()
+    assert not events[1]["is_error"]
+    assert text == "calendar search events found no events.", "the result, read out"
 
 
 async def test_plain_chat_on_the_local_model_calls_no_tool(local_agent: Agent) -> None:

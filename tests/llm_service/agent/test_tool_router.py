@@ -3,6 +3,8 @@ tool, and slot schemas keep what the request can fill."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from llm_service.agent.connections import AgentTool
 from llm_service.agent.tool_router import (
     ToolRouter,
@@ -56,3 +58,39 @@ def test_spans_do_not_start_or_end_with_function_words() -> None:
     assert spans == ["calendar", "calendar for standup", "standup"]
     assert request_spans("the forecast for paris", boundary_words(WEATHER)) == ["paris"]
     assert request_spans("the", frozenset()) == ["the"]
+
+
+EVENT = AgentTool(
+    server="calendar",
+    name="create_event",
+    description="Create an event.",
+    input_schema={
+        "type": "object",
+        "properties": {
+            "summary": {"type": "string", "description": "Title."},
+            "start": {"type": "string", "format": "date-time", "description": "Start."},
+            "end": {
+                "anyOf": [{"type": "string", "format": "date-time"}, {"type": "null"}],
+                "default": None,
+            },
+        },
+        "required": ["summary", "start"],
+    },
+    read_only=False,
+    policy="confirm",
+)
+NOW = datetime(2026, 11, 30, 14, 53, tzinfo=UTC)
+
+
+def test_date_time_slots_take_only_the_times_the_request_names() -> None:
+    schema = slot_schema(EVENT, "book planning on friday from 2 pm to 3 pm", NOW)
+    assert schema["properties"]["start"]["enum"] == [
+        "2026-12-04T14:00:00+00:00",
+        "2026-12-04T15:00:00+00:00",
+    ]
+    assert schema["properties"]["end"]["enum"] == ["2026-12-04T15:00:00+00:00"]
+    one_time = slot_schema(EVENT, "book a meeting with Sarah tomorrow at ten", NOW)
+    assert one_time["properties"]["start"]["enum"] == ["2026-12-01T10:00:00+00:00"]
+    assert "end" not in one_time["properties"], "no second time: the server picks the end"
+    no_time = slot_schema(EVENT, "book a meeting with Sarah", NOW)
+    assert no_time["properties"]["start"]["format"] == "date-time"

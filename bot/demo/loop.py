@@ -1,0 +1,246 @@
+"""`voxhall demo`: the whole voice loop on bundled models and sample speech.
+
+It starts stt_service, tts_service and llm_service (the agent, over the calendar MCP server on
+a calendar file of its own) on loopback inside this process, with jobs in single-machine mode.
+Then two people's sample speech plays through the same conversation core the Discord bot
+uses, in real time: a voice source that says each line on its cue, and a speaker that plays
+the bot's voice. The bot answers a calendar question, ignores chatter, books a meeting once
+it is approved (`--yes`, or the terminal asks), is interrupted, and says goodbye; an avatar
+clip of each answer is rendered. A live transcript shows every stage's timing, and
+everything lands in the output folder: `report.json`, `transcript.md`, the bot's voice as
+`voxhall-voice.wav`, the clips and the calendar.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import icalendar
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from starlette.types import ASGIApp
+
+from bot.conversation.clips import AvatarJobClips, ClipPoster
+from bot.conversation.jobs import JobWatcher
+from bot.conversation.local import CuedVoiceSource, PacedSpeaker
+from bot.conversation.pipeline import PipelineOptions, TurnPipeline
+from bot.conversation.segmenter import Segmenter, SegmenterConfig
+from bot.conversation.turns import AddressPolicy, ChannelContext, ChannelConversation, ChannelState
+from bot.demo.script import LINES, NAMES, WAKE_NAMES, cued_script
+from bot.demo.terminal import LiveTranscript, TerminalChannel
+from llm_service.agent.config import AgentConfig, builtin_server
+from llm_service.app import create_app as create_llm_app
+from llm_service.client import LlmClient
+from stt_service.app import create_app as create_stt_app
+from stt_service.client import SttClient
+from tts_service.app import create_app as create_tts_app
+from tts_service.client import TtsClient
+from voxhall import tasks
+from voxhall.audio import DISCORD_CHANNELS, DISCORD_RATE, pcm16_to_float, wav_bytes
+from voxhall.launcher import BackgroundServer, wait_until_ready
+from voxhall.settings import BotSettings, Settings
+from voxhall.wer import corpus_wer, word_errors
+
+THREAD = "demo:voice-channel"
+APPROVAL_WAIT_S = 300.0
+REPLY_PARAMS = {"model": "voxhall-agent", "max_tokens": 120, "temperature": 0.2, "seed": 7}
+
+
+@dataclass(frozen=True)
+class DemoServices:
+    """Base URLs of the services the demo started."""
+
+    stt_url: str
+    tts_url: str
+    llm_url: str
+
+
+def seed_calendar(path: Path, timezone: str) -> None:
+    """A calendar with two meetings coming up (in about one and three hours), to read out."""
+    hour = datetime.now(ZoneInfo(timezone)).replace(minute=0, second=0, microsecond=0)
+    calendar = icalendar.Calendar(prodid="-//Voxhall//demo//EN", version="2.0")
+    for uid, summary, hours in (("demo-1", "Design review", 1), ("demo-2", "Budget call", 3)):
+        event = icalendar.Event(uid=uid, summary=summary)
+        event.add("dtstart", hour + timedelta(hours=hours))
+        event.add("dtend", hour + timedelta(hours=hours, minutes=45))
+        calendar.add_component(event)
+    path.write_bytes(calendar.to_ical())
+
+
+def agent_config(calendar_file: Path, timezone: str) -> AgentConfig:
+    """Only the calendar server: the others need accounts the demo does not have."""
+    server = builtin_server("calendar")
+    env = {
+        **server.env,
+        "VOXHALL_CALENDAR_PROVIDER": "ics",
+        "VOXHALL_CALENDAR_ICS": str(calendar_file),
+        "VOXHALL_TIMEZONE": timezone,
+    }
+    return AgentConfig(servers={"calendar": server.model_copy(update={"env": env})})
+
+
+@contextmanager
+def running_services(
+    settings: Settings, config: AgentConfig, console: Console
+) -> Iterator[DemoServices]:
+    """Start the speech services and llm_service on loopback and wait until all are ready."""
+    factories: dict[str, Callable[[], ASGIApp]] = {
+        "stt": lambda: create_stt_app(settings),
+        "tts": lambda: create_tts_app(settings),
+        "llm": lambda: create_llm_app(settings, agent_config=config),
+    }
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+    with ExitStack() as stack, progress:
+        urls = {}
+        for name, factory in factories.items():
+            task = progress.add_task(f"Starting {name}_service and loading its model")
+            server = stack.enter_context(BackgroundServer(factory()))
+            urls[name] = wait_until_ready(server.base_url)
+            progress.update(task, description=f"{name}_service ready at {server.base_url}")
+        progress.stop()
+        yield DemoServices(stt_url=urls["stt"], tts_url=urls["tts"], llm_url=urls["llm"])
+
+
+@dataclass
+class DemoRun:
+    """What happened: the channel's state, the text channel, and everything the bot said."""
+
+    state: ChannelState
+    channel: TerminalChannel
+    voice: bytes
+
+
+async def converse(
+    services: DemoServices, out_dir: Path, approve_all: bool, console: Console
+) -> DemoRun:
+    """Play the script through the conversation core until the last reply (and clip) is done."""
+    async with (
+        SttClient(services.stt_url) as stt,
+        TtsClient(services.tts_url) as tts,
+        LlmClient(services.llm_url, model="voxhall-agent") as llm,
+    ):
+        speaker = PacedSpeaker()
+        channel = TerminalChannel(console, out_dir, approve_all)
+        jobs = JobWatcher(llm, channel)
+        clips = ClipPoster(AvatarJobClips(tts), channel)
+        bot = BotSettings(wake_names=WAKE_NAMES)
+        conversation = ChannelConversation(
+            ChannelContext(THREAD, bot_id="voxhall", people_present=lambda: 2, names=NAMES),
+            Segmenter(SegmenterConfig.from_settings(bot)),
+            AddressPolicy.from_settings(bot),
+            stt,
+            TurnPipeline(llm, tts, speaker, channel, PipelineOptions(REPLY_PARAMS), jobs),
+            clips=clips,
+        )
+        source = CuedVoiceSource(
+            cued_script(), busy=lambda: conversation.busy, speaking=lambda: speaker.speaking
+        )
+        transcript = asyncio.create_task(LiveTranscript(console, NAMES).follow(conversation.state))
+        try:
+            state = await conversation.run(source)
+            await clips.wait()
+            await jobs.wait()
+        finally:
+            transcript.cancel()
+            await speaker.close()
+        return DemoRun(state, channel, speaker.played)
+
+
+def report(run: DemoRun) -> dict[str, Any]:
+    """The run as data: each line heard (with its word error rate, when the segmenter heard
+    the lines one utterance each) and each reply."""
+    one_each = len(run.state.heard) == len(LINES)
+    heard = [
+        {
+            "speaker": h.utterance.speaker,
+            "heard": h.text,
+            "said": line.text if one_each else None,
+            "wer": word_errors(line.text, h.text).wer if one_each else None,
+            "for_the_bot": h.reason,
+        }
+        for h, line in zip(run.state.heard, LINES, strict=False)
+    ]
+    pairs = [(line.text, h.text) for h, line in zip(run.state.heard, LINES, strict=False)]
+    turns = [
+        {
+            "speaker": result.request.speaker_id,
+            "asked": result.request.text,
+            "reply": result.reply,
+            "heard": result.heard,
+            "unheard": result.unheard,
+            "interrupted": result.interrupted,
+            "tool_calls": [
+                {"name": call.name, "approval": call.approval, "is_error": call.is_error}
+                for call in result.tool_calls
+            ],
+            **result.stage_latencies(),
+        }
+        for result in run.state.results
+    ]
+    return {
+        "corpus_wer": corpus_wer(pairs),
+        "heard": heard,
+        "turns": turns,
+        "clips": [path.name for path in run.channel.files],
+        "messages": run.channel.messages,
+    }
+
+
+def transcript_markdown(data: dict[str, Any]) -> str:
+    lines = ["# Voxhall demo transcript", ""]
+    for entry in data["heard"]:
+        verdict = f"for the bot ({entry['for_the_bot']})" if entry["for_the_bot"] else "chatter"
+        lines.append(f"- **{entry['speaker']}**: {entry['heard']} _({verdict})_")
+    lines += ["", "## Replies", ""]
+    for turn in data["turns"]:
+        timing = f"first audio {turn['first_audio_s']:.2f} s" if turn["first_audio_s"] else ""
+        lines.append(f"- **voxhall** to {turn['speaker']}: {turn['reply']} _{timing}_")
+    return "\n".join(lines) + "\n"
+
+
+def demo_settings(base: Settings) -> Settings:
+    """The demo's settings: no token on loopback, and time to answer approval prompts."""
+    return base.model_copy(
+        update={
+            "common": base.common.model_copy(update={"api_key": None}),
+            "agent": base.agent.model_copy(update={"approval_timeout_s": APPROVAL_WAIT_S}),
+        }
+    )
+
+
+def run_demo(
+    out_dir: Path, approve_all: bool = False, settings: Settings | None = None
+) -> dict[str, Any]:
+    """Run the demo, print it live, write it under `out_dir`; returns the report."""
+    console = Console()
+    settings = demo_settings(settings or Settings())
+    out_dir.mkdir(parents=True, exist_ok=True)
+    calendar = out_dir / "calendar.ics"
+    seed_calendar(calendar, settings.common.timezone)
+    config = agent_config(calendar, settings.common.timezone)
+    with tasks.local_runtime(), running_services(settings, config, console) as services:
+        console.rule("Two people and Voxhall in a voice channel")
+        run = asyncio.run(converse(services, out_dir, approve_all, console))
+    data = report(run)
+    voice = pcm16_to_float(run.voice, DISCORD_CHANNELS)
+    (out_dir / "voxhall-voice.wav").write_bytes(wav_bytes(voice, DISCORD_RATE))
+    (out_dir / "report.json").write_text(json.dumps(data, indent=2))
+    (out_dir / "transcript.md").write_text(transcript_markdown(data))
+    console.rule()
+    console.print(f"Word error rate over the lines heard: [bold]{data['corpus_wer']:.3f}[/]")
+    console.print(f"Transcript, the bot's voice, clips and calendar written to {out_dir}/")
+    return data

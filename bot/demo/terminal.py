@@ -1,0 +1,113 @@
+"""The demo's text channel and live transcript: the terminal and the output folder.
+
+`TerminalChannel` is the `TextResponder` port for the demo: messages are printed, files (the
+avatar clips) are written to the output folder, and approval prompts are answered at the
+terminal, or at once with `--yes`. `LiveTranscript` prints what the bot heard and did as it
+happens: each utterance with its speaker and whether it was for the bot, each reply with its
+tool calls and the time from the end of speech to the transcript, the first token and the
+first audio.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.prompt import Confirm
+
+from bot.conversation.pipeline import TurnResult
+from bot.conversation.ports import ApprovalDecision, ApprovalRequest
+from bot.conversation.turns import ChannelState, Heard
+
+DISCORD_UPLOAD_LIMIT = 10 * 1024 * 1024
+FOLLOW_EVERY_S = 0.1
+DEMO_APPROVER = "demo-user"
+
+
+class TerminalChannel:
+    """Prints the bot's text, keeps its files, and asks the person at the terminal."""
+
+    upload_limit = DISCORD_UPLOAD_LIMIT
+
+    def __init__(self, console: Console, out_dir: Path, approve_all: bool) -> None:
+        self.console = console
+        self.out_dir = out_dir
+        self.approve_all = approve_all
+        self.messages: list[str] = []
+        self.files: list[Path] = []
+        self.approvals: list[tuple[ApprovalRequest, ApprovalDecision]] = []
+
+    async def post_message(self, text: str) -> None:
+        self.messages.append(text)
+        self.console.print(f"[dim]   #text[/] {text}", markup=True, highlight=False)
+
+    async def post_file(self, name: str, content: bytes, caption: str = "") -> None:
+        path = self.out_dir / f"{len(self.files) + 1:02d}-{name}"
+        path.write_bytes(content)
+        self.files.append(path)
+        self.console.print(f"[dim]   #text[/] [cyan]{path.name}[/] ({len(content) / 1000:.0f} kB)")
+
+    async def ask_approval(self, request: ApprovalRequest) -> ApprovalDecision | None:
+        self.console.print(f"[yellow]   approval needed:[/] {request.summary}", highlight=False)
+        if self.approve_all:
+            approved = True
+            self.console.print("[yellow]   approved[/] (--yes)")
+        else:
+            question = "   Approve this tool call?"
+            approved = await asyncio.to_thread(Confirm.ask, question, console=self.console)
+        decision = ApprovalDecision(approved=approved, by=DEMO_APPROVER)
+        self.approvals.append((request, decision))
+        return decision
+
+
+class LiveTranscript:
+    """Prints the conversation's new utterances and replies as they appear."""
+
+    def __init__(self, console: Console, names: dict[str, str]) -> None:
+        self.console = console
+        self.names = names
+        self.started = time.monotonic()
+
+    async def follow(self, state: ChannelState) -> None:
+        """Print until cancelled, then print what is left."""
+        heard = results = 0
+        try:
+            while True:
+                heard, results = self._print_new(state, heard, results)
+                await asyncio.sleep(FOLLOW_EVERY_S)
+        finally:
+            self._print_new(state, heard, results)
+
+    def _print_new(self, state: ChannelState, heard: int, results: int) -> tuple[int, int]:
+        for utterance in state.heard[heard:]:
+            self._heard(utterance)
+        for result in state.results[results:]:
+            self._replied(result)
+        return len(state.heard), len(state.results)
+
+    def _heard(self, heard: Heard) -> None:
+        at = heard.utterance.start - self.started
+        who = self.names.get(heard.utterance.speaker, heard.utterance.speaker)
+        verdict = f"[green]for me ({heard.reason})[/]" if heard.reason else "[dim]not for me[/]"
+        length = f"[dim]{heard.utterance.seconds:.1f} s[/]"
+        self.console.print(
+            f"{at:6.1f}s [bold]{who:>7}[/] {heard.text}  {verdict} {length}", highlight=False
+        )
+
+    def _replied(self, result: TurnResult) -> None:
+        for call in result.tool_calls:
+            outcome = "error" if call.is_error else "ok"
+            approval = f", {call.approval}" if call.approval else ""
+            self.console.print(f"        [magenta]tool[/] {call.summary} ({outcome}{approval})")
+        said = " ".join(result.heard) or "(nothing)"
+        unheard = " ".join(result.unheard)
+        cut = f" [red]… interrupted; unheard: {unheard}[/]" if result.interrupted else ""
+        self.console.print(f"        [bold cyan]voxhall[/] {said}{cut}", highlight=False)
+        stages = ", ".join(
+            f"{stage.removesuffix('_s').replace('_', ' ')} {seconds * 1000:.0f} ms"
+            for stage, seconds in result.stage_latencies().items()
+            if seconds is not None
+        )
+        self.console.print(f"        [dim]{stages} after the end of speech[/]")
