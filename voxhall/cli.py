@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from pydantic import SecretStr
 
+from ledgers.cli import ledger_app
 from voxhall.settings import Settings, env_example
 
 app = typer.Typer(
@@ -21,6 +22,7 @@ config_app = typer.Typer(help="Inspect Voxhall's configuration.", no_args_is_hel
 app.add_typer(config_app, name="config")
 avatar_app = typer.Typer(help="Render lip-synced avatar clips.", no_args_is_help=True)
 app.add_typer(avatar_app, name="avatar")
+app.add_typer(ledger_app, name="ledger")
 
 
 @app.command()

@@ -560,6 +560,12 @@ class BotSettings(BaseSettings):
     pre_roll_ms: int = Field(
         300, ge=0, description="Audio (ms) kept from before speech starts, so no onset is lost."
     )
+    early_transcript_ms: int | None = Field(
+        200,
+        ge=100,
+        description="Silence (ms) after which transcription starts, before the turn is over, so "
+        "the transcript is ready when it ends (empty: wait for the end of the turn).",
+    )
     vad_threshold: float = Field(
         0.5, gt=0, lt=1, description="Silero VAD probability at which speech starts."
     )

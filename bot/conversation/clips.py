@@ -1,8 +1,9 @@
 """Avatar clips of spoken replies: rendered after the reply, posted under it.
 
 After a reply was spoken in full, `ClipPoster.post_after` renders a lip-synced clip of what was
-said in the background, never in the way of the next turn, and posts it as an MP4 in the text
-channel, or says why there is none (too large for the channel even after re-encoding, or the
+said in the background, never in the way of the next turn, and posts it as an MP4 where the
+reply went (the text channel, or a typed question's own responder, within its upload limit),
+or says why there is none (too large for the channel even after re-encoding, or the
 renderer failed). `AvatarJobClips` makes the clip the way every Voxhall part does: phoneme
 timings from tts_service's `/v1/audio/speech/timed`, then the Dramatiq job `avatar.render`
 (in a worker with Redis, in this process in single-machine mode), registered by importing the
@@ -105,12 +106,13 @@ class ClipPoster:
         self._tasks: set[asyncio.Task[None]] = set()
         self._one_at_a_time = asyncio.Lock()
 
-    def post_after(self, result: TurnResult) -> None:
-        """Start the clip of `result` if it was heard in full."""
+    def post_after(self, result: TurnResult, responder: TextResponder | None = None) -> None:
+        """Start the clip of `result` if it was heard in full; it goes to `responder` (where
+        the reply went) when given, else to the channel's."""
         spoken = " ".join(sentence.text for sentence in result.spoken if not sentence.aside)
         if not self.enabled or result.interrupted or not spoken:
             return
-        task = asyncio.create_task(self._post(spoken))
+        task = asyncio.create_task(self._post(spoken, responder or self.responder))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -126,19 +128,19 @@ class ClipPoster:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    async def _post(self, spoken: str) -> None:
+    async def _post(self, spoken: str, responder: TextResponder) -> None:
         async with self._one_at_a_time:
             try:
                 outcome = await self.maker.make(
                     spoken,
                     avatar=self.avatar,
                     voice=self.voice,
-                    byte_budget=self.responder.upload_limit,
+                    byte_budget=responder.upload_limit,
                 )
             except Exception as error:
                 logger.warning("avatar clip failed: %s", error)
                 outcome = ClipOutcome(reason=str(error))
             if outcome.data is not None:
-                await self.responder.post_file(CLIP_NAME, outcome.data)
+                await responder.post_file(CLIP_NAME, outcome.data)
             else:
-                await self.responder.post_message(f"-# No avatar clip this time: {outcome.reason}")
+                await responder.post_message(f"-# No avatar clip this time: {outcome.reason}")

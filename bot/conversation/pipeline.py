@@ -1,12 +1,13 @@
 """The turn pipeline: a transcript in, the bot's spoken and written reply out.
 
 Small stages joined by queues, each its own task: the agent's stream of deltas goes through
-`SpeakableStream` and `SentenceCutter`; every finished sentence is synthesized by tts_service
-as 48 kHz stereo PCM and queued on the speaker, so the first sentence plays while the model is
-still writing the rest. The agent's events ride in the same stream: tool calls are recorded
-(`activity`), an approval prompt is said aloud and shown in the text channel and the decision
-goes back to the agent. The written reply, with a line per tool call above it, then goes to the
-text channel, and the turn's jobs to the channel's `JobWatcher`.
+`SpeakableStream` and `SentenceCutter`; every finished sentence (the first may be cut at a
+clause) is synthesized by tts_service as 48 kHz stereo PCM and queued on the speaker, so the
+first words play while the model is still writing the rest. The agent's events ride in the
+same stream: tool calls are recorded (`activity`), an approval prompt is said aloud and shown
+in the text channel and the decision goes back to the agent. The written reply, with a line
+per tool call above it, then goes to the text channel, and the turn's jobs to the channel's
+`JobWatcher`.
 
 An interruption (barge-in) stops everything at once; the result says which sentences were
 really heard and which were not, and the agent is told, so the unheard part leaves the thread.
@@ -43,6 +44,7 @@ from voxhall.settings import BotSettings
 logger = logging.getLogger(__name__)
 
 SAMPLE_FRAME_BYTES = 2 * DISCORD_CHANNELS
+FIRST_CLAUSE_WORDS = 4
 NO_ANSWER = "Sorry, I can't answer right now; my language service is not responding."
 CUT_SHORT = "Sorry, I lost my train of thought there."
 AGENT_FAILURES = (ServiceError, LlmStreamError, httpx.HTTPError)
@@ -67,8 +69,9 @@ class SpeechSynthesizer(Protocol):
 
 @dataclass(frozen=True)
 class TurnRequest:
-    """What a person said to the bot, and when (monotonic seconds). `tools_allowed` is False
-    when the person has used up their tool calls for now."""
+    """What a person said to the bot, and when (monotonic seconds): the end of their speech,
+    the end of their turn (the silence that closes it was waited for; None for typed text),
+    the transcript. `tools_allowed` is False when the person has used up their tool calls."""
 
     thread_id: str
     speaker_id: str
@@ -76,6 +79,7 @@ class TurnRequest:
     text: str
     end_of_speech: float
     transcribed_at: float
+    turn_ended_at: float | None = None
     tools_allowed: bool = True
 
     def chat_body(self) -> dict[str, Any]:
@@ -145,8 +149,10 @@ class TurnResult:
         return None if stage_at is None else stage_at - self.request.end_of_speech
 
     def stage_latencies(self) -> dict[str, float | None]:
-        """Per-stage times from the end of speech: transcript, first token, first audio."""
+        """Per-stage times from the end of speech: end of turn, transcript, first token, first
+        audio, reply complete."""
         return {
+            "end_of_turn_s": self.latency(self.request.turn_ended_at),
             "transcript_s": self.latency(self.request.transcribed_at),
             "first_token_s": self.latency(self.first_token_at),
             "first_audio_s": self.latency(self.first_audio_at),
@@ -279,7 +285,7 @@ class TurnPipeline:
         approvals: _Approvals,
     ) -> None:
         """Stream the reply; queue each sentence as soon as it is complete."""
-        plain, cutter = SpeakableStream(), SentenceCutter()
+        plain, cutter = SpeakableStream(), SentenceCutter(FIRST_CLAUSE_WORDS)
         body = request.chat_body() | self.options.model_params
         messages = body.pop("messages")
         if self.options.system_prompt:

@@ -1,9 +1,11 @@
 """Cuts each person's voice into utterances with a voice activity detector (Silero VAD).
 
 Frames of 48 kHz stereo PCM go in per speaker; out come typed events: `SpeechStarted` once
-someone has been speaking for `confirm_ms` (the turn layer uses it for barge-in), and
-`Utterance` when they stop, carrying the speech at 48 kHz stereo with `pre_roll_ms` of audio
-from before the onset, so no first syllable is lost.
+someone has been speaking for `confirm_ms` (the turn layer uses it for barge-in),
+`SpeechPaused` when they have been silent for `early_transcript_ms` (the speech so far, exactly
+as the utterance will carry it if they say no more, so its transcription can start before the
+turn is over), and `Utterance` when they stop, carrying the speech at 48 kHz stereo with
+`pre_roll_ms` of audio from before the onset, so no first syllable is lost.
 
 End of turn adapts per speaker between `end_of_turn_min_ms` and `end_of_turn_max_ms`:
 - with no history the full maximum is waited;
@@ -50,6 +52,7 @@ class SegmenterConfig:
     long_utterance_s: float = 4.0
     max_utterance_s: float = 20.0
     threshold: float = 0.5
+    early_transcript_ms: int | None = 200
 
     @classmethod
     def from_settings(cls, settings: BotSettings) -> SegmenterConfig:
@@ -60,6 +63,7 @@ class SegmenterConfig:
             end_of_turn_max_ms=settings.end_of_turn_max_ms,
             max_utterance_s=settings.max_utterance_s,
             threshold=settings.vad_threshold,
+            early_transcript_ms=settings.early_transcript_ms,
         )
 
 
@@ -68,6 +72,15 @@ class SpeechStarted:
     """A person has been speaking for `confirm_ms`; `at` is when their speech began."""
 
     speaker: str
+    at: float
+
+
+@dataclass(frozen=True)
+class SpeechPaused:
+    """A person went quiet: `pcm` is their utterance as it ends if they say no more."""
+
+    speaker: str
+    pcm: bytes
     at: float
 
 
@@ -87,7 +100,7 @@ class Utterance:
         return len(self.pcm) / BYTES_PER_SECOND
 
 
-SegmentEvent = SpeechStarted | Utterance
+SegmentEvent = SpeechStarted | SpeechPaused | Utterance
 
 
 class PartialAudioSink(Protocol):
@@ -151,6 +164,8 @@ class SpeakerSegmenter:
         self._pre_roll: deque[tuple[float, bytes]] = deque(maxlen=frames_of_pre_roll)
         self._pauses: deque[float] = deque(maxlen=PAUSE_HISTORY)
         self._open: _Open | None = None
+        early_ms = config.early_transcript_ms
+        self._pause_frames = max(TAIL_FRAMES, round(early_ms / 20)) if early_ms else 0
 
     def end_of_turn_s(self, utterance_s: float = 0.0) -> float:
         """The silence that ends this speaker's turn now (the rule in the module docstring)."""
@@ -215,6 +230,8 @@ class SpeakerSegmenter:
             self._send_partial(b"".join(current.frames))
         elif current.confirmed:
             self._send_partial(pcm)
+        if self._paused_long_enough(current, voiced):
+            events.append(SpeechPaused(self.speaker, self._utterance_pcm(current), end))
         if current.silent_since is not None:
             wait = self.end_of_turn_s(current.last_voice - current.start)
             if end - current.silent_since >= wait:
@@ -234,13 +251,28 @@ class SpeakerSegmenter:
         return [
             Utterance(
                 speaker=self.speaker,
-                pcm=b"".join(current.frames[: current.voiced_frames + TAIL_FRAMES]),
+                pcm=self._utterance_pcm(current),
                 start=current.start,
                 end=current.last_voice,
                 speech_start=current.speech_start,
                 cut_at_max_length=cut,
             )
         ]
+
+    def _paused_long_enough(self, current: _Open, voiced: bool) -> bool:
+        """True on the frame that makes the silence after confirmed speech `early_transcript_ms`
+        long (once per pause)."""
+        silent_frames = len(current.frames) - current.voiced_frames
+        return (
+            bool(self._pause_frames)
+            and current.confirmed
+            and not voiced
+            and (silent_frames == self._pause_frames)
+        )
+
+    @staticmethod
+    def _utterance_pcm(current: _Open) -> bytes:
+        return b"".join(current.frames[: current.voiced_frames + TAIL_FRAMES])
 
     def _send_partial(self, pcm: bytes) -> None:
         if self._partial_sink is not None:

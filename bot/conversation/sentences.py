@@ -3,7 +3,9 @@
 Deltas go in as the model writes them; each sentence comes out as soon as the character after
 its final punctuation shows that it really ended. Decimals ("3.5"), abbreviations ("Dr.",
 "e.g.") and initials ("J. Smith") do not end a sentence; a line break does (list items and
-headings are spoken one by one).
+headings are spoken one by one). With `first_clause_words`, the reply's first piece may end at
+a comma, colon, semicolon or dash once it has that many words: the voice starts sooner, and
+the rest follows by sentences.
 """
 
 from __future__ import annotations
@@ -21,17 +23,35 @@ ABBREVIATIONS = frozenset(
 # Terminal punctuation with any closing quotes or brackets, then whitespace; or a line break.
 _BOUNDARY = re.compile(r"([.!?…]+[\"'”’)\]]*)(?=\s)|\n")
 _LAST_WORD = re.compile(r"([\w.]+)$")
+_CLAUSE = re.compile(r"[,;:—–](?=\s)")
 
 
 class SentenceCutter:
     """Feed it text deltas with `feed`; call `finish` once the reply is complete."""
 
-    def __init__(self) -> None:
+    def __init__(self, first_clause_words: int = 0) -> None:
         self._pending = ""
+        self._first_clause_words = first_clause_words
+        self._cut_yet = False
 
     def feed(self, delta: str) -> list[str]:
         """The sentences that `delta` completed, in order (often none)."""
         self._pending += delta
+        sentences = self._sentences()
+        if not sentences and self._first_clause_words and not self._cut_yet:
+            sentences = self._first_clause()
+        self._cut_yet = self._cut_yet or bool(sentences)
+        return sentences
+
+    def _first_clause(self) -> list[str]:
+        for match in _CLAUSE.finditer(self._pending):
+            clause = self._pending[: match.end()]
+            if len(clause.split()) >= self._first_clause_words:
+                self._pending = self._pending[match.end() :]
+                return [clause.strip()]
+        return []
+
+    def _sentences(self) -> list[str]:
         sentences = []
         position = 0
         for match in _BOUNDARY.finditer(self._pending):

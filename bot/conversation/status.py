@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from bot.conversation.jobs import job_line
 from bot.conversation.pipeline import TurnResult
 
-STAGES = ("transcript_s", "first_token_s", "first_audio_s")
+STAGES = ("end_of_turn_s", "transcript_s", "first_token_s", "first_audio_s")
 
 
 class ReadyProbe(Protocol):

@@ -5,7 +5,8 @@ The bot answers an utterance when it is addressed: a wake name is heard (loosely
 alone with one person. People talking to each other are heard and ignored, and the bot's own
 voice never reaches the segmenter. A person speaking over the bot for `barge_in_ms` stops the
 playback and the reply being written at once; the turn's result says what went unheard.
-Utterances are transcribed as soon as they end, but replies run strictly one after another;
+Utterances are transcribed as soon as they end, or already at the pause that ends them (an
+early transcription, kept when nothing more was said), but replies run strictly one after another;
 typed questions (`/ask`) wait in the same line. Per-person rate limits answer with a plain
 sentence, and in `transcribe` mode the bot only posts what each person said.
 """
@@ -17,7 +18,7 @@ import contextlib
 import difflib
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -27,7 +28,13 @@ from bot.conversation.consent import ConsentStore, MemoryConsentStore
 from bot.conversation.limits import RateLimits
 from bot.conversation.pipeline import TurnPipeline, TurnRequest, TurnResult
 from bot.conversation.ports import TextResponder, VoiceFrame, VoiceSource
-from bot.conversation.segmenter import Segmenter, SpeechStarted, Utterance
+from bot.conversation.segmenter import (
+    Segmenter,
+    SegmentEvent,
+    SpeechPaused,
+    SpeechStarted,
+    Utterance,
+)
 from voxhall.settings import BotSettings
 
 AddressReason = Literal["alone", "wake_name", "follow_up"]
@@ -128,10 +135,42 @@ class TurnRecorder(Protocol):
 
 @dataclass(frozen=True)
 class Transcript:
-    """What Whisper heard and when the transcript was ready (monotonic seconds)."""
+    """What Whisper heard, when the end of the turn was detected (transcription began) and
+    when the transcript was ready (monotonic seconds)."""
 
     text: str
     at: float
+    turn_ended_at: float
+
+
+TranscribedText = tuple[str, float]
+"""A transcript's text and when it was ready (monotonic seconds)."""
+
+
+class EarlyTranscripts:
+    """Transcriptions started at a pause, before the speaker's turn is over (at most one per
+    speaker): if the turn ends with nothing more said, its transcript is ready or nearly."""
+
+    def __init__(self, transcribe: Callable[[bytes], Awaitable[TranscribedText]]) -> None:
+        self._transcribe = transcribe
+        self._started: dict[str, tuple[bytes, asyncio.Task[TranscribedText]]] = {}
+
+    def start(self, paused: SpeechPaused) -> None:
+        self.drop(paused.speaker)
+        task = asyncio.create_task(self._transcribe(paused.pcm))
+        self._started[paused.speaker] = (paused.pcm, task)
+
+    def take(self, utterance: Utterance) -> asyncio.Task[TranscribedText] | None:
+        """The early transcription of exactly this utterance's audio, if one was started."""
+        pcm, task = self._started.pop(utterance.speaker, (b"", None))
+        if task is not None and pcm != utterance.pcm:
+            task.cancel()
+            return None
+        return task
+
+    def drop(self, speaker: str) -> None:
+        if (started := self._started.pop(speaker, None)) is not None:
+            started[1].cancel()
 
 
 @dataclass(frozen=True)
@@ -205,8 +244,9 @@ class ChannelConversation:
         self.mode = mode
         self.state = ChannelState()
         self._pending: asyncio.Queue[
-            tuple[Utterance, asyncio.Task[Transcript]] | TypedQuestion | None
+            tuple[Utterance, float, asyncio.Task[TranscribedText]] | TypedQuestion | None
         ] = asyncio.Queue()
+        self._early = EarlyTranscripts(self._transcribe)
         self._interrupt: asyncio.Event | None = None
         self._worker: asyncio.Task[None] | None = None
         self._working = False
@@ -275,27 +315,29 @@ class ChannelConversation:
         self._pending.put_nowait(TypedQuestion(speaker, text, answered, responder))
         return await answered
 
-    def _dispatch(self, events: list[SpeechStarted | Utterance]) -> None:
+    def _dispatch(self, events: list[SegmentEvent]) -> None:
         for event in events:
             if isinstance(event, SpeechStarted):
                 if self.replying:
                     self.state.barge_ins.append(event)
                     metrics.record_barge_in()
                     self.barge_in()
+            elif isinstance(event, SpeechPaused):
+                self._early.start(event)
             else:
-                transcript = asyncio.create_task(self._transcribe(event))
-                self._pending.put_nowait((event, transcript))
+                heard = self._early.take(event) or asyncio.create_task(self._transcribe(event.pcm))
+                self._pending.put_nowait((event, time.monotonic(), heard))
 
     async def _flush_quiet_speakers(self) -> None:
         while True:
             await asyncio.sleep(FLUSH_INTERVAL_S)
             self._dispatch(self.segmenter.flush(time.monotonic()))
 
-    async def _transcribe(self, utterance: Utterance) -> Transcript:
+    async def _transcribe(self, pcm: bytes) -> TranscribedText:
         transcription = await self.transcriber.transcribe_pcm(
-            utterance.pcm, prompt=self.policy.wake_names.prompt
+            pcm, prompt=self.policy.wake_names.prompt
         )
-        return Transcript(transcription.text.strip(), time.monotonic())
+        return transcription.text.strip(), time.monotonic()
 
     async def _reply_in_order(self) -> None:
         while (item := await self._pending.get()) is not None:
@@ -303,11 +345,15 @@ class ChannelConversation:
             try:
                 if isinstance(item, TypedQuestion):
                     now = time.monotonic()
-                    result = await self._reply(item.speaker, item.text, now, now, item.responder)
+                    result = await self._reply(
+                        item.speaker, item.text, now, now, responder=item.responder
+                    )
                     item.answered.set_result(result)
                 else:
-                    utterance, transcript = item
-                    await self._answer(utterance, await transcript)
+                    utterance, turn_ended_at, heard = item
+                    text, ready_at = await heard
+                    transcript = Transcript(text, max(ready_at, turn_ended_at), turn_ended_at)
+                    await self._answer(utterance, transcript)
             except Exception as error:
                 metrics.record_failure()
                 metrics.logger.exception("a turn in %s failed", self.context.thread_id)
@@ -327,7 +373,9 @@ class ChannelConversation:
             await self.pipeline.responder.post_message(f"**{name}:** {text}")
         if reason is None:
             return
-        result = await self._reply(utterance.speaker, text, utterance.end, transcript.at)
+        result = await self._reply(
+            utterance.speaker, text, utterance.end, transcript.at, transcript.turn_ended_at
+        )
         if result and self.recorder is not None and self.consent.opted_in(utterance.speaker):
             self.recorder.record(utterance, result)
 
@@ -337,6 +385,7 @@ class ChannelConversation:
         text: str,
         end_of_speech: float,
         transcribed_at: float,
+        turn_ended_at: float | None = None,
         responder: TextResponder | None = None,
     ) -> TurnResult | None:
         """Run one turn for `speaker`, within their rate limits; None when refused."""
@@ -356,6 +405,7 @@ class ChannelConversation:
             text=text,
             end_of_speech=end_of_speech,
             transcribed_at=transcribed_at,
+            turn_ended_at=turn_ended_at,
             tools_allowed=tools_allowed,
         )
         self._interrupt = asyncio.Event()
@@ -369,5 +419,5 @@ class ChannelConversation:
         if self.limits is not None:
             self.limits.tool_calls.add(speaker, len(result.tool_calls))
         if self.clips is not None:
-            self.clips.post_after(result)
+            self.clips.post_after(result, responder)
         return result

@@ -282,6 +282,14 @@ def slot_request(
     )
 
 
+def settled_arguments(parameters: dict[str, Any]) -> dict[str, Any] | None:
+    """The arguments when no slot leaves a choice (each is an enum of one value), else None."""
+    properties: dict[str, Any] = parameters.get("properties", {})
+    if any(len(schema.get("enum", [])) != 1 for schema in properties.values()):
+        return None
+    return {name: schema["enum"][0] for name, schema in properties.items()}
+
+
 def clean_arguments(arguments: dict[str, Any]) -> dict[str, Any]:
     """Arguments without the empty values a small model writes for slots it could not fill."""
     return {key: value for key, value in arguments.items() if value not in ("", None, [], {})}
@@ -295,9 +303,14 @@ async def fill_arguments(
     context: str = SLOT_CONTEXT,
     now: datetime | None = None,
 ) -> dict[str, Any]:
-    """The tool's arguments for the spoken request, as the chain's (local) model fills them."""
+    """The tool's arguments for the spoken request, as the chain's (local) model fills them;
+    when every slot has just one possible value (or there is none), without the model."""
+    request = slot_request(tool, text, context, model, now)
+    parameters = request.tools[0].function.parameters if request.tools else {}
+    if (settled := settled_arguments(parameters)) is not None:
+        return settled
     builder = CompletionBuilder()
-    async for chunk in chain.stream(slot_request(tool, text, context, model, now)):
+    async for chunk in chain.stream(request):
         builder.add(chunk)
     filled = builder.tool_calls.get(0, {}).get("arguments") or "{}"
     try:

@@ -84,7 +84,9 @@ async def test_a_spoken_question_is_answered_aloud_first_audio_before_the_reply_
     assert result.first_audio_at is not None and result.reply_complete_at is not None
     assert result.first_audio_at < result.reply_complete_at
     latencies = result.stage_latencies()
-    assert 0 < latencies["transcript_s"] < latencies["first_token_s"] < latencies["first_audio_s"]
+    assert 0 < latencies["end_of_turn_s"] < latencies["transcript_s"] < latencies["first_token_s"]
+    assert latencies["first_token_s"] < latencies["first_audio_s"]
+    assert latencies["end_of_turn_s"] >= 0.3, "the turn ends after a silence of at least 300 ms"
     assert speaker.played_bytes == result.audio_bytes
     assert speaker.played_bytes % 4 == 0
     heard_back = (await stt.transcribe_pcm(speaker.played)).text

@@ -1,4 +1,5 @@
-"""The segmenter on real speech: pre-roll, end of turn, silence and noise, long speech."""
+"""The segmenter on real speech: pre-roll, end of turn, early transcription at pauses, silence
+and noise, long speech."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from bot.conversation.segmenter import (
     Segmenter,
     SegmenterConfig,
     SpeakerSegmenter,
+    SpeechPaused,
     SpeechStarted,
     Utterance,
 )
@@ -152,3 +154,27 @@ def test_partial_audio_streams_while_the_person_talks(question: Clip) -> None:
     assert streamed.startswith(utterance.pcm)
     assert len(streamed) / BYTES_PER_SECOND <= closed_at + 0.02
     assert sink.ended == ["alice"]
+
+
+def test_a_pause_offers_the_utterance_as_it_will_end_and_only_the_last_one_matches(
+    question: Clip, follow_on: Clip
+) -> None:
+    gap = silence(0.45)
+    clip = silence(0.5) + question + gap + follow_on + silence(1.5)
+    config = SegmenterConfig(end_of_turn_min_ms=600, end_of_turn_max_ms=800)
+    events = segment(Segmenter(config), "alice", clip)
+
+    paused = [(at, event) for at, event in events if isinstance(event, SpeechPaused)]
+    [(_, utterance)] = utterances(events)
+    *inside, (end_at, last) = paused
+    assert inside, "the pause between the sentences (and after 'Voxhall,') was offered too"
+    assert last.pcm == utterance.pcm, "nothing more was said: the early transcript is the one"
+    assert all(len(early.pcm) < len(utterance.pcm) for _, early in inside)
+    assert end_at - utterance.end == pytest.approx(0.2, abs=0.07), "200 ms after the voice ends"
+
+
+def test_early_transcription_can_be_turned_off(question: Clip) -> None:
+    config = SegmenterConfig(early_transcript_ms=None)
+    events = segment(Segmenter(config), "alice", silence(0.5) + question + silence(1.5))
+    assert not [event for _, event in events if isinstance(event, SpeechPaused)]
+    assert len(utterances(events)) == 1

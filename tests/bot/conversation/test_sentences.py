@@ -45,3 +45,21 @@ def test_token_by_token_streaming_gives_the_same_sentences_as_the_whole_text() -
 )
 def test_cases(text: str, expected: list[str]) -> None:
     assert cut_sentences(text) == expected
+
+
+def test_the_first_piece_may_end_at_a_clause_and_the_rest_goes_by_sentences() -> None:
+    cutter = SentenceCutter(first_clause_words=4)
+    assert cutter.feed("Sure, I can") == [], "a clause of fewer words waits"
+    assert cutter.feed(" help with that, right") == ["Sure, I can help with that,"]
+    rest = cutter.feed(" away. Then more, and more. Done")
+    assert rest == ["right away.", "Then more, and more."]
+    assert cutter.finish() == ["Done"]
+    whole = SentenceCutter(first_clause_words=4)
+    assert whole.feed("Sure, I can help with that. Next") == ["Sure, I can help with that."]
+
+
+def test_a_summary_in_one_delta_starts_with_its_head() -> None:
+    cutter = SentenceCutter(first_clause_words=4)
+    summary = "calendar list events found 2 events: Design review, Mon 30 Nov 16:00 to 16:45."
+    assert cutter.feed(summary) == ["calendar list events found 2 events:"]
+    assert cutter.finish() == ["Design review, Mon 30 Nov 16:00 to 16:45."]

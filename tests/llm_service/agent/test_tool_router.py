@@ -10,6 +10,7 @@ from llm_service.agent.tool_router import (
     ToolRouter,
     boundary_words,
     request_spans,
+    settled_arguments,
     slot_schema,
 )
 
@@ -94,3 +95,27 @@ def test_date_time_slots_take_only_the_times_the_request_names() -> None:
     assert "end" not in one_time["properties"], "no second time: the server picks the end"
     no_time = slot_schema(EVENT, "book a meeting with Sarah", NOW)
     assert no_time["properties"]["start"]["format"] == "date-time"
+
+
+LISTING = AgentTool(
+    server="calendar",
+    name="list_events",
+    description="Events between start and end.",
+    input_schema={
+        "type": "object",
+        "properties": {
+            "start": {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "null"}]},
+            "end": {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "null"}]},
+        },
+    },
+    read_only=True,
+    policy="auto",
+)
+
+
+def test_slots_with_one_possible_value_are_filled_without_the_model() -> None:
+    today = slot_schema(LISTING, "what is on my calendar today", NOW)
+    assert settled_arguments(today) == {"start": "2026-11-30T14:53:00+00:00"}
+    assert settled_arguments(slot_schema(LISTING, "what is on my calendar", NOW)) == {}
+    choice = slot_schema(EVENT, "book planning on friday from 2 pm to 3 pm", NOW)
+    assert settled_arguments(choice) is None, "a title and two start times: the model picks"

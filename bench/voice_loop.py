@@ -1,0 +1,211 @@
+"""Benchmark the voice loop: end of speech to the first reply audio, stage by stage.
+
+The services run in this process on loopback, as `voxhall demo` runs them: stt_service,
+tts_service and llm_service with the agent on the bundled SmolLM2 over the calendar server.
+Each of two demo questions, a short one that needs no tool and one that needs a read-only
+calendar tool, is played in real time through the conversation core (segmenter, stt_service,
+the agent's stream, sentence cutting, tts_service, paced playback), alone with the bot so no
+wake name decides anything. Per turn the stages are timed from the end of speech: the end of
+the turn (the silence that closes it), the transcript, the first token and the first audio.
+
+In the same run the libraries are called directly, with no service, segmenter or agent:
+faster-whisper transcribes the question, llama.cpp writes the answer until its first sentence,
+Piper synthesizes that sentence's first audio. That sum is what the loop's work costs at the
+least; the ratio shows what everything around it adds (the end-of-turn wait included). For the
+tool question the direct path leaves out routing, slot filling and the tool call.
+
+Goals (2 cores): first audio p50 <= 1.0 s without tools and <= 1.5 s with one read-only tool
+call; stretch 0.7 s.
+
+    python bench/voice_loop.py --repeats 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from faster_whisper import WhisperModel
+from llama_cpp import Llama
+from piper import PiperVoice
+from rich.console import Console
+from rich.table import Table
+
+from bot.conversation.local import PacedSpeaker, ScriptedSpeech, ScriptedVoiceSource
+from bot.conversation.pipeline import PipelineOptions, TurnPipeline, TurnResult
+from bot.conversation.segmenter import Segmenter, SegmenterConfig
+from bot.conversation.sentences import SentenceCutter
+from bot.conversation.turns import AddressPolicy, ChannelContext, ChannelConversation
+from bot.demo.loop import REPLY_PARAMS, DemoServices, agent_config, running_services, seed_calendar
+from bot.demo.script import LINES, cued_script
+from llm_service.client import LlmClient
+from stt_service.client import SttClient
+from tts_service.client import TtsClient
+from voxhall.audio import discord_to_whisper
+from voxhall.models import bundled_piper_voice, bundled_smollm2_gguf, bundled_whisper_model
+from voxhall.settings import AgentSettings, BotSettings, Settings
+
+QUESTIONS = {"no tool": 5, "read-only tool": 0}
+"""Which demo lines are asked: 'thanks, that is all for now' and 'what is on my calendar'."""
+STAGES = ("end_of_turn_s", "transcript_s", "first_token_s", "first_audio_s")
+GOALS_S = {"no tool": 1.0, "read-only tool": 1.5}
+STRETCH_GOAL_S = 0.7
+
+
+@dataclass
+class Timings:
+    """Stage times of one question over the repeats, in seconds."""
+
+    stages: dict[str, list[float]] = field(default_factory=lambda: {s: [] for s in STAGES})
+    direct: list[float] = field(default_factory=list)
+
+    def add_turn(self, result: TurnResult) -> None:
+        for stage, seconds in result.stage_latencies().items():
+            if stage in self.stages and seconds is not None:
+                self.stages[stage].append(seconds)
+
+
+class DirectLoop:
+    """faster-whisper, llama.cpp and Piper in this process, one after another."""
+
+    def __init__(self, system_prompt: str) -> None:
+        self.whisper = WhisperModel(
+            str(bundled_whisper_model()), compute_type="int8", cpu_threads=2
+        )
+        self.llama = Llama(str(bundled_smollm2_gguf()), n_ctx=2048, n_threads=2, verbose=False)
+        self.piper = PiperVoice.load(str(bundled_piper_voice()))
+        self.system_prompt = system_prompt
+
+    def first_audio_s(self, pcm48k: bytes) -> float:
+        """Seconds from a finished question to the first audio of the answer's first sentence."""
+        started = time.perf_counter()
+        segments, _ = self.whisper.transcribe(
+            discord_to_whisper(pcm48k), beam_size=1, language="en", vad_filter=True
+        )
+        question = " ".join(segment.text for segment in segments).strip()
+        sentence = self._first_sentence(question)
+        next(iter(self.piper.synthesize(sentence)))
+        return time.perf_counter() - started
+
+    def _first_sentence(self, question: str) -> str:
+        messages = [
+            {"role": "system", "content": self.system_prompt},
+            {"role": "user", "content": question},
+        ]
+        cutter = SentenceCutter()
+        stream = self.llama.create_chat_completion(
+            messages=messages, stream=True, max_tokens=REPLY_PARAMS["max_tokens"], seed=7
+        )
+        for chunk in stream:
+            if sentences := cutter.feed(chunk["choices"][0]["delta"].get("content") or ""):
+                return sentences[0]
+        return (cutter.finish() or ["Okay."])[0]
+
+
+async def one_turn(services: DemoServices, pcm: bytes, thread: str) -> TurnResult:
+    """The question played through the conversation core, alone with the bot."""
+    async with (
+        SttClient(services.stt_url) as stt,
+        TtsClient(services.tts_url) as tts,
+        LlmClient(services.llm_url, model="voxhall-agent") as llm,
+    ):
+        speaker = PacedSpeaker()
+        bot = BotSettings(_env_file=None)  # type: ignore[call-arg]
+        conversation = ChannelConversation(
+            ChannelContext(thread, bot_id="voxhall", people_present=lambda: 1),
+            Segmenter(SegmenterConfig.from_settings(bot)),
+            AddressPolicy.from_settings(bot),
+            stt,
+            TurnPipeline(llm, tts, speaker, _Quiet(), PipelineOptions(REPLY_PARAMS)),
+        )
+        try:
+            state = await conversation.run(ScriptedVoiceSource([ScriptedSpeech("you", pcm, 0.3)]))
+        finally:
+            await speaker.close()
+    [result] = state.results
+    return result
+
+
+class _Quiet:
+    """A text channel nobody reads: the benchmark times the voice, not the posts."""
+
+    upload_limit = 10 * 1024 * 1024
+
+    async def post_message(self, text: str) -> None: ...
+
+    async def post_file(self, name: str, content: bytes, caption: str = "") -> None: ...
+
+    async def ask_approval(self, request: object) -> None:
+        return None
+
+
+def measure(
+    services: DemoServices, direct: DirectLoop, repeats: int, warmup: int
+) -> dict[str, Timings]:
+    speech = cued_script()
+    timings = {name: Timings() for name in QUESTIONS}
+    for run in range(warmup + repeats):
+        for name, line in QUESTIONS.items():
+            pcm = speech[line].pcm
+            result = asyncio.run(one_turn(services, pcm, f"bench:{name}:{run}"))
+            direct_s = direct.first_audio_s(pcm)
+            if run >= warmup:
+                timings[name].add_turn(result)
+                timings[name].direct.append(direct_s)
+    return timings
+
+
+def _p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def report(timings: dict[str, Timings], repeats: int) -> Table:
+    table = Table(title=f"End of speech to first reply audio, {repeats} turns per question (s)")
+    for column in ("question", "stage", "p50", "p95", "direct libraries", "ratio", "goal"):
+        table.add_column(column, justify="left" if column in ("question", "stage") else "right")
+    for name, timing in timings.items():
+        for stage in STAGES:
+            values = timing.stages[stage]
+            if not values:
+                continue
+            last = stage == "first_audio_s"
+            direct = statistics.median(timing.direct)
+            table.add_row(
+                name if stage == STAGES[0] else "",
+                stage.removesuffix("_s").replace("_", " "),
+                f"{statistics.median(values):.3f}",
+                f"{_p95(values):.3f}",
+                f"{direct:.3f}" if last else "",
+                f"{statistics.median(values) / direct:.2f}" if last else "",
+                f"<= {GOALS_S[name]} (stretch {STRETCH_GOAL_S})" if last else "",
+            )
+    return table
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=5, help="timed turns per question")
+    parser.add_argument("--warmup", type=int, default=1, help="untimed turns per question first")
+    args = parser.parse_args()
+    console = Console(width=120)
+    settings = Settings()
+    settings = settings.model_copy(update={"agent": AgentSettings(approval_timeout_s=5)})
+    with tempfile.TemporaryDirectory() as folder:
+        calendar = Path(folder) / "calendar.ics"
+        seed_calendar(calendar, settings.common.timezone)
+        config = agent_config(calendar, settings.common.timezone)
+        console.print(f"questions: {', '.join(LINES[line].text for line in QUESTIONS.values())}")
+        direct = DirectLoop(settings.agent.system_prompt)
+        with running_services(settings, config, console) as services:
+            timings = measure(services, direct, args.repeats, args.warmup)
+    console.print(report(timings, args.repeats))
+
+
+if __name__ == "__main__":
+    main()
