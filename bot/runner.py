@@ -1,10 +1,12 @@
 """Running the bot process, and its slash commands as Discord sees them.
 
 `run_bot` logs in with `VOXHALL_DISCORD_TOKEN` and runs until Ctrl-C, with Voxhall's logging
-and telemetry. `command_payloads` gives the application-command JSON that a sync would send,
-without logging in; `sync_commands` sends it, to one guild (instant, for development) or
-globally (for release: Discord rolls it out within the hour). Syncing is never done on start,
-since Discord limits how many commands may be created a day.
+and telemetry; the turns of people who gave `/consent on` are recorded as ledgers (see
+`ledgers.recorder`) for `voxhall ledger accept`. `command_payloads` gives the
+application-command JSON that a sync would send, without logging in; `sync_commands` sends it,
+to one guild (instant, for development) or globally (for release: Discord rolls it out within
+the hour). Syncing is never done on start, since Discord limits how many commands may be
+created a day.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from typing import Any
 
 import discord
 
+from bot.conversation.guilds import recordings_folder
 from bot.discord_bot import VoxhallBot
 from bot.discord_commands import VoxhallCommands
+from ledgers.recorder import LedgerRecorder
 from voxhall.settings import Settings
 from voxhall.telemetry import configure_logging, configure_telemetry, shutdown_telemetry
 
@@ -68,7 +72,9 @@ def run_bot(settings: Settings) -> None:
     token = discord_token(settings)
     configure_logging(settings.common.log_level)
     configure_telemetry("bot", settings.telemetry)
+    bot = settings.bot
+    recorder = LedgerRecorder(recordings_folder(bot), bot.wake_name_list())
     try:
-        VoxhallBot(settings).run(token, log_handler=None)
+        VoxhallBot(settings, recorder).run(token, log_handler=None)
     finally:
         shutdown_telemetry()

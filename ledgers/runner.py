@@ -173,7 +173,7 @@ class LedgerReplay:
             thread_id=self.thread_id,
             speaker_id=turn.speaker,
             speaker_name=turn.speaker,
-            text=heard.text,
+            text=self.policy.wake_names.without_leading_name(heard.text),
             end_of_speech=end_of_speech,
             transcribed_at=transcribed_at,
         )

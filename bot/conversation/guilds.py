@@ -76,6 +76,12 @@ def default_state_file() -> Path:
     return Path(platformdirs.user_state_dir("voxhall")) / "bot.json"
 
 
+def recordings_folder(settings: BotSettings) -> Path:
+    """Where consenting speakers' turns are recorded: the setting, else next to the state."""
+    state_file = settings.state_file or default_state_file()
+    return settings.recordings_dir or state_file.parent / "recordings"
+
+
 class BotState:
     """Guild settings and consent, in memory and in `path` (None: memory only)."""
 

@@ -40,6 +40,7 @@ from voxhall.settings import BotSettings
 AddressReason = Literal["alone", "wake_name", "follow_up"]
 ChannelMode = Literal["converse", "transcribe"]
 FLUSH_INTERVAL_S = 0.05
+GREETINGS = frozenset({"hey", "hi", "hello", "ok", "okay", "so"})
 _WORD = re.compile(r"[a-z0-9']+")
 
 
@@ -63,6 +64,24 @@ class WakeNames:
         noun = "name" if len(self.spelled) == 1 else "names"
         return f"{names[:1].upper()}{names[1:]}: the assistant's {noun}."
 
+    def without_leading_name(self, text: str) -> str:
+        """`text` without the name it starts with ("Hey Box Hall, book..." is "book..."), so
+        the name is no request word; unchanged when it does not start with one, or is one."""
+        words = text.split()
+        skip = 1 if words and _squash(words[0]) in GREETINGS else 0
+        for size in (3, 2, 1):
+            candidate = _squash(" ".join(words[skip : skip + size]))
+            if candidate and self._sounds_like_a_name(candidate):
+                rest = " ".join(words[skip + size :]).lstrip(" ,.!?;:")
+                return rest[:1].upper() + rest[1:] if rest else text
+        return text
+
+    def _sounds_like_a_name(self, candidate: str) -> bool:
+        return any(
+            difflib.SequenceMatcher(None, candidate, name).ratio() >= self.similarity
+            for name in self.names
+        )
+
     def heard_in(self, text: str) -> bool:
         """True when a word, or two or three words run together, sound like a wake name."""
         words = _WORD.findall(text.lower())
@@ -71,11 +90,7 @@ class WakeNames:
             for size in (1, 2, 3)
             for start in range(len(words) - size + 1)
         }
-        return any(
-            difflib.SequenceMatcher(None, candidate, name).ratio() >= self.similarity
-            for candidate in candidates
-            for name in self.names
-        )
+        return any(self._sounds_like_a_name(candidate) for candidate in candidates)
 
 
 def _squash(text: str) -> str:
@@ -185,12 +200,14 @@ class Heard:
 @dataclass(frozen=True)
 class TypedQuestion:
     """A question typed to the bot (`/ask`); its reply goes to `responder` when given, and
-    `answered` gets its result (None: refused)."""
+    `answered` gets its result (None: refused). `name` is the asker's display name when the
+    edge knows it (someone out of voice may not be among the channel's known names)."""
 
     speaker: str
     text: str
     answered: asyncio.Future[TurnResult | None]
     responder: TextResponder | None = None
+    name: str | None = None
 
 
 @dataclass
@@ -303,16 +320,20 @@ class ChannelConversation:
             self._interrupt.set()
 
     async def ask(
-        self, speaker: str, text: str, responder: TextResponder | None = None
+        self,
+        speaker: str,
+        text: str,
+        responder: TextResponder | None = None,
+        name: str | None = None,
     ) -> TurnResult | None:
         """Answer a typed question in turn with the spoken ones (it needs no wake name), in
         text to `responder` (default: the channel's) and aloud; None when the person's rate
-        limit refused it."""
+        limit refused it. `name` is how to call the person (default: the channel's names)."""
         if self._closed:
             raise RuntimeError("the channel is not listening any more")
         self._start_replying()
         answered: asyncio.Future[TurnResult | None] = asyncio.get_running_loop().create_future()
-        self._pending.put_nowait(TypedQuestion(speaker, text, answered, responder))
+        self._pending.put_nowait(TypedQuestion(speaker, text, answered, responder, name))
         return await answered
 
     def _dispatch(self, events: list[SegmentEvent]) -> None:
@@ -346,7 +367,7 @@ class ChannelConversation:
                 if isinstance(item, TypedQuestion):
                     now = time.monotonic()
                     result = await self._reply(
-                        item.speaker, item.text, now, now, responder=item.responder
+                        item.speaker, item.text, now, now, responder=item.responder, name=item.name
                     )
                     item.answered.set_result(result)
                 else:
@@ -373,8 +394,9 @@ class ChannelConversation:
             await self.pipeline.responder.post_message(f"**{name}:** {text}")
         if reason is None:
             return
+        request_text = self.policy.wake_names.without_leading_name(text)
         result = await self._reply(
-            utterance.speaker, text, utterance.end, transcript.at, transcript.turn_ended_at
+            utterance.speaker, request_text, utterance.end, transcript.at, transcript.turn_ended_at
         )
         if result and self.recorder is not None and self.consent.opted_in(utterance.speaker):
             self.recorder.record(utterance, result)
@@ -387,9 +409,11 @@ class ChannelConversation:
         transcribed_at: float,
         turn_ended_at: float | None = None,
         responder: TextResponder | None = None,
+        name: str | None = None,
     ) -> TurnResult | None:
-        """Run one turn for `speaker`, within their rate limits; None when refused."""
-        name = self.context.name_of(speaker)
+        """Run one turn for `speaker` (called `name`, default: the channel's name for them),
+        within their rate limits; None when refused."""
+        name = name or self.context.name_of(speaker)
         tools_allowed = True
         if self.limits is not None:
             if refusal := self.limits.turn_refusal(speaker, name):

@@ -69,6 +69,7 @@ logger = logging.getLogger(__name__)
 AGENT_MODEL = "voxhall-agent"
 ORIGIN_META_KEY = "voxhall/origin"
 RESULT_PREVIEW_CHARS = 500
+LOCAL_FINGERPRINT = "local"
 
 
 @dataclass
@@ -340,6 +341,7 @@ class Turn:
         )
         if last.get("role") == "tool":
             summary = step_summary(_last_tool_step(conversation))
+            self.fingerprint = self.fingerprint or LOCAL_FINGERPRINT
             self.say(summary)
             return summary, []
         if last.get("role") != "user" or not isinstance(last.get("content"), str):

@@ -18,6 +18,7 @@ MAX_CHARS = 400
 TITLE_KEYS = ("summary", "title", "name", "alarm_name", "service", "stack_name", "query")
 TIME_KEYS = ("start", "end", "due", "created_at", "updated_at", "timestamp")
 STATE_KEYS = ("status", "state", "rollout_state", "conclusion", "created", "merged")
+AMOUNT_KEYS = ("total", "amount", "count")
 SEPARATOR = "__"
 
 
@@ -59,9 +60,18 @@ def describe(item: Any) -> str:
     else:
         parts += times
     parts += [text for key in STATE_KEYS if key in item and (text := _value(key, item[key]))]
+    parts += [_amount(item, key) for key in AMOUNT_KEYS if isinstance(item.get(key), int | float)]
     if not parts:
         parts = [f"{key} {text}" for key, value in item.items() if (text := _value(key, value))]
     return ", ".join(parts[:4])
+
+
+def _amount(item: dict[str, Any], key: str) -> str:
+    """'1234.57 USD' (a total with its unit), '7 in all' (a count)."""
+    value = item[key]
+    number = f"{value:.2f}" if isinstance(value, float) else str(value)
+    unit = item.get("unit")
+    return f"{number} {unit}" if isinstance(unit, str) else f"{key} {number}"
 
 
 def _span(start: str, end: str) -> str:
@@ -94,6 +104,8 @@ def summarize_result(tool: str, content: str) -> str:
         return f"{name} says: {content}"[:MAX_CHARS]
     if isinstance(data, dict):
         lists = {key: value for key, value in data.items() if isinstance(value, list)}
+        if any(isinstance(data.get(key), str) for key in TITLE_KEYS):
+            return f"{name}: {describe(data)}."[:MAX_CHARS]
         if len(lists) == 1:
             [(key, items)] = lists.items()
             return f"{name} found {_listing(key, items)}."[:MAX_CHARS]

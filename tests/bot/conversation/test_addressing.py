@@ -80,3 +80,18 @@ def test_whisper_is_primed_with_the_names_as_spelled() -> None:
     assert WakeNames([" voxhall", "computer ", ""]).prompt == (
         "Voxhall, computer: the assistant's names."
     )
+
+
+@pytest.mark.parametrize(
+    ("heard", "asked"),
+    [
+        ("Voxhall, book a meeting tomorrow.", "Book a meeting tomorrow."),
+        ("Hey Box Hall, what's on my calendar?", "What's on my calendar?"),
+        ("Vox hall. Thanks, that's all.", "Thanks, that's all."),
+        ("What is on my calendar, Voxhall?", "What is on my calendar, Voxhall?"),
+        ("Voxhall?", "Voxhall?"),
+        ("Book a room.", "Book a room."),
+    ],
+)
+def test_the_name_a_request_starts_with_is_not_part_of_the_request(heard: str, asked: str) -> None:
+    assert WakeNames(["voxhall"]).without_leading_name(heard) == asked

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.conversation.guilds import BotState
+from bot.conversation.guilds import BotState, recordings_folder
 from voxhall.settings import BotSettings, DiscordSettings
 
 
@@ -66,3 +66,10 @@ def test_approvers_are_members_of_a_named_role_or_else_guild_managers(tmp_path: 
     nobody_named = BotState(None, discord=DiscordSettings(_env_file=None)).guild("g3")  # type: ignore[call-arg]
     assert nobody_named.may_approve([], manages_guild=True)
     assert not nobody_named.may_approve([("12", "Dev")], manages_guild=False)
+
+
+def test_recordings_go_next_to_the_state_unless_set(tmp_path: Path) -> None:
+    beside = BotSettings(_env_file=None, state_file=tmp_path / "state" / "bot.json")  # type: ignore[call-arg]
+    assert recordings_folder(beside) == tmp_path / "state" / "recordings"
+    chosen = BotSettings(_env_file=None, recordings_dir=tmp_path / "kept")  # type: ignore[call-arg]
+    assert recordings_folder(chosen) == tmp_path / "kept"

@@ -97,3 +97,20 @@ def test_times_read_as_spoken() -> None:
     assert spoken_time("2026-12-24") == "Thu 24 Dec"
     assert spoken_time("2026-12-24T09:30:00Z") == "Thu 24 Dec 09:30"
     assert spoken_time("next tuesday") is None
+
+
+def test_one_item_with_lists_inside_is_described_by_its_title() -> None:
+    issue = {"number": 42, "title": "Login page is slow", "state": "open", "labels": ["bug"]}
+    said = summarize_result("github__get_issue", json.dumps(issue))
+    assert said == "github get issue: Login page is slow, open."
+
+
+def test_amounts_are_read_with_their_unit() -> None:
+    report = {
+        "metric": "UnblendedCost",
+        "periods": [
+            {"start": "2026-11-01", "end": "2026-11-30", "total": 1234.5678, "unit": "USD"}
+        ],
+    }
+    said = summarize_result("aws__get_cost_and_usage", json.dumps(report))
+    assert said == "aws get cost and usage found one period: Sun 01 Nov to Mon 30 Nov, 1234.57 USD."
