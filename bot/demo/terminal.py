@@ -2,7 +2,7 @@
 
 `TerminalChannel` is the `TextResponder` port for the demo: messages are printed, files (the
 avatar clips) are written to the output folder, and approval prompts are answered at the
-terminal, or at once with `--yes`. `LiveTranscript` prints what the bot heard and did as it
+terminal, or at once with `--yes` (with no terminal to ask, they are declined). `LiveTranscript` prints what the bot heard and did as it
 happens: each utterance with its speaker and whether it was for the bot, each reply with its
 tool calls and the time from the end of speech to the transcript, the first token and the
 first audio.
@@ -11,6 +11,7 @@ first audio.
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from pathlib import Path
 
@@ -54,6 +55,9 @@ class TerminalChannel:
         if self.approve_all:
             approved = True
             self.console.print("[yellow]   approved[/] (--yes)")
+        elif not sys.stdin.isatty():
+            approved = False
+            self.console.print("[yellow]   not approved:[/] no terminal to ask (use --yes)")
         else:
             question = "   Approve this tool call?"
             approved = await asyncio.to_thread(Confirm.ask, question, console=self.console)
