@@ -2,10 +2,10 @@
 
 `TerminalChannel` is the `TextResponder` port for the demo: messages are printed, files (the
 avatar clips) are written to the output folder, and approval prompts are answered at the
-terminal, or at once with `--yes` (with no terminal to ask, they are declined). `LiveTranscript` prints what the bot heard and did as it
-happens: each utterance with its speaker and whether it was for the bot, each reply with its
-tool calls and the time from the end of speech to the transcript, the first token and the
-first audio.
+terminal, or at once with `--yes` (with no terminal to ask, they are declined).
+`LiveTranscript` prints what the bot heard and did as it happens: each utterance with its
+speaker and whether it was for the bot, each reply with its tool calls and the time from the
+end of speech to the transcript, the first token and the first audio.
 """
 
 from __future__ import annotations
