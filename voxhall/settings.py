@@ -724,6 +724,13 @@ SECTIONS: tuple[type[BaseSettings], ...] = (
 )
 
 
+def environment_variable(section: type[BaseSettings], name: str) -> str:
+    """The variable that sets a field: its alias, else the section's prefix and its name."""
+    alias = section.model_fields[name].validation_alias
+    prefix = section.model_config.get("env_prefix", "")
+    return alias if isinstance(alias, str) else f"{prefix}{name.upper()}"
+
+
 def env_example() -> str:
     """The text of `.env.example`: every setting, commented out, with its default."""
     lines = [
@@ -731,11 +738,9 @@ def env_example() -> str:
         "# the environment overrides .env. Regenerate with `voxhall config env-example`.",
     ]
     for section in SECTIONS:
-        prefix = section.model_config.get("env_prefix", "")
         lines += ["", f"# --- {section.__doc__} ---"]
         for name, field in section.model_fields.items():
             default = "" if field.default is None else str(field.default)
-            variable = field.validation_alias or f"{prefix}{name.upper()}"
             lines.append(f"# {field.description}")
-            lines.append(f"# {variable}={default}")
+            lines.append(f"# {environment_variable(section, name)}={default}")
     return "\n".join(lines) + "\n"

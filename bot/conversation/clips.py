@@ -14,12 +14,12 @@ a worker on another machine needs a folder shared with the bot (`VOXHALL_AVATAR_
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from bot.conversation.background import BackgroundTasks
 from bot.conversation.pipeline import TurnResult
 from bot.conversation.ports import TextResponder
 from tts_service.client import TimedSpeech
@@ -103,7 +103,7 @@ class ClipPoster:
         self.avatar = avatar
         self.voice = voice
         self.enabled = enabled
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._rendering = BackgroundTasks()
         self._one_at_a_time = asyncio.Lock()
 
     def post_after(self, result: TurnResult, responder: TextResponder | None = None) -> None:
@@ -112,21 +112,14 @@ class ClipPoster:
         spoken = " ".join(sentence.text for sentence in result.spoken if not sentence.aside)
         if not self.enabled or result.interrupted or not spoken:
             return
-        task = asyncio.create_task(self._post(spoken, responder or self.responder))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._rendering.start(self._post(spoken, responder or self.responder))
 
     async def wait(self) -> None:
         """Wait for the clips being rendered."""
-        while self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._rendering.wait()
 
     async def aclose(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        for task in list(self._tasks):
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await self._rendering.aclose()
 
     async def _post(self, spoken: str, responder: TextResponder) -> None:
         async with self._one_at_a_time:

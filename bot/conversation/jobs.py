@@ -10,13 +10,13 @@ and outlive the turn that started the job; `aclose` stops them.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import time
 from typing import Any, Protocol
 
 from bot.conversation.activity import TOOL_SEPARATOR, tool_words
+from bot.conversation.background import BackgroundTasks
 from voxhall.redact import redact_secrets
 
 logger = logging.getLogger(__name__)
@@ -71,29 +71,18 @@ class JobWatcher:
         self.poster = poster
         self.poll_s = poll_s
         self.progress_every_s = progress_every_s
-        self._tasks: set[asyncio.Task[None]] = set()
-
-    @property
-    def watching(self) -> int:
-        return len(self._tasks)
+        self._following = BackgroundTasks()
 
     def watch(self, tool: str, job_id: str) -> None:
         """Follow job `job_id`, started by `tool` (`<server>__<tool>`), until it ends."""
-        task = asyncio.create_task(self._follow(tool, job_id))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._following.start(self._follow(tool, job_id))
 
     async def wait(self) -> None:
         """Wait until every job being followed has ended."""
-        while self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._following.wait()
 
     async def aclose(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        for task in list(self._tasks):
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await self._following.aclose()
 
     async def _follow(self, tool: str, job_id: str) -> None:
         server = tool.partition(TOOL_SEPARATOR)[0]

@@ -1,19 +1,24 @@
-"""The conversation core's metrics and the one log line each turn leaves.
+"""The conversation core's telemetry: a span per turn, metrics, and one log line per turn.
 
-Histogram `bot.turn.stage_latency` (seconds from the end of speech to each stage: transcript,
-first token, first audio, reply complete; attribute `stage`), counters `bot.barge_ins` and
-`bot.turn.failures`. The log line gives the thread and timings, never what was said.
+Each turn runs in a `bot.turn` span, so the agent's stream and the speech requests it causes
+(W3C trace context on every HTTP hop) join one trace. Histogram `bot.turn.stage_latency`
+(seconds from the end of speech to each stage: end of turn, transcript, first token, first
+audio, reply complete; attribute `stage`), counters `bot.barge_ins` and `bot.turn.failures`.
+Spans and the log line give the thread, timings and counts, never what was said.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 
-from opentelemetry import metrics
+from opentelemetry import metrics, trace
 
-from bot.conversation.pipeline import TurnResult
+from bot.conversation.pipeline import TurnRequest, TurnResult
 
 logger = logging.getLogger("bot.conversation.turns")
+_tracer = trace.get_tracer(__name__)
 _meter = metrics.get_meter(__name__)
 _stage_latency = _meter.create_histogram(
     "bot.turn.stage_latency", unit="s", description="End of speech to each stage of a turn."
@@ -24,6 +29,25 @@ _barge_ins = _meter.create_counter(
 _failures = _meter.create_counter(
     "bot.turn.failures", unit="1", description="Turns that failed before the reply ended."
 )
+
+
+@contextlib.contextmanager
+def turn_span(request: TurnRequest) -> Iterator[trace.Span]:
+    """The span one turn runs in (set the outcome with `end_turn_span`)."""
+    attributes = {"voxhall.thread_id": request.thread_id, "voxhall.tools": request.tools_allowed}
+    with _tracer.start_as_current_span("bot.turn", attributes=attributes) as span:
+        yield span
+
+
+def end_turn_span(span: trace.Span, result: TurnResult) -> None:
+    span.set_attributes(
+        {
+            "voxhall.interrupted": result.interrupted,
+            "voxhall.tool_calls": len(result.tool_calls),
+            "voxhall.backend": result.backend or "",
+            "voxhall.stream_errors": len(result.stream_errors),
+        }
+    )
 
 
 def record_turn(result: TurnResult) -> None:

@@ -28,6 +28,7 @@ from typing import Any, Protocol, TypeVar
 import httpx
 
 from bot.conversation.activity import ToolActivity, ToolCallRecord, approval_prompt
+from bot.conversation.background import BackgroundTasks
 from bot.conversation.jobs import JobWatcher
 from bot.conversation.ports import (
     AgentClient,
@@ -263,7 +264,7 @@ class TurnPipeline:
             await voice
         finally:
             voice.cancel()
-            approvals.cancel()
+            await approvals.aclose()
             result.unsynthesized += [s.text for s in _drain(sentences) if not s.aside]
         if self.speaker is not None:
             await self.speaker.drain()
@@ -407,14 +408,13 @@ class _Approvals:
 
     def __init__(self, responder: TextResponder) -> None:
         self.responder = responder
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._asking = BackgroundTasks()
 
     def ask(self, prompt: ApprovalRequest, agent: AgentClient) -> None:
-        self._tasks.add(asyncio.create_task(self._ask(prompt, agent)))
+        self._asking.start(self._ask(prompt, agent))
 
-    def cancel(self) -> None:
-        for task in self._tasks:
-            task.cancel()
+    async def aclose(self) -> None:
+        await self._asking.aclose()
 
     async def _ask(self, prompt: ApprovalRequest, agent: AgentClient) -> None:
         decision = await self.responder.ask_approval(prompt)

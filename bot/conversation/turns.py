@@ -434,7 +434,9 @@ class ChannelConversation:
         )
         self._interrupt = asyncio.Event()
         try:
-            result = await self.pipeline.run(request, self._interrupt, responder)
+            with metrics.turn_span(request) as span:
+                result = await self.pipeline.run(request, self._interrupt, responder)
+                metrics.end_turn_span(span, result)
         finally:
             self._interrupt = None
         self.state.results.append(result)

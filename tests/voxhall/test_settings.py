@@ -6,7 +6,14 @@ import pytest
 from pydantic import ValidationError
 
 from voxhall import models
-from voxhall.settings import SECTIONS, Settings, SttSettings, TtsSettings, env_example
+from voxhall.settings import (
+    SECTIONS,
+    Settings,
+    SttSettings,
+    TtsSettings,
+    env_example,
+    environment_variable,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -49,10 +56,10 @@ def test_empty_model_settings_mean_the_bundled_models() -> None:
 def test_every_setting_is_described_and_listed_in_env_example() -> None:
     text = env_example()
     for section in SECTIONS:
-        prefix = section.model_config["env_prefix"]
         for name, field in section.model_fields.items():
-            assert field.description, f"{prefix}{name.upper()} has no description"
-            assert f"# {prefix}{name.upper()}=" in text
+            variable = environment_variable(section, name)
+            assert field.description, f"{variable} has no description"
+            assert f"# {variable}=" in text
 
 
 def test_env_example_file_is_up_to_date() -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from opentelemetry import trace
 from piper import PiperVoice, SynthesisConfig
 
 from bot.conversation.ports import (
@@ -109,7 +110,8 @@ class Services:
 
 class ScriptedChat:
     """An agent (the `AgentClient` port) that writes scripted replies, a word at a time, and
-    keeps the interruptions and approval decisions it is told about."""
+    keeps the interruptions and approval decisions it is told about, and the span each request
+    was made in."""
 
     def __init__(self, replies: list[str], seconds_per_word: float = 0.02) -> None:
         self.replies = list(replies)
@@ -117,11 +119,13 @@ class ScriptedChat:
         self.requests: list[dict[str, Any]] = []
         self.interruptions: list[tuple[str, str, str]] = []
         self.decisions: list[tuple[str, bool, str]] = []
+        self.spans: list[trace.Span] = []
 
     async def stream_chat(
         self, messages: list[dict[str, Any]], *, voxhall: Any = None, **params: Any
     ) -> AsyncIterator[ChatChunk]:
         self.requests.append({"messages": messages, **params})
+        self.spans.append(trace.get_current_span())
         reply = self.replies.pop(0)
         for word in reply.split(" "):
             await asyncio.sleep(self.seconds_per_word)

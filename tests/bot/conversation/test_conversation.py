@@ -43,6 +43,7 @@ from tests.bot.conversation.support import (
 )
 from tts_service.client import TtsClient
 from voxhall.settings import BotSettings
+from voxhall.telemetry import configure_telemetry
 
 BOT_ID = "bot"
 LONG_REPLY = (
@@ -99,6 +100,11 @@ class Channel:
             await self.speaker.close()
 
 
+@pytest.fixture(scope="module", autouse=True)
+def tracing() -> None:
+    configure_telemetry("voxhall-tests")
+
+
 @pytest.fixture
 async def clients(services: Services) -> AsyncIterator[tuple[SttClient, TtsClient]]:
     async with SttClient(services.stt_url) as stt, TtsClient(services.tts_url) as tts:
@@ -146,6 +152,10 @@ async def test_chatter_is_ignored_the_wake_name_answered_and_the_bot_never_hears
     assert channel.speaker.played_bytes == result.audio_bytes > 48_000 * 4
     assert result.heard == ["You have a design review at one."]
     assert channel.speaker.stopped_at == []
+    [span] = channel.chat.spans
+    assert span.name == "bot.turn", "the agent is asked inside the turn's span"  # type: ignore[attr-defined]
+    assert span.attributes["voxhall.thread_id"] == "guild1:chan1"  # type: ignore[attr-defined]
+    assert span.attributes["voxhall.interrupted"] is False  # type: ignore[attr-defined]
 
 
 async def test_barge_in_stops_the_bot_at_once_and_reports_what_went_unheard(
