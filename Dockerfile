@@ -19,7 +19,7 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends libopus0 \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --create-home --uid 10001 voxhall \
-    && mkdir -p /home/voxhall/.cache/voxhall /data/calendar /models \
+    && mkdir -p /home/voxhall/.cache/voxhall /data/calendar /data/bot /data/clips /models \
     && chown -R voxhall:voxhall /home/voxhall /data /models
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build --chown=voxhall:voxhall /src /app
@@ -28,6 +28,6 @@ ENV PATH="/opt/venv/bin:$PATH" \
     VOXHALL_CALENDAR_ICS=/data/calendar/calendar.ics
 WORKDIR /app
 USER voxhall
-VOLUME ["/home/voxhall/.cache/voxhall", "/data/calendar"]
+VOLUME ["/home/voxhall/.cache/voxhall", "/data/calendar", "/data/bot", "/data/clips"]
 EXPOSE 8701 8702 8703 8711 8712 8713 8714
 CMD ["voxhall", "up"]
