@@ -34,6 +34,10 @@ from voxhall.settings import Settings
 logger = logging.getLogger(__name__)
 
 
+TextChannel = discord.abc.GuildChannel | discord.Thread
+"""Where a typed question can be asked: a guild's channel, or a thread of one."""
+
+
 def voxhall_intents() -> discord.Intents:
     """Guilds and voice states; no privileged intents (no message content, no member list)."""
     intents = discord.Intents.none()
@@ -77,14 +81,16 @@ class VoxhallBot(commands.Bot):
         """Avatar clips for one channel of `guild`, posted through `responder`."""
         return ClipPoster(AvatarJobClips(self.tts), responder)
 
-    def responder(self, channel: discord.abc.GuildChannel) -> DiscordResponder:
-        """Posts to a text channel of a guild, with that guild's approvers and upload limit."""
+    def responder(self, channel: TextChannel) -> DiscordResponder:
+        """Posts to a text channel (or thread) of a guild, with that guild's approvers and upload
+        limit."""
         assert isinstance(channel, discord.abc.Messageable)
         guild = channel.guild
         return DiscordResponder(channel, guild.filesize_limit, self.approver_check(guild))
 
-    def text_conversation(self, channel: discord.abc.GuildChannel) -> ChannelConversation:
-        """The conversation of a text channel, answered in text only (made on first use)."""
+    def text_conversation(self, channel: TextChannel) -> ChannelConversation:
+        """The conversation of a text channel or thread, answered in text only (made on first
+        use)."""
         if channel.id not in self.text_conversations:
             responder = self.responder(channel)
             self.text_conversations[channel.id] = build_conversation(
@@ -102,8 +108,10 @@ class VoxhallBot(commands.Bot):
     def guild_changed(self, guild: discord.Guild) -> None:
         """Apply a guild's changed settings (`/voice`, `/avatar`) to its live conversations."""
         settings = self.state.guild(str(guild.id))
-        live = [
-            self.text_conversations[c.id] for c in guild.channels if c.id in self.text_conversations
+        live = [  # threads are not among `guild.channels`: go by the conversation's thread id
+            conversation
+            for conversation in self.text_conversations.values()
+            if conversation.context.thread_id.partition(":")[0] == str(guild.id)
         ]
         session = self.sessions.get(guild.id)
         if session is not None and session.conversation is not None:

@@ -29,6 +29,8 @@ logger = logging.getLogger(__name__)
 Interaction = discord.Interaction[Any]
 DEFAULT = "default"
 OFF = "off"
+NO_ANSWER = "I have no answer to that."
+STOPPED = "Stopped."
 CHOICES_SHOWN = 25
 
 
@@ -123,9 +125,13 @@ class VoxhallCommands(commands.Cog):
         if session is not None and session.conversation is not None:
             conversation = session.conversation
         else:
-            assert isinstance(interaction.channel, discord.abc.GuildChannel)
-            conversation = self.bot.text_conversation(interaction.channel)
-        await conversation.ask(str(interaction.user.id), text, responder)
+            channel = interaction.channel
+            assert isinstance(channel, discord.abc.GuildChannel | discord.Thread)
+            conversation = self.bot.text_conversation(channel)
+        user = interaction.user
+        result = await conversation.ask(str(user.id), text, responder, name=user.display_name)
+        if not responder.sent:  # an empty or stopped answer: the deferral still needs one
+            await responder.post_message(STOPPED if result and result.interrupted else NO_ANSWER)
 
     @app_commands.command(description="Stop talking now.")
     @app_commands.guild_only()

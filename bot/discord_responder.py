@@ -6,7 +6,7 @@ sends messages with: a text channel (a voice session's) or an interaction's foll
 breaks; a file over the channel's upload limit is not sent, and a sentence says why.
 `ask_approval` posts the tool call with Approve and Deny buttons (`ApprovalView`): only members
 the guild allows may press them (others are told so privately), the message then shows who
-decided, or that nobody did in time.
+decided, or that nobody did in time. `sent` counts the messages posted.
 """
 
 from __future__ import annotations
@@ -99,12 +99,16 @@ class DiscordResponder:
         self.target = target
         self.upload_limit = upload_limit
         self.may_approve = may_approve
+        self.sent = 0
 
     async def _send(self, **fields: Any) -> discord.Message:
         fields["allowed_mentions"] = NO_MENTIONS
         if isinstance(self.target, discord.Webhook):
-            return await self.target.send(wait=True, **fields)
-        return await self.target.send(**fields)
+            message = await self.target.send(wait=True, **fields)
+        else:
+            message = await self.target.send(**fields)
+        self.sent += 1
+        return message
 
     async def post_message(self, text: str) -> None:
         for piece in split_message(text):

@@ -62,8 +62,8 @@ class StatusReport:
 
 
 def _backend_line(backend: dict[str, Any]) -> str:
-    recent = backend.get("recent_first_token_ms")
-    latency = f", first token ~{statistics.median(recent):.0f} ms" if recent else ""
+    recent = backend.get("recent_first_token_ms")  # llm_service's median over recent turns
+    latency = f", first token ~{recent:.0f} ms" if isinstance(recent, int | float) else ""
     error = f", last error: {backend['last_error']}" if backend.get("last_error") else ""
     return f"- {backend['name']}: breaker {backend['state']}{latency}{error}"
 

@@ -7,20 +7,52 @@ the client's ConnectionState the guild's GUILD_CREATE (after READY with `ready=T
 the client afterwards. `make_interaction` builds a `discord.Interaction` from a payload;
 `dispatch_interaction` hands INTERACTION_CREATE to the state as the gateway does, so a slash
 command runs through the real CommandTree and a click through the real ViewStore.
+
+The real `VoxhallBot` gets the real services on loopback: `services` (stt_service, tts_service
+and llm_service with local SmolLM2, once per session), `agent_url` (llm_service with the agent
+over the real calendar and AWS servers, the hosted model scripted; per module, its approvals
+waiting `approval_timeout_s`, which a module may override), `clip_jobs`
+(the avatar job in single-machine mode, clips in a temporary folder), and `make_bot`, which
+logs a `VoxhallBot` pointed at them in and returns a `GuildBot` (`tests/bot/bot_driver.py`).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from typing import Any, Protocol, TypeVar
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import discord
 import pytest
 
+from bot.discord_bot import VoxhallBot
+from llm_service.agent.config import ServerConfig
+from llm_service.app import create_app as create_llm_app
+from stt_service.app import create_app as create_stt_app
 from tests.bot import discord_payloads as payloads
+from tests.bot.conversation.support import Services
 from tests.bot.discord_api import DiscordAPI, routed_to, serve
 from tests.bot.discord_payloads import Payload
+from tests.llm_service.agent.peer import ScriptedModel
+from tests.llm_service.agent.support import agent_service
+from tts_service.app import create_app as create_tts_app
+from voxhall import tasks
+from voxhall.launcher import BackgroundServer, wait_until_ready
+from voxhall.settings import (
+    AgentSettings,
+    BotSettings,
+    CommonSettings,
+    DiscordSettings,
+    LlmSettings,
+    Settings,
+    TaskSettings,
+    TelemetrySettings,
+    TtsSettings,
+)
+
+if TYPE_CHECKING:
+    from tests.bot.bot_driver import GuildBot
 
 ClientT = TypeVar("ClientT", bound=discord.Client)
 
@@ -124,3 +156,126 @@ def dispatch_interaction(discord_api: DiscordAPI) -> DispatchInteraction:
         return asyncio.gather(*(asyncio.all_tasks() - before))
 
     return dispatch
+
+
+# -- the real VoxhallBot and the real services ---------------------------------------------------
+
+APPROVER_ROLE = "Ops"
+JOB_POLL_S = 0.2
+FAST_TASKS = {
+    "poll_ms": 10,
+    "lease_s": 1.0,
+    "heartbeat_timeout_ms": 1000,
+    "shutdown_timeout_s": 2.0,
+}
+
+
+@pytest.fixture(scope="session")
+def service_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """No token, no exporter, one llama.cpp thread (the machine is shared), no agent."""
+    cache: Path = tmp_path_factory.mktemp("piper-aligned")
+    return Settings(
+        common=CommonSettings(api_key=None),
+        telemetry=TelemetrySettings(exporter="none"),
+        tts=TtsSettings(alignment_cache_dir=cache),
+        llm=LlmSettings(local_threads=1),
+        agent=AgentSettings(enabled=False),
+    )
+
+
+@pytest.fixture(scope="session")
+def services(service_settings: Settings) -> Iterator[Services]:
+    """stt_service, tts_service and llm_service served on loopback, models loaded."""
+    factories = (create_stt_app, create_tts_app, create_llm_app)
+    servers = [BackgroundServer(factory(service_settings)).start() for factory in factories]
+    try:
+        stt, tts, llm = (wait_until_ready(server.base_url, timeout_s=120) for server in servers)
+        yield Services(stt_url=stt, tts_url=tts, llm_url=llm)
+    finally:
+        for server in servers:
+            server.stop()
+
+
+@pytest.fixture(scope="module")
+def approval_timeout_s() -> float:
+    """How long the agent of `agent_url` waits for an approval (a module may override it)."""
+    return 20.0
+
+
+@pytest.fixture(scope="module")
+def agent_url(
+    scripted: tuple[ScriptedModel, str],
+    calendar_server: ServerConfig,
+    aws_server: ServerConfig,
+    approval_timeout_s: float,
+) -> Iterator[str]:
+    """llm_service with the agent over the calendar and AWS servers, the model scripted (the
+    agent connects its tool servers on its first turn)."""
+    _, peer_url = scripted
+    servers = {"calendar": calendar_server, "aws": aws_server}
+    with agent_service(peer_url, servers, approval_timeout_s) as url:
+        yield url
+
+
+@pytest.fixture
+def clip_jobs(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
+    """The task runtime in single-machine mode for one test (this machine's Redis on 6379 has
+    no worker), avatar clips written to a temporary folder (returned)."""
+    clips = tmp_path / "clips"
+    monkeypatch.setenv("VOXHALL_AVATAR_OUT_DIR", str(clips))
+    with tasks.local_runtime(TaskSettings(_env_file=None, **FAST_TASKS)):  # type: ignore[arg-type]
+        yield clips
+
+
+def bot_settings(services: Services, llm_url: str, state_file: Path, **bot: Any) -> Settings:
+    """The bot pointed at the services, its state in `state_file`, "Ops" approving tool calls;
+    `bot` changes `BotSettings` (clips, turns_per_minute ...)."""
+    return Settings(
+        common=CommonSettings(api_key=None),
+        bot=BotSettings(
+            _env_file=None,  # type: ignore[call-arg]
+            stt_url=services.stt_url,
+            tts_url=services.tts_url,
+            llm_url=llm_url,
+            state_file=state_file,
+            job_poll_s=JOB_POLL_S,
+            **bot,
+        ),
+        discord=DiscordSettings(_env_file=None, approver_roles=APPROVER_ROLE),  # type: ignore[call-arg]
+    )
+
+
+class MakeBot(Protocol):
+    """`await make_bot(...)`: a `VoxhallBot` logged in with the guild cached, as a `GuildBot`."""
+
+    async def __call__(
+        self, *, guild: Payload | None = None, llm_url: str | None = None, **bot: Any
+    ) -> GuildBot: ...
+
+
+@pytest.fixture
+async def make_bot(
+    clip_jobs: Path,
+    services: Services,
+    agent_url: str,
+    logged_in_client: LogIn,
+    discord_api: DiscordAPI,
+    dispatch_interaction: DispatchInteraction,
+    tmp_path: Path,
+) -> MakeBot:
+    """Make `VoxhallBot`s against the stand-in and the real services (default: the agent at
+    `agent_url`, the default test guild, the state in `tmp_path/bot.json`)."""
+    from tests.bot.bot_driver import GuildBot  # the driver imports this module's helpers
+
+    async def make(
+        *, guild: Payload | None = None, llm_url: str | None = None, **bot: Any
+    ) -> GuildBot:
+        guild = guild or payloads.guild_create()
+        settings = bot_settings(services, llm_url or agent_url, tmp_path / "bot.json", **bot)
+        client = await logged_in_client(VoxhallBot(settings), guild)
+        if llm_url is None:  # the agent outlives the test: its channels start fresh threads
+            for channel in guild["channels"]:
+                await client.llm.forget_thread(f"{guild['id']}:{channel['id']}")
+        return GuildBot(client, discord_api, guild, dispatch_interaction)
+
+    return make

@@ -256,6 +256,30 @@ def stage_channel(
     }
 
 
+def thread_channel(thread_id: int, name: str, *, parent_id: int, owner_id: int) -> Payload:
+    """A public thread (type 11) of a text channel, open; it has no overwrites of its own."""
+    return {
+        "id": str(thread_id),
+        "type": 11,
+        "guild_id": str(GUILD_ID),
+        "parent_id": str(parent_id),
+        "owner_id": str(owner_id),
+        "name": name,
+        "last_message_id": None,
+        "rate_limit_per_user": 0,
+        "message_count": 0,
+        "member_count": 1,
+        "total_message_sent": 0,
+        "flags": 0,
+        "thread_metadata": {
+            "archived": False,
+            "auto_archive_duration": 1440,
+            "archive_timestamp": timestamp(),
+            "locked": False,
+        },
+    }
+
+
 def member(member_user: Payload, *, role_ids: Iterable[int] = ()) -> Payload:
     """A guild member (without the `permissions` an interaction adds)."""
     return {

@@ -10,7 +10,7 @@ the hosted model is scripted, so what the model asks for is known.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -24,39 +24,17 @@ from bot.conversation.pipeline import PipelineOptions, TurnPipeline
 from bot.conversation.ports import ApprovalDecision
 from bot.conversation.segmenter import Segmenter, SegmenterConfig
 from bot.conversation.turns import AddressPolicy, ChannelContext, ChannelConversation, ChannelState
-from llm_service.agent.config import AgentConfig, ServerConfig
-from llm_service.app import create_app
 from llm_service.client import LlmClient
 from stt_service.client import SttClient
 from tests.bot.conversation.support import RecordingResponder, Services, piper_clip
 from tests.llm_service.agent.peer import ScriptedModel
-from tests.llm_service.agent.support import hosted_settings
 from tts_service.client import TtsClient
-from voxhall.launcher import BackgroundServer, wait_until_ready
-from voxhall.settings import AgentSettings, BotSettings, CommonSettings, Settings
+from voxhall.settings import BotSettings
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 TOMORROW_TEN = (datetime.now(UTC) + timedelta(days=1)).replace(
     hour=10, minute=0, second=0, microsecond=0
 )
-
-
-@pytest.fixture(scope="module")
-def agent_url(
-    scripted: tuple[ScriptedModel, str], calendar_server: ServerConfig, aws_server: ServerConfig
-) -> Iterator[str]:
-    """llm_service with the agent over the calendar and AWS servers, the model scripted."""
-    _, peer_url = scripted
-    aws = aws_server.model_copy(update={"env": {**aws_server.env, "VOXHALL_AWS_POLL_S": "0.2"}})
-    settings = Settings(
-        common=CommonSettings(api_key=None, redis_url="redis://127.0.0.1:1/0"),
-        llm=hosted_settings(peer_url).model_copy(update={"local_threads": 1}),
-        agent=AgentSettings(server_ping_s=1, approval_timeout_s=20),
-    )
-    config = AgentConfig(servers={"calendar": calendar_server, "aws": aws})
-    server = BackgroundServer(create_app(settings, agent_config=config)).start()
-    yield wait_until_ready(server.base_url)
-    server.stop()
 
 
 class AgentChannel:

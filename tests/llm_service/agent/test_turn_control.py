@@ -11,13 +11,10 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from llm_service.agent.config import AgentConfig, ServerConfig
-from llm_service.app import create_app
+from llm_service.agent.config import ServerConfig
 from llm_service.client import AgentEvent, ChatChunk, LlmClient, ServiceError, agent_event
 from tests.llm_service.agent.peer import ScriptedModel
-from tests.llm_service.agent.support import hosted_settings
-from voxhall.launcher import BackgroundServer, wait_until_ready
-from voxhall.settings import AgentSettings, CommonSettings, Settings
+from tests.llm_service.agent.support import agent_service
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 THREAD = "g1:c1"
@@ -29,16 +26,8 @@ def llm_url(
 ) -> Iterator[str]:
     """llm_service with the scripted model as its hosted backend, the tiny and AWS servers."""
     _, peer_url = scripted
-    aws = aws_server.model_copy(update={"env": {**aws_server.env, "VOXHALL_AWS_POLL_S": "0.2"}})
-    settings = Settings(
-        common=CommonSettings(api_key=None, redis_url="redis://127.0.0.1:1/0"),
-        llm=hosted_settings(peer_url).model_copy(update={"local_threads": 1}),
-        agent=AgentSettings(server_ping_s=1),
-    )
-    config = AgentConfig(servers={"tiny": tiny_server, "aws": aws})
-    server = BackgroundServer(create_app(settings, agent_config=config)).start()
-    yield wait_until_ready(server.base_url)
-    server.stop()
+    with agent_service(peer_url, {"tiny": tiny_server, "aws": aws_server}) as url:
+        yield url
 
 
 @pytest_asyncio.fixture(loop_scope="module")
