@@ -25,17 +25,19 @@ from bot.conversation.turns import ChannelConversation, ChannelMode, TurnRecorde
 from bot.discord_commands import VoxhallCommands
 from bot.discord_receive import ensure_opus
 from bot.discord_responder import DiscordResponder, MayApprove
-from bot.discord_session import VoiceChannel, VoiceSession, build_conversation, people_in
+from bot.discord_session import (
+    TextChannel,
+    VoiceChannel,
+    VoiceSession,
+    build_conversation,
+    people_in,
+)
 from llm_service.client import LlmClient
 from stt_service.client import SttClient
 from tts_service.client import TtsClient
 from voxhall.settings import Settings
 
 logger = logging.getLogger(__name__)
-
-
-TextChannel = discord.abc.GuildChannel | discord.Thread
-"""Where a typed question can be asked: a guild's channel, or a thread of one."""
 
 
 def voxhall_intents() -> discord.Intents:
@@ -77,8 +79,8 @@ class VoxhallBot(commands.Bot):
             self._limits[guild_id] = RateLimits.from_settings(self.settings.bot)
         return self._limits[guild_id]
 
-    def clip_poster(self, guild: discord.Guild, responder: DiscordResponder) -> ClipPoster:
-        """Avatar clips for one channel of `guild`, posted through `responder`."""
+    def clip_poster(self, responder: DiscordResponder) -> ClipPoster:
+        """Avatar clips for one channel, posted through `responder`."""
         return ClipPoster(AvatarJobClips(self.tts), responder)
 
     def responder(self, channel: TextChannel) -> DiscordResponder:
@@ -101,7 +103,7 @@ class VoxhallBot(commands.Bot):
                 speaker=None,
                 responder=responder,
                 jobs=JobWatcher(self.llm, responder, self.settings.bot.job_poll_s),
-                clips=self.clip_poster(channel.guild, responder),
+                clips=self.clip_poster(responder),
             )
         return self.text_conversations[channel.id]
 
@@ -134,7 +136,7 @@ class VoxhallBot(commands.Bot):
     async def join(
         self,
         channel: VoiceChannel,
-        text_channel: discord.abc.Messageable,
+        text_channel: TextChannel,
         mode: ChannelMode = "converse",
     ) -> VoiceSession:
         """Join `channel` (leaving another channel of the guild first) and start listening."""

@@ -96,7 +96,7 @@ class VoxhallCommands(commands.Cog):
             await _reply(interaction, f"I may not connect and speak in {target.mention}.")
             return
         await interaction.response.defer(thinking=True)
-        assert isinstance(interaction.channel, discord.abc.Messageable)
+        assert isinstance(interaction.channel, discord.abc.GuildChannel | discord.Thread)
         await self.bot.join(target, interaction.channel, mode)
         wake = self.bot.state.guild(str(target.guild.id)).wake_names[0]
         how = (

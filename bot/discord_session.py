@@ -47,6 +47,8 @@ RECONNECT_GRACE_S = 15.0
 REJOIN_ATTEMPTS = 5
 
 VoiceChannel = discord.VoiceChannel | discord.StageChannel
+TextChannel = discord.abc.GuildChannel | discord.Thread
+"""Where the bot writes: a guild's channel, or a thread of one."""
 
 
 class MemberNames(Mapping[str, str]):
@@ -121,7 +123,7 @@ class VoiceSession:
         self,
         bot: VoxhallBot,
         channel: VoiceChannel,
-        text_channel: discord.abc.Messageable,
+        text_channel: TextChannel,
         mode: ChannelMode = "converse",
     ) -> None:
         self.bot = bot
@@ -133,16 +135,12 @@ class VoiceSession:
         self.voice_client: DaveVoiceRecvClient | None = None
         self.source: DiscordVoiceSource | None = None
         self.conversation: ChannelConversation | None = None
-        self.jobs = JobWatcher(bot.llm, self._channel_responder(), bot.settings.bot.job_poll_s)
-        self.clips = bot.clip_poster(self.guild, self._channel_responder())
+        self.responder = bot.responder(text_channel)
+        self.jobs = JobWatcher(bot.llm, self.responder, bot.settings.bot.job_poll_s)
+        self.clips = bot.clip_poster(self.responder)
         self._listening: asyncio.Task[Any] | None = None
         self._watchdog: asyncio.Task[None] | None = None
         self._leaving = False
-
-    def _channel_responder(self) -> DiscordResponder:
-        return DiscordResponder(
-            self.text_channel, self.guild.filesize_limit, self.bot.approver_check(self.guild)
-        )
 
     async def start(self) -> None:
         """Connect and start listening."""
@@ -194,7 +192,7 @@ class VoiceSession:
             self.thread_id,
             people_present=lambda: people_in(self.channel),
             speaker=speaker,
-            responder=self._channel_responder(),
+            responder=self.responder,
             jobs=self.jobs,
             clips=self.clips,
             mode=self.mode,
