@@ -1,7 +1,8 @@
 """The Discord client: slash commands, one voice session per guild, leaving empty channels.
 
-`VoxhallBot` is a `commands.Bot` that holds the service clients (stt, tts, llm), the bot's
-state (guild settings and consent), per-guild rate limits and the voice sessions. Its
+`VoxhallBot` is a `commands.Bot` that builds the `BotServices` (the service clients stt, tts,
+llm, the bot's state of guild settings and consent, per-guild rate limits) and holds the voice
+sessions; it is the `VoiceControl` the commands drive. Its
 `setup_hook` loads libopus and the commands; commands are never synced on start (daily limits):
 `voxhall bot --sync` does that. When the last person leaves the bot's voice channel it leaves
 too, after `VOXHALL_DISCORD_LEAVE_AFTER_S`. A typed `/ask` outside voice goes to the text
@@ -17,24 +18,14 @@ import logging
 import discord
 from discord.ext import commands
 
-from bot.conversation.clips import AvatarJobClips, ClipPoster
 from bot.conversation.guilds import BotState, apply_guild_settings
 from bot.conversation.jobs import JobWatcher
-from bot.conversation.limits import RateLimits
 from bot.conversation.turns import ChannelConversation, ChannelMode, TurnRecorder
 from bot.discord_commands import VoxhallCommands
-from bot.discord_receive import ensure_opus
-from bot.discord_responder import DiscordResponder, MayApprove
-from bot.discord_session import (
-    TextChannel,
-    VoiceChannel,
-    VoiceSession,
-    build_conversation,
-    people_in,
-)
+from bot.discord_services import BotServices, TextChannel, VoiceChannel
+from bot.discord_session import VoiceSession, build_conversation, people_in
+from bot.discord_voice import ensure_opus
 from llm_service.client import LlmClient
-from stt_service.client import SttClient
-from tts_service.client import TtsClient
 from voxhall.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -49,61 +40,55 @@ def voxhall_intents() -> discord.Intents:
 
 
 class VoxhallBot(commands.Bot):
-    """The bot process: commands in `VoxhallCommands`, voice in `VoiceSession`s."""
+    """The bot process: commands in `VoxhallCommands`, voice in `VoiceSession`s; implements
+    `VoiceControl`."""
 
     def __init__(self, settings: Settings, recorder: TurnRecorder | None = None) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned, intents=voxhall_intents(), help_command=None
         )
-        self.settings = settings
-        bot = settings.bot
-        key = settings.common.api_key.get_secret_value() if settings.common.api_key else None
-        self.stt = SttClient(bot.stt_url, key)
-        self.tts = TtsClient(bot.tts_url, key)
-        self.llm = LlmClient(bot.llm_url, api_key=key, model=bot.chat_model)
-        self.state = BotState.from_settings(bot, settings.discord)
-        self.recorder = recorder
+        self.services = BotServices.from_settings(settings, recorder)
         self.sessions: dict[int, VoiceSession] = {}
         self.text_conversations: dict[int, ChannelConversation] = {}
-        self._limits: dict[int, RateLimits] = {}
         self._leave_timers: dict[int, asyncio.Task[None]] = {}
+
+    # What tools and tests read of the services through the bot.
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
+
+    @property
+    def state(self) -> BotState:
+        return self.services.state
+
+    @property
+    def llm(self) -> LlmClient:
+        return self.services.llm
 
     async def setup_hook(self) -> None:
         opus = ensure_opus()
         logger.info("libopus loaded from %s", opus)
-        await self.add_cog(VoxhallCommands(self))
+        await self.add_cog(VoxhallCommands(self, self.services))
 
-    def limits_for(self, guild_id: int) -> RateLimits:
-        """The guild's per-person rate limits (made on first use)."""
-        if guild_id not in self._limits:
-            self._limits[guild_id] = RateLimits.from_settings(self.settings.bot)
-        return self._limits[guild_id]
-
-    def clip_poster(self, responder: DiscordResponder) -> ClipPoster:
-        """Avatar clips for one channel, posted through `responder`."""
-        return ClipPoster(AvatarJobClips(self.tts), responder)
-
-    def responder(self, channel: TextChannel) -> DiscordResponder:
-        """Posts to a text channel (or thread) of a guild, with that guild's approvers and upload
-        limit."""
-        assert isinstance(channel, discord.abc.Messageable)
-        guild = channel.guild
-        return DiscordResponder(channel, guild.filesize_limit, self.approver_check(guild))
+    def session(self, guild_id: int) -> VoiceSession | None:
+        """The guild's voice session, None when the bot is in no voice channel there."""
+        return self.sessions.get(guild_id)
 
     def text_conversation(self, channel: TextChannel) -> ChannelConversation:
         """The conversation of a text channel or thread, answered in text only (made on first
         use)."""
         if channel.id not in self.text_conversations:
-            responder = self.responder(channel)
+            responder = self.services.responder(channel)
             self.text_conversations[channel.id] = build_conversation(
-                self,
+                self.services,
+                self.user.id if self.user else 0,
                 channel.guild,
                 f"{channel.guild.id}:{channel.id}",
                 people_present=lambda: 0,
                 speaker=None,
                 responder=responder,
-                jobs=JobWatcher(self.llm, responder, self.settings.bot.job_poll_s),
-                clips=self.clip_poster(responder),
+                jobs=JobWatcher(self.services.llm, responder, self.settings.bot.job_poll_s),
+                clips=self.services.clip_poster(responder),
             )
         return self.text_conversations[channel.id]
 
@@ -121,18 +106,6 @@ class VoxhallBot(commands.Bot):
         for conversation in live:
             apply_guild_settings(conversation, settings, self.settings.bot.wake_name_similarity)
 
-    def approver_check(self, guild: discord.Guild) -> MayApprove:
-        """Who may press Approve in `guild`, by the guild's approver roles (see `BotState`)."""
-
-        def may_approve(user: discord.abc.User) -> bool:
-            if not isinstance(user, discord.Member) or user.guild.id != guild.id:
-                return False
-            settings = self.state.guild(str(guild.id))
-            roles = [(str(role.id), role.name) for role in user.roles]
-            return settings.may_approve(roles, user.guild_permissions.manage_guild)
-
-        return may_approve
-
     async def join(
         self,
         channel: VoiceChannel,
@@ -141,7 +114,8 @@ class VoxhallBot(commands.Bot):
     ) -> VoiceSession:
         """Join `channel` (leaving another channel of the guild first) and start listening."""
         await self.leave(channel.guild.id)
-        session = VoiceSession(self, channel, text_channel, mode)
+        assert self.user is not None  # logged in
+        session = VoiceSession(self.services, self.user.id, channel, text_channel, mode)
         await session.start()
         self.sessions[channel.guild.id] = session
         logger.info("joined %s in %s (%s mode)", channel.id, channel.guild.id, mode)
@@ -187,6 +161,5 @@ class VoxhallBot(commands.Bot):
                 await conversation.pipeline.jobs.aclose()
             if conversation.clips is not None:
                 await conversation.clips.aclose()
-        for client in (self.stt, self.tts, self.llm):
-            await client.aclose()
+        await self.services.aclose()
         await super().close()

@@ -4,13 +4,14 @@
 `/voice [name]`, `/avatar [name]`, `/consent on|off` and `/doctor`. Commands that wait on a
 service or the voice connection defer first and follow up (Discord wants an answer within 3
 seconds); quick ones answer at once. Anything that goes wrong is answered with a plain sentence
-and logged; a service that does not answer is named.
+and logged; a service that does not answer is named. The commands drive the bot through its
+`VoiceControl` and reach the services through `BotServices`.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import discord
 import httpx
@@ -19,10 +20,8 @@ from discord.ext import commands
 
 from bot.conversation.status import doctor_markdown, gather_status, jobs_markdown
 from bot.discord_responder import DiscordResponder, split_message
+from bot.discord_services import BotServices, VoiceControl
 from voxhall.client import ServiceError
-
-if TYPE_CHECKING:
-    from bot.discord_bot import VoxhallBot
 
 logger = logging.getLogger(__name__)
 
@@ -61,10 +60,12 @@ def failure_sentence(error: BaseException) -> str:
 
 
 class VoxhallCommands(commands.Cog):
-    """Every slash command of the bot."""
+    """Every slash command of the bot: `control` joins, leaves and finds conversations,
+    `services` are the clients and state. (Not `self.voice`: that is the `/voice` command.)"""
 
-    def __init__(self, bot: VoxhallBot) -> None:
-        self.bot = bot
+    def __init__(self, control: VoiceControl, services: BotServices) -> None:
+        self.control = control
+        self.services = services
 
     async def cog_app_command_error(
         self, interaction: Interaction, error: app_commands.AppCommandError
@@ -97,8 +98,8 @@ class VoxhallCommands(commands.Cog):
             return
         await interaction.response.defer(thinking=True)
         assert isinstance(interaction.channel, discord.abc.GuildChannel | discord.Thread)
-        await self.bot.join(target, interaction.channel, mode)
-        wake = self.bot.state.guild(str(target.guild.id)).wake_names[0]
+        await self.control.join(target, interaction.channel, mode)
+        wake = self.services.state.guild(str(target.guild.id)).wake_names[0]
         how = (
             f'Say "{wake}" to talk to me.' if mode == "converse" else "I'll write down what's said."
         )
@@ -107,7 +108,7 @@ class VoxhallCommands(commands.Cog):
     @app_commands.command(description="Leave the voice channel.")
     @app_commands.guild_only()
     async def leave(self, interaction: Interaction) -> None:
-        left = await self.bot.leave(_guild(interaction).id)
+        left = await self.control.leave(_guild(interaction).id)
         await _reply(interaction, "Bye!" if left else "I'm not in a voice channel here.")
 
     @app_commands.command(
@@ -119,15 +120,15 @@ class VoxhallCommands(commands.Cog):
         await interaction.response.defer(thinking=True)
         guild = _guild(interaction)
         responder = DiscordResponder(
-            interaction.followup, interaction.filesize_limit, self.bot.approver_check(guild)
+            interaction.followup, interaction.filesize_limit, self.services.approver_check(guild)
         )
-        session = self.bot.sessions.get(guild.id)
+        session = self.control.session(guild.id)
         if session is not None and session.conversation is not None:
             conversation = session.conversation
         else:
             channel = interaction.channel
             assert isinstance(channel, discord.abc.GuildChannel | discord.Thread)
-            conversation = self.bot.text_conversation(channel)
+            conversation = self.control.text_conversation(channel)
         user = interaction.user
         result = await conversation.ask(str(user.id), text, responder, name=user.display_name)
         if not responder.sent:  # an empty or stopped answer: the deferral still needs one
@@ -136,7 +137,7 @@ class VoxhallCommands(commands.Cog):
     @app_commands.command(description="Stop talking now.")
     @app_commands.guild_only()
     async def stop(self, interaction: Interaction) -> None:
-        session = self.bot.sessions.get(_guild(interaction).id)
+        session = self.control.session(_guild(interaction).id)
         if session is None or session.conversation is None or not session.conversation.replying:
             await _reply(interaction, "I'm not saying anything.", ephemeral=True)
             return
@@ -149,27 +150,28 @@ class VoxhallCommands(commands.Cog):
         await interaction.response.defer()
         guild = _guild(interaction)
         threads = {f"{guild.id}:{interaction.channel_id}"}
-        if (session := self.bot.sessions.get(guild.id)) is not None:
+        if (session := self.control.session(guild.id)) is not None:
             threads.add(session.thread_id)
         for thread in threads:
-            await self.bot.llm.forget_thread(thread)
+            await self.services.llm.forget_thread(thread)
         await _reply(interaction, "I've forgotten our conversation here.")
 
     @app_commands.command(description="Services, language backends, tool servers and latency.")
     async def status(self, interaction: Interaction) -> None:
         await interaction.response.defer()
-        session = self.bot.sessions.get(interaction.guild_id or 0)
+        session = self.control.session(interaction.guild_id or 0)
         recent = (
             session.conversation.state.results[-20:] if session and session.conversation else []
         )
-        report = await gather_status(self.bot.stt, self.bot.tts, self.bot.llm, recent)
+        services = self.services
+        report = await gather_status(services.stt, services.tts, services.llm, recent)
         await _reply(interaction, report.markdown())
 
     @app_commands.command(description="Long jobs started from this server.")
     @app_commands.guild_only()
     async def jobs(self, interaction: Interaction) -> None:
         await interaction.response.defer()
-        jobs = await self.bot.llm.list_jobs(guild_id=str(_guild(interaction).id))
+        jobs = await self.services.llm.list_jobs(guild_id=str(_guild(interaction).id))
         await _reply(interaction, jobs_markdown(jobs))
 
     @app_commands.command(description="Choose the voice Voxhall speaks with here.")
@@ -177,7 +179,7 @@ class VoxhallCommands(commands.Cog):
     @app_commands.guild_only()
     async def voice(self, interaction: Interaction, name: str | None = None) -> None:
         await interaction.response.defer()
-        voices = [voice.id for voice in await self.bot.tts.voices()]
+        voices = [voice.id for voice in await self.services.tts.voices()]
         await self._choose(interaction, "voice", name, voices)
 
     @app_commands.command(description="Choose the avatar of the reply clips, or turn clips off.")
@@ -185,10 +187,10 @@ class VoxhallCommands(commands.Cog):
     @app_commands.guild_only()
     async def avatar(self, interaction: Interaction, name: str | None = None) -> None:
         await interaction.response.defer()
-        avatars = [avatar.id for avatar in await self.bot.tts.avatars()]
+        avatars = [avatar.id for avatar in await self.services.tts.avatars()]
         if name == OFF:
-            self.bot.state.update_guild(str(_guild(interaction).id), clips=False)
-            self.bot.guild_changed(_guild(interaction))
+            self.services.state.update_guild(str(_guild(interaction).id), clips=False)
+            self.control.guild_changed(_guild(interaction))
             await _reply(interaction, "No more avatar clips here.")
             return
         await self._choose(interaction, "avatar", name, avatars, clips=True)
@@ -202,7 +204,7 @@ class VoxhallCommands(commands.Cog):
         **also: Any,
     ) -> None:
         guild = _guild(interaction)
-        current = getattr(self.bot.state.guild(str(guild.id)), setting) or DEFAULT
+        current = getattr(self.services.state.guild(str(guild.id)), setting) or DEFAULT
         if name is None:
             listed = ", ".join(f"`{entry}`" for entry in known)
             await _reply(interaction, f"The {setting} here is `{current}`. Choose from: {listed}.")
@@ -213,22 +215,22 @@ class VoxhallCommands(commands.Cog):
             )
             return
         chosen = None if name == DEFAULT else name
-        self.bot.state.update_guild(str(guild.id), **{setting: chosen}, **also)
-        self.bot.guild_changed(guild)
+        self.services.state.update_guild(str(guild.id), **{setting: chosen}, **also)
+        self.control.guild_changed(guild)
         await _reply(interaction, f"The {setting} here is now `{name}`.")
 
     @voice.autocomplete("name")
     async def _voice_names(
         self, interaction: Interaction, typed: str
     ) -> list[app_commands.Choice[str]]:
-        voices = [voice.id for voice in await self.bot.tts.voices()]
+        voices = [voice.id for voice in await self.services.tts.voices()]
         return _choices([DEFAULT, *voices], typed)
 
     @avatar.autocomplete("name")
     async def _avatar_names(
         self, interaction: Interaction, typed: str
     ) -> list[app_commands.Choice[str]]:
-        avatars = [avatar.id for avatar in await self.bot.tts.avatars()]
+        avatars = [avatar.id for avatar in await self.services.tts.avatars()]
         return _choices([DEFAULT, OFF, *avatars], typed)
 
     @app_commands.command(
@@ -236,7 +238,7 @@ class VoxhallCommands(commands.Cog):
     )
     @app_commands.describe(choice="on: your turns may be kept (scrubbed) in ledgers; off: never.")
     async def consent(self, interaction: Interaction, choice: Literal["on", "off"]) -> None:
-        self.bot.state.set_consent(str(interaction.user.id), choice == "on")
+        self.services.state.set_consent(str(interaction.user.id), choice == "on")
         text = (
             "Thanks: your turns with Voxhall may be recorded, with emails, phone numbers and "
             "tokens scrubbed. `/consent off` stops it."
@@ -248,7 +250,7 @@ class VoxhallCommands(commands.Cog):
     @app_commands.command(description="Voice diagnostics: DAVE, Opus, packet loss, decryption.")
     @app_commands.guild_only()
     async def doctor(self, interaction: Interaction) -> None:
-        session = self.bot.sessions.get(_guild(interaction).id)
+        session = self.control.session(_guild(interaction).id)
         if session is None:
             await _reply(
                 interaction, "I'm not in a voice channel here; `/join` first.", ephemeral=True

@@ -3,7 +3,8 @@
 `VoiceSession.start` connects with the DAVE receive client, listens through a
 `DiscordVoiceSource`, speaks through a `DiscordSpeaker`, and runs a `ChannelConversation` whose
 text goes to the text channel the session was started from. The guild's settings (wake names,
-voice, avatar, approver roles) and the people's consent come from the bot's `BotState`.
+voice, avatar, approver roles) and the people's consent come from the bot's `BotState`; the
+service clients and the rest of what it needs of the bot process come as `BotServices`.
 
 A watchdog rejoins when the voice connection is lost and discord.py's own reconnect did not
 bring it back (a voice server change, a network drop): the same channel, a new connection, the
@@ -15,8 +16,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import discord
 from tenacity import AsyncRetrying, stop_after_attempt, wait_exponential
@@ -32,12 +34,9 @@ from bot.conversation.turns import (
     ChannelConversation,
     ChannelMode,
 )
-from bot.discord_playback import DiscordSpeaker
-from bot.discord_receive import DaveVoiceRecvClient, DiscordVoiceSource
 from bot.discord_responder import DiscordResponder
-
-if TYPE_CHECKING:
-    from bot.discord_bot import VoxhallBot
+from bot.discord_services import BotServices, TextChannel, VoiceChannel
+from bot.discord_voice import DaveVoiceRecvClient, DiscordSpeaker, DiscordVoiceSource
 
 logger = logging.getLogger(__name__)
 
@@ -45,10 +44,6 @@ CONNECT_TIMEOUT_S = 30.0
 WATCH_EVERY_S = 5.0
 RECONNECT_GRACE_S = 15.0
 REJOIN_ATTEMPTS = 5
-
-VoiceChannel = discord.VoiceChannel | discord.StageChannel
-TextChannel = discord.abc.GuildChannel | discord.Thread
-"""Where the bot writes: a guild's channel, or a thread of one."""
 
 
 class MemberNames(Mapping[str, str]):
@@ -76,7 +71,8 @@ def people_in(channel: VoiceChannel) -> int:
 
 
 def build_conversation(
-    bot: VoxhallBot,
+    services: BotServices,
+    own_user_id: int,
     guild: discord.Guild,
     thread_id: str,
     *,
@@ -88,45 +84,47 @@ def build_conversation(
     mode: ChannelMode = "converse",
 ) -> ChannelConversation:
     """A channel's conversation with the guild's settings, the bot's services and state; with
-    no speaker it answers in text only."""
-    settings = bot.settings.bot
+    no speaker it answers in text only. `own_user_id` is the bot's Discord user id."""
+    settings = services.settings.bot
     context = ChannelContext(
         thread_id=thread_id,
-        bot_id=str(bot.user.id if bot.user else 0),
+        bot_id=str(own_user_id),
         people_present=people_present,
         names=MemberNames(guild),
     )
-    pipeline = TurnPipeline(
-        bot.llm, bot.tts, speaker, responder, PipelineOptions.from_settings(settings), jobs
-    )
+    options = PipelineOptions.from_settings(settings)
+    pipeline = TurnPipeline(services.llm, services.tts, speaker, responder, options, jobs)
     conversation = ChannelConversation(
         context,
         Segmenter(SegmenterConfig.from_settings(settings)),
         AddressPolicy.from_settings(settings),
-        bot.stt,
+        services.stt,
         pipeline,
-        consent=bot.state,
-        recorder=bot.recorder,
-        limits=bot.limits_for(guild.id),
+        consent=services.state,
+        recorder=services.recorder,
+        limits=services.limits_for(guild.id),
         clips=clips,
         mode=mode,
     )
-    guild_settings = bot.state.guild(str(guild.id))
+    guild_settings = services.state.guild(str(guild.id))
     apply_guild_settings(conversation, guild_settings, settings.wake_name_similarity)
     return conversation
 
 
 class VoiceSession:
-    """One guild's voice conversation, from `start` to `stop`."""
+    """One guild's voice conversation, from `start` to `stop`; `own_user_id` is the bot's
+    Discord user id (its own voice is not listened to)."""
 
     def __init__(
         self,
-        bot: VoxhallBot,
+        services: BotServices,
+        own_user_id: int,
         channel: VoiceChannel,
         text_channel: TextChannel,
         mode: ChannelMode = "converse",
     ) -> None:
-        self.bot = bot
+        self.services = services
+        self.own_user_id = own_user_id
         self.channel = channel
         self.guild = channel.guild
         self.text_channel = text_channel
@@ -135,9 +133,9 @@ class VoiceSession:
         self.voice_client: DaveVoiceRecvClient | None = None
         self.source: DiscordVoiceSource | None = None
         self.conversation: ChannelConversation | None = None
-        self.responder = bot.responder(text_channel)
-        self.jobs = JobWatcher(bot.llm, self.responder, bot.settings.bot.job_poll_s)
-        self.clips = bot.clip_poster(self.responder)
+        self.responder = services.responder(text_channel)
+        self.jobs = JobWatcher(services.llm, self.responder, services.settings.bot.job_poll_s)
+        self.clips = services.clip_poster(self.responder)
         self._listening: asyncio.Task[Any] | None = None
         self._watchdog: asyncio.Task[None] | None = None
         self._leaving = False
@@ -165,7 +163,7 @@ class VoiceSession:
             return {"channel": f"<#{self.channel.id}> (disconnected)"}
         return {
             "channel": f"<#{self.channel.id}>",
-            "latency_ms": round(client.latency * 1000),
+            "latency_ms": round(client.latency * 1000) if math.isfinite(client.latency) else "?",
             "receive": client.receive_snapshot(),
             "source": self.source.snapshot() if self.source is not None else {},
         }
@@ -179,15 +177,15 @@ class VoiceSession:
         self._listen(client)
 
     def _listen(self, client: DaveVoiceRecvClient) -> None:
-        assert self.bot.user is not None
-        self.source = DiscordVoiceSource(self.bot.user.id)
+        self.source = DiscordVoiceSource(self.own_user_id)
         client.listen(self.source.sink)
         self.conversation = self._conversation(DiscordSpeaker(client))
         self._listening = asyncio.create_task(self.conversation.run(self.source))
 
     def _conversation(self, speaker: DiscordSpeaker) -> ChannelConversation:
         return build_conversation(
-            self.bot,
+            self.services,
+            self.own_user_id,
             self.guild,
             self.thread_id,
             people_present=lambda: people_in(self.channel),

@@ -40,7 +40,7 @@ def discord_token(settings: Settings) -> str:
 async def _payloads(settings: Settings) -> list[dict[str, Any]]:
     bot = VoxhallBot(settings)
     try:
-        await bot.add_cog(VoxhallCommands(bot))
+        await bot.add_cog(VoxhallCommands(bot, bot.services))
         return [command.to_dict(bot.tree) for command in bot.tree.get_commands()]
     finally:
         await bot.close()

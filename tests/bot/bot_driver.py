@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.discord_bot import VoxhallBot
-from tests.bot import discord_payloads as payloads
+from bot.discord_sim import payloads
+from bot.discord_sim.payloads import OPS_MEMBER_ID, TEXT_CHANNEL_ID, OptionValue, Payload
+from bot.discord_sim.rest import DiscordAPI, RecordedRequest
 from tests.bot.conftest import DispatchInteraction, view_listening
-from tests.bot.discord_api import DiscordAPI, RecordedRequest
-from tests.bot.discord_payloads import OPS_MEMBER_ID, TEXT_CHANNEL_ID, OptionValue, Payload
 
 COMMAND_TIMEOUT_S = 45.0
 ANSWER_TIMEOUT_S = 30.0
@@ -50,11 +50,52 @@ async def eventually(
 
 
 @dataclass
-class GuildBot:
+class DiscordAnswers:
+    """What the bot answered, read back from the REST stand-in `api`."""
+
+    api: DiscordAPI
+
+    def callback(self, interaction: Payload) -> RecordedRequest:
+        """The bot's (only) callback to the interaction: type 4, 5, 7 ..."""
+        [callback] = self.api.requests_to(f"/interactions/{interaction['id']}/")
+        return callback
+
+    def answers(self, interaction: Payload) -> list[Payload]:
+        """The messages made through the interaction (response, follow-ups), oldest first."""
+        return [
+            message
+            for message in self.api.messages.values()
+            if (message.get("interaction_metadata") or {}).get("id") == interaction["id"]
+        ]
+
+    def texts(self, interaction: Payload) -> list[str]:
+        """The contents of `answers(interaction)`."""
+        return [message["content"] for message in self.answers(interaction)]
+
+    def follow_ups(self, interaction: Payload) -> list[RecordedRequest]:
+        """The follow-up requests the bot sent for the interaction."""
+        return self.api.requests_to(f"/webhooks/{self.api.application_id}/{interaction['token']}")
+
+    async def answer_count(self, interaction: Payload, count: int) -> list[Payload]:
+        """Wait until `count` messages were made through the interaction; all of them."""
+        what = f"{count} answers to {name_of(interaction)}"
+        await eventually(lambda: len(self.answers(interaction)) >= count, what)
+        return self.answers(interaction)
+
+    def channel_texts(self, channel_id: int = TEXT_CHANNEL_ID) -> list[str]:
+        """What the bot posted in a channel outside interactions, oldest first."""
+        return [
+            message["content"]
+            for message in self.api.messages_in(channel_id)
+            if "interaction_metadata" not in message
+        ]
+
+
+@dataclass
+class GuildBot(DiscordAnswers):
     """The bot, logged in against `api`, with `guild` in its cache."""
 
     bot: VoxhallBot
-    api: DiscordAPI
     guild: Payload
     dispatch: DispatchInteraction
 
@@ -109,41 +150,6 @@ class GuildBot:
         click = payloads.button_click(message, custom_id, origin=self.origin(user_id))
         await asyncio.wait_for(self.dispatch(self.bot, click), COMMAND_TIMEOUT_S)
         return click
-
-    def callback(self, interaction: Payload) -> RecordedRequest:
-        """The bot's (only) callback to the interaction: type 4, 5, 7 ..."""
-        [callback] = self.api.requests_to(f"/interactions/{interaction['id']}/")
-        return callback
-
-    def answers(self, interaction: Payload) -> list[Payload]:
-        """The messages made through the interaction (response, follow-ups), oldest first."""
-        return [
-            message
-            for message in self.api.messages.values()
-            if (message.get("interaction_metadata") or {}).get("id") == interaction["id"]
-        ]
-
-    def texts(self, interaction: Payload) -> list[str]:
-        """The contents of `answers(interaction)`."""
-        return [message["content"] for message in self.answers(interaction)]
-
-    def follow_ups(self, interaction: Payload) -> list[RecordedRequest]:
-        """The follow-up requests the bot sent for the interaction."""
-        return self.api.requests_to(f"/webhooks/{self.api.application_id}/{interaction['token']}")
-
-    async def answer_count(self, interaction: Payload, count: int) -> list[Payload]:
-        """Wait until `count` messages were made through the interaction; all of them."""
-        what = f"{count} answers to {name_of(interaction)}"
-        await eventually(lambda: len(self.answers(interaction)) >= count, what)
-        return self.answers(interaction)
-
-    def channel_texts(self, channel_id: int = TEXT_CHANNEL_ID) -> list[str]:
-        """What the bot posted in a channel outside interactions, oldest first."""
-        return [
-            message["content"]
-            for message in self.api.messages_in(channel_id)
-            if "interaction_metadata" not in message
-        ]
 
 
 def name_of(interaction: Payload) -> str:

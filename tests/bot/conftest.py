@@ -27,13 +27,13 @@ import discord
 import pytest
 
 from bot.discord_bot import VoxhallBot
+from bot.discord_sim import payloads
+from bot.discord_sim.payloads import Payload
+from bot.discord_sim.rest import DiscordAPI, routed_to, serve
 from llm_service.agent.config import ServerConfig
 from llm_service.app import create_app as create_llm_app
 from stt_service.app import create_app as create_stt_app
-from tests.bot import discord_payloads as payloads
 from tests.bot.conversation.support import Services
-from tests.bot.discord_api import DiscordAPI, routed_to, serve
-from tests.bot.discord_payloads import Payload
 from tests.llm_service.agent.peer import ScriptedModel
 from tests.llm_service.agent.support import agent_service
 from tts_service.app import create_app as create_tts_app
@@ -276,6 +276,6 @@ async def make_bot(
         if llm_url is None:  # the agent outlives the test: its channels start fresh threads
             for channel in guild["channels"]:
                 await client.llm.forget_thread(f"{guild['id']}:{channel['id']}")
-        return GuildBot(client, discord_api, guild, dispatch_interaction)
+        return GuildBot(api=discord_api, bot=client, guild=guild, dispatch=dispatch_interaction)
 
     return make

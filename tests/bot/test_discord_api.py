@@ -17,10 +17,8 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
-from tests.bot import discord_payloads as payloads
-from tests.bot.conftest import DispatchInteraction, LogIn, MakeInteraction, view_listening
-from tests.bot.discord_api import EPHEMERAL, LOADING, DiscordAPI
-from tests.bot.discord_payloads import (
+from bot.discord_sim import payloads
+from bot.discord_sim.payloads import (
     APPLICATION_ID,
     GUEST_ID,
     GUILD_ID,
@@ -28,6 +26,8 @@ from tests.bot.discord_payloads import (
     TEXT_CHANNEL_ID,
     VOICE_CHANNEL_ID,
 )
+from bot.discord_sim.rest import EPHEMERAL, LOADING, DiscordAPI
+from tests.bot.conftest import DispatchInteraction, LogIn, MakeInteraction, view_listening
 
 REPORT = b"uptime 99.98%\n" * 100
 

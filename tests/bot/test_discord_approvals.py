@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.discord_sim.payloads import GUEST_ID, OPS_MEMBER_ID, OWNER_ID, Payload, component_ids
+from bot.discord_sim.rest import EPHEMERAL
 from llm_service.agent.config import ServerConfig
 from tests.bot.bot_driver import GuildBot, Running, eventually
 from tests.bot.conftest import MakeBot
-from tests.bot.discord_api import EPHEMERAL
-from tests.bot.discord_payloads import GUEST_ID, OPS_MEMBER_ID, OWNER_ID, Payload, component_ids
 from tests.llm_service.agent.peer import ScriptedModel
 
 APPROVAL_TIMEOUT_S = 8.0

@@ -13,10 +13,7 @@ import io
 
 import av
 
-from tests.bot.bot_driver import GuildBot, attachments
-from tests.bot.conftest import MakeBot
-from tests.bot.discord_api import LOADING, RecordedPart
-from tests.bot.discord_payloads import (
+from bot.discord_sim.payloads import (
     GUEST_ID,
     OPS_MEMBER_ID,
     TEXT_CHANNEL_ID,
@@ -24,6 +21,9 @@ from tests.bot.discord_payloads import (
     guild_create,
     thread_channel,
 )
+from bot.discord_sim.rest import LOADING, RecordedPart
+from tests.bot.bot_driver import GuildBot, attachments
+from tests.bot.conftest import MakeBot
 from tests.llm_service.agent.peer import ScriptedModel
 
 DEFERRED = 5

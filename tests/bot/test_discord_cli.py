@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from tests.bot.discord_api import DiscordAPI
-from tests.bot.discord_payloads import APPLICATION_ID, GUILD_ID
+from bot.discord_sim.payloads import APPLICATION_ID, GUILD_ID
+from bot.discord_sim.rest import DiscordAPI
 from voxhall.cli import app
 
 COMMANDS = [

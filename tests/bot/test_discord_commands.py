@@ -17,12 +17,8 @@ from typing import Any
 import discord
 import pytest
 
-from tests.bot import discord_payloads as payloads
-from tests.bot.bot_driver import GuildBot, eventually
-from tests.bot.conftest import MakeBot
-from tests.bot.conversation.support import Services
-from tests.bot.discord_api import EPHEMERAL
-from tests.bot.discord_payloads import (
+from bot.discord_sim import payloads
+from bot.discord_sim.payloads import (
     BOT_ROLE_ID,
     GUEST_ID,
     GUILD_ID,
@@ -30,6 +26,10 @@ from tests.bot.discord_payloads import (
     OWNER_ID,
     VOICE_CHANNEL_ID,
 )
+from bot.discord_sim.rest import EPHEMERAL
+from tests.bot.bot_driver import GuildBot, eventually
+from tests.bot.conftest import MakeBot
+from tests.bot.conversation.support import Services
 from tests.llm_service.agent.peer import ScriptedModel
 from tts_service.client import TtsClient
 from voxhall.launcher import free_loopback_port

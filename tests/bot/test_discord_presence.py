@@ -10,10 +10,10 @@ import asyncio
 import discord
 
 from bot.discord_session import VoiceSession
-from tests.bot import discord_payloads as payloads
+from bot.discord_sim import payloads
+from bot.discord_sim.payloads import GUILD_ID, OPS_MEMBER_ID, VOICE_CHANNEL_ID, Payload
 from tests.bot.bot_driver import GuildBot, eventually
 from tests.bot.conftest import MakeBot
-from tests.bot.discord_payloads import GUILD_ID, OPS_MEMBER_ID, VOICE_CHANNEL_ID, Payload
 
 LEAVE_AFTER_S = 0.3
 
@@ -36,7 +36,8 @@ def in_voice(driver: GuildBot) -> VoiceSession:
     channel = guild.get_channel(VOICE_CHANNEL_ID)
     text = guild.text_channels[0]
     assert isinstance(channel, discord.VoiceChannel)
-    session = VoiceSession(driver.bot, channel, text)
+    assert driver.bot.user is not None
+    session = VoiceSession(driver.bot.services, driver.bot.user.id, channel, text)
     driver.bot.sessions[GUILD_ID] = session
     return session
 

@@ -22,8 +22,9 @@ import pytest
 from discord.voice_state import ConnectionFlowState
 
 from bot.conversation.ports import FRAME_BYTES, FRAME_SECONDS
-from bot.discord_playback import DiscordSpeaker, QueuedPcmSource
-from bot.discord_receive import DaveVoiceRecvClient, DiscordVoiceSource, ensure_opus
+from bot.discord_voice.opus import ensure_opus
+from bot.discord_voice.playback import DiscordSpeaker, QueuedPcmSource
+from bot.discord_voice.receive import DaveVoiceRecvClient, DiscordVoiceSource
 from tests.bot.discord_voice_support import (
     LocalDaveGroup,
     RecordingVoiceClient,

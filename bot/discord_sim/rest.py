@@ -29,8 +29,8 @@ from typing import Any
 import discord.http
 from aiohttp import BodyPartReader, hdrs, web
 
-from tests.bot import discord_payloads as payloads
-from tests.bot.discord_payloads import Payload
+from bot.discord_sim import payloads
+from bot.discord_sim.payloads import Payload
 
 API_PREFIX = f"/api/v{discord.http.INTERNAL_API_VERSION}"
 BOT_TOKEN = "voxhall-test-token-loopback-only"
