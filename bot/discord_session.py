@@ -21,7 +21,12 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import discord
-from tenacity import AsyncRetrying, stop_after_attempt, wait_exponential
+from tenacity import (
+    AsyncRetrying,
+    retry_if_not_exception_type,
+    stop_after_attempt,
+    wait_exponential,
+)
 
 from bot.conversation.clips import ClipPoster
 from bot.conversation.guilds import apply_guild_settings
@@ -37,12 +42,12 @@ from bot.conversation.turns import (
 from bot.discord_responder import DiscordResponder
 from bot.discord_services import BotServices, TextChannel, VoiceChannel
 from bot.discord_voice import DaveVoiceRecvClient, DiscordSpeaker, DiscordVoiceSource
+from bot.discord_voice.connection import VoiceRefused
 
 logger = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_S = 30.0
 WATCH_EVERY_S = 5.0
-RECONNECT_GRACE_S = 15.0
 REJOIN_ATTEMPTS = 5
 
 
@@ -207,16 +212,17 @@ class VoiceSession:
 
     async def _watch(self) -> None:
         """Rejoin when the connection stays lost longer than discord.py's own reconnect."""
+        grace_s = self.services.settings.discord.rejoin_after_s
         lost_since: float | None = None
         loop = asyncio.get_running_loop()
         while not self._leaving:
-            await asyncio.sleep(WATCH_EVERY_S)
+            await asyncio.sleep(min(WATCH_EVERY_S, grace_s / 3))
             connected = self.voice_client is not None and self.voice_client.is_connected()
             if connected:
                 lost_since = None
             elif lost_since is None:
                 lost_since = loop.time()
-            elif loop.time() - lost_since > RECONNECT_GRACE_S:
+            elif loop.time() - lost_since > grace_s:
                 await self._rejoin()
                 lost_since = None
 
@@ -224,15 +230,20 @@ class VoiceSession:
         logger.warning("voice connection in %s lost; rejoining", self.thread_id)
         await self._stop_listening()
         if self.voice_client is not None:
-            await self.voice_client.disconnect(force=True)
+            await self.voice_client.abandon()
         try:
             async for attempt in AsyncRetrying(
                 stop=stop_after_attempt(REJOIN_ATTEMPTS),
                 wait=wait_exponential(multiplier=2, max=60),
+                retry=retry_if_not_exception_type(VoiceRefused),
                 reraise=True,
             ):
                 with attempt:
                     await self._connect()
+        except VoiceRefused as refusal:
+            self._leaving = True
+            await self.text_channel.send(f"Discord refused my voice connection: {refusal}.")
+            return
         except (discord.DiscordException, TimeoutError) as error:
             logger.error("could not rejoin %s: %s", self.thread_id, error)
             self._leaving = True

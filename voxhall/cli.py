@@ -33,6 +33,15 @@ def demo(
     yes: Annotated[
         bool, typer.Option("--yes", help="Approve the booking without asking at the terminal.")
     ] = False,
+    discord: Annotated[
+        bool,
+        typer.Option(
+            "--discord",
+            help="Play the conversation through the real Discord bot and a local Discord "
+            "stand-in (gateway, voice with DAVE, RTP over UDP, REST) instead of the "
+            "conversation core's local ports; no Discord account or network needed.",
+        ),
+    ] = False,
 ) -> None:
     """Run the whole voice loop on bundled models and sample speech, no accounts needed.
 
@@ -40,10 +49,11 @@ def demo(
     speech-to-text, the agent on the local model with a calendar, and text-to-speech: a
     calendar question, chatter, a booking that needs approval, an interruption. A live
     transcript shows each stage's timing; everything is written to the output folder.
+    With --discord the same lines go through the bot's real Discord edge instead.
     """
     from bot.demo import run_demo
 
-    run_demo(out, approve_all=yes)
+    run_demo(out, approve_all=yes, discord=discord)
 
 
 @app.command("bot")

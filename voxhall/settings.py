@@ -633,6 +633,12 @@ class DiscordSettings(BaseSettings):
         ge=0,
         description="Seconds the bot stays in a voice channel after the last person left.",
     )
+    rejoin_after_s: float = Field(
+        15.0,
+        gt=0,
+        description="Seconds the voice connection may stay lost, after discord.py's own "
+        "reconnect, before the bot leaves and joins the channel again.",
+    )
 
     def approver_role_list(self) -> list[str]:
         return [role.strip() for role in self.approver_roles.split(",") if role.strip()]

@@ -8,16 +8,19 @@ the bot's voice. The bot answers a calendar question, ignores chatter, books a m
 it is approved (`--yes`, or the terminal asks), is interrupted, and says goodbye; an avatar
 clip of each answer is rendered. A live transcript shows every stage's timing, and
 everything lands in the output folder: `report.json`, `transcript.md`, the bot's voice as
-`voxhall-voice.wav`, the clips and the calendar.
+`voxhall-voice.wav`, the clips and the calendar. With `--discord` the same lines go through the
+real Discord bot and the local Discord stand-in instead (`bot.demo.discord`), into the same
+report.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -117,11 +120,18 @@ def running_services(
 
 @dataclass
 class DemoRun:
-    """What happened: the channel's state, the text channel, and everything the bot said."""
+    """What happened: the channel's state, the text channel, and everything the bot said;
+    `speakers` names the script's speaker of each id the conversation knows people by (where
+    that is not the script's own name, as over Discord: user ids)."""
 
     state: ChannelState
     channel: TerminalChannel
     voice: bytes
+    speakers: dict[str, str] = field(default_factory=dict)
+
+    def speaker(self, who: str) -> str:
+        """The script's name ("alice") of the person the conversation calls `who`."""
+        return self.speakers.get(who, who)
 
 
 async def converse(
@@ -149,13 +159,12 @@ async def converse(
         source = CuedVoiceSource(
             cued_script(), busy=lambda: conversation.busy, speaking=lambda: speaker.speaking
         )
-        transcript = asyncio.create_task(LiveTranscript(console, NAMES).follow(conversation.state))
         try:
-            state = await conversation.run(source)
-            await clips.wait()
-            await jobs.wait()
+            async with LiveTranscript(console, NAMES).following(conversation.state):
+                state = await conversation.run(source)
+                await clips.wait()
+                await jobs.wait()
         finally:
-            transcript.cancel()
             await speaker.close()
         return DemoRun(state, channel, speaker.played)
 
@@ -166,7 +175,7 @@ def report(run: DemoRun) -> dict[str, Any]:
     one_each = len(run.state.heard) == len(LINES)
     heard = [
         {
-            "speaker": h.utterance.speaker,
+            "speaker": run.speaker(h.utterance.speaker),
             "heard": h.text,
             "said": line.text if one_each else None,
             "wer": word_errors(line.text, h.text).wer if one_each else None,
@@ -177,7 +186,7 @@ def report(run: DemoRun) -> dict[str, Any]:
     pairs = [(line.text, h.text) for h, line in zip(run.state.heard, LINES, strict=False)]
     turns = [
         {
-            "speaker": result.request.speaker_id,
+            "speaker": run.speaker(result.request.speaker_id),
             "asked": result.request.text,
             "reply": result.reply,
             "heard": result.heard,
@@ -222,19 +231,46 @@ def demo_settings(base: Settings) -> Settings:
     )
 
 
+def first_audio_summary(data: dict[str, Any]) -> str:
+    """Each reply's time from the end of speech to the bot's first audio, in one line."""
+    times = [
+        f"{turn['first_audio_s']:.2f} s" if turn["first_audio_s"] is not None else "none"
+        for turn in data["turns"]
+    ]
+    return "First audio after the end of speech, per reply: " + (", ".join(times) or "no replies")
+
+
+def conversation_for(
+    discord: bool, settings: Settings
+) -> Callable[[DemoServices, Path, bool, Console], Coroutine[Any, Any, DemoRun]]:
+    """How the lines are played: through the conversation core's local ports, or (`discord`)
+    through the real Discord bot and the local Discord stand-in."""
+    if not discord:
+        return converse
+    from bot.demo.discord import converse_over_discord  # discord.py and the stand-in
+
+    return functools.partial(converse_over_discord, settings=settings)
+
+
 def run_demo(
-    out_dir: Path, approve_all: bool = False, settings: Settings | None = None
+    out_dir: Path,
+    approve_all: bool = False,
+    settings: Settings | None = None,
+    discord: bool = False,
 ) -> dict[str, Any]:
-    """Run the demo, print it live, write it under `out_dir`; returns the report."""
+    """Run the demo, print it live, write it under `out_dir`; returns the report. With
+    `discord`, the lines go through the real Discord bot and the local Discord stand-in."""
     console = Console()
     settings = demo_settings(settings or Settings())
     out_dir.mkdir(parents=True, exist_ok=True)
     calendar = out_dir / "calendar.ics"
     seed_calendar(calendar, settings.common.timezone)
     config = agent_config(calendar, settings.common.timezone)
+    conversation = conversation_for(discord, settings)
     with tasks.local_runtime(), running_services(settings, config, console) as services:
-        console.rule("Two people and Voxhall in a voice channel")
-        run = asyncio.run(converse(services, out_dir, approve_all, console))
+        where = " over Discord (the local stand-in)" if discord else ""
+        console.rule(f"Two people and Voxhall in a voice channel{where}")
+        run = asyncio.run(conversation(services, out_dir, approve_all, console))
     data = report(run)
     voice = pcm16_to_float(run.voice, DISCORD_CHANNELS)
     (out_dir / "voxhall-voice.wav").write_bytes(wav_bytes(voice, DISCORD_RATE))
@@ -242,5 +278,6 @@ def run_demo(
     (out_dir / "transcript.md").write_text(transcript_markdown(data))
     console.rule()
     console.print(f"Word error rate over the lines heard: [bold]{data['corpus_wer']:.3f}[/]")
+    console.print(first_audio_summary(data), highlight=False)
     console.print(f"Transcript, the bot's voice, clips and calendar written to {out_dir}/")
     return data

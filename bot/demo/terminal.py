@@ -11,8 +11,10 @@ end of speech to the transcript, the first token and the first audio.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from rich.console import Console
@@ -51,19 +53,22 @@ class TerminalChannel:
         self.console.print(f"[dim]   #text[/] [cyan]{path.name}[/] ({len(content) / 1000:.0f} kB)")
 
     async def ask_approval(self, request: ApprovalRequest) -> ApprovalDecision | None:
-        self.console.print(f"[yellow]   approval needed:[/] {request.summary}", highlight=False)
-        if self.approve_all:
-            approved = True
-            self.console.print("[yellow]   approved[/] (--yes)")
-        elif not sys.stdin.isatty():
-            approved = False
-            self.console.print("[yellow]   not approved:[/] no terminal to ask (use --yes)")
-        else:
-            question = "   Approve this tool call?"
-            approved = await asyncio.to_thread(Confirm.ask, question, console=self.console)
-        decision = ApprovalDecision(approved=approved, by=DEMO_APPROVER)
+        decision = ApprovalDecision(approved=await self.decide(request.summary), by=DEMO_APPROVER)
         self.approvals.append((request, decision))
         return decision
+
+    async def decide(self, summary: str) -> bool:
+        """Whether the tool call `summary` describes may run: yes with `--yes`, else the person
+        at the terminal says (no terminal: no)."""
+        self.console.print(f"[yellow]   approval needed:[/] {summary}", highlight=False)
+        if self.approve_all:
+            self.console.print("[yellow]   approved[/] (--yes)")
+            return True
+        if not sys.stdin.isatty():
+            self.console.print("[yellow]   not approved:[/] no terminal to ask (use --yes)")
+            return False
+        question = "   Approve this tool call?"
+        return await asyncio.to_thread(Confirm.ask, question, console=self.console)
 
 
 class LiveTranscript:
@@ -73,6 +78,17 @@ class LiveTranscript:
         self.console = console
         self.names = names
         self.started = time.monotonic()
+
+    @contextlib.asynccontextmanager
+    async def following(self, state: ChannelState) -> AsyncIterator[None]:
+        """Print `state` as it changes while the block runs, and what is left when it ends."""
+        task = asyncio.create_task(self.follow(state))
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     async def follow(self, state: ChannelState) -> None:
         """Print until cancelled, then print what is left."""

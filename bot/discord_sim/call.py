@@ -180,7 +180,6 @@ class Call:
     async def attach(self, link: BotLink) -> None:
         """The bot's connection has its keys: a new group with the recorder and the people."""
         self.link = link
-        self._streams.clear()
         self._announced.clear()
         self.group = LocalDaveGroup(self.channel_id)
         self.group.join(RECORDER)
@@ -302,8 +301,9 @@ class Call:
             speaking = {"user_id": str(person.user_id), "ssrc": person.ssrc, "speaking": 1}
             await link.send_json(SPEAKING, speaking)
         stream = self._streams.get(person.ssrc)
-        if stream is None or stream.secret_key != link.secret_key:
+        if stream is None:
             stream = self._streams[person.ssrc] = RtpStream(person.ssrc, link.secret_key)
+        stream.secret_key = link.secret_key  # a new connection: the stream goes on, newly sealed
         return stream.packet(payload)
 
     def _encrypted(self, person: Person, frame: bytes) -> bytes | None:

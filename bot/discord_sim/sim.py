@@ -234,9 +234,9 @@ class DiscordSim:
         await server.start(self.tls.server_context())
         self.voice_servers.append(server)
         old, self.voice = self.voice, server
-        if self._grant is not None:
+        if self._grant is not None:  # discord.py closes the old websocket (4014) and moves
             await self._grant_voice(self._grant.session_id)
-        await old.close_bot(1000)
+        old.refusing = True
         return server
 
     # -- inside ------------------------------------------------------------------------------

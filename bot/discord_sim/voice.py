@@ -115,6 +115,8 @@ class VoiceServer:
         self.connections: list[VoiceConnection] = []
         self.identifies: list[Payload] = []
         self.ssrc = 1000
+        self.refusing = False
+        """While True, IDENTIFY is closed with 4006 (a server that is gone or lost the session)."""
         self.port = 0
         self.udp_port = 0
         self._transport: asyncio.DatagramTransport | None = None
@@ -246,6 +248,9 @@ class VoiceServer:
 
     async def _identify(self, connection: VoiceConnection, data: Payload) -> None:
         self.identifies.append(data)
+        if self.refusing:
+            await connection.socket.close(code=SESSION_NO_LONGER_VALID)
+            return
         grant = self._granted(data)
         if grant is None or int(data.get("user_id") or 0) != grant.user_id:
             await connection.socket.close(code=AUTHENTICATION_FAILED)

@@ -4,6 +4,7 @@ One module a concern, each importing only those below it:
 
 - `opus`: loading libopus into discord.py (`ensure_opus`).
 - `rtp`: the RTP header fields and padding of received voice.
+- `connection`: the voice handshake, which gives up on refusals such as 4017 (`VoiceRefused`).
 - `dave`: the DAVE receive step, end-to-end decryption of each Opus frame, and its counters.
 - `receive`: the step inside discord-ext-voice-recv (`DaveVoiceRecvClient`) and the
   conversation core's `VoiceSource` over it (`DiscordVoiceSource`).

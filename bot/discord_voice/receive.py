@@ -29,9 +29,11 @@ from discord.ext import voice_recv
 from discord.ext.voice_recv import rtp
 from discord.ext.voice_recv.opus import VoiceData
 from discord.ext.voice_recv.reader import AudioReader, PacketDecryptor
+from discord.voice_state import VoiceConnectionState
 from nacl.exceptions import CryptoError
 
 from bot.conversation.ports import FRAME_BYTES, VoiceFrame
+from bot.discord_voice.connection import RefusingConnectionState
 from bot.discord_voice.dave import DaveReceiveStep, DaveyFrameDecryptor
 from bot.discord_voice.rtp import RtpHeader
 
@@ -137,6 +139,15 @@ class DaveVoiceRecvClient(voice_recv.VoiceRecvClient):
         self.receive_step = DaveReceiveStep(
             DaveyFrameDecryptor(self._connection), self._get_id_from_ssrc
         )
+
+    def create_connection_state(self) -> VoiceConnectionState:
+        """voice_recv's state, which gives up on refusals (see `RefusingConnectionState`)."""
+        return RefusingConnectionState(self)
+
+    async def abandon(self) -> None:
+        """Disconnect, and stop any reconnect discord.py is still trying."""
+        assert isinstance(self._connection, RefusingConnectionState)
+        await self._connection.abandon()
 
     def listen(self, sink: voice_recv.AudioSink, *, after: ReaderAfter | None = None) -> None:
         """Receive everyone's voice into `sink`, DAVE-decrypted."""

@@ -53,4 +53,29 @@ def test_the_demo_runs_the_whole_voice_loop(tmp_path: Path) -> None:
         assert clip.streams.audio[0].codec_context.name == "aac"
     assert (out / "voxhall-voice.wav").stat().st_size > 100_000
     assert "Voxhall" in (out / "transcript.md").read_text()
+    assert "First audio after the end of speech, per reply" in result.output
     assert "for me (wake_name)" in result.output and "first audio" in result.output
+
+
+def test_the_demo_runs_over_discord_through_the_real_bot(tmp_path: Path) -> None:
+    """`voxhall demo --discord --yes`: the lines go through the real bot and the stand-in."""
+    out = tmp_path / "demo-discord"
+    result = CliRunner().invoke(app, ["demo", "--discord", "--yes", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    report = json.loads((out / "report.json").read_text())
+
+    speakers = {entry["speaker"] for entry in report["heard"]}
+    assert speakers == {"alice", "bob"}, report["heard"]
+    assert any(entry["for_the_bot"] == "wake_name" for entry in report["heard"])
+    calls = [call for turn in report["turns"] for call in turn["tool_calls"]]
+    booking = {"name": "calendar__create_event", "approval": "approved", "is_error": False}
+    assert booking in calls, "the booking, approved by Alice's click"
+    answered = [turn for turn in report["turns"] if turn["reply"] and not turn["interrupted"]]
+    assert len(answered) >= 2, report["turns"]
+    for turn in answered:
+        assert 0 < turn["transcript_s"] < turn["first_token_s"] <= turn["first_audio_s"]
+    assert report["clips"] and all((out / clip).stat().st_size > 0 for clip in report["clips"])
+    assert report["messages"], "the replies the bot posted in the text channel"
+    assert (out / "voxhall-voice.wav").stat().st_size > 100_000
+    assert "Voxhall" in (out / "transcript.md").read_text()
+    assert "First audio after the end of speech, per reply" in result.output

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.discord_sim.call import FRAME_S, Call
+from bot.discord_sim.call import FRAME_S, Call, Faults
 from bot.discord_sim.payloads import GUEST_ID, OPS_MEMBER_ID, TEXT_CHANNEL_ID, VOICE_CHANNEL_ID
 from bot.discord_sim.sim import DiscordSim
 from stt_service.client import SttClient
@@ -47,15 +47,39 @@ async def sim() -> AsyncIterator[DiscordSim]:
 
 
 @pytest.fixture
+def discord_options() -> dict[str, float]:
+    """Changes to the bot's `DiscordSettings` (a test overrides this fixture)."""
+    return {"leave_after_s": 0.5, "rejoin_after_s": 2.0}
+
+
+@pytest.fixture
 async def live(
-    sim: DiscordSim, services: Services, agent_url: str, clip_jobs: Path, tmp_path: Path
+    sim: DiscordSim,
+    services: Services,
+    agent_url: str,
+    clip_jobs: Path,
+    tmp_path: Path,
+    discord_options: dict[str, float],
 ) -> AsyncIterator[LiveBot]:
     settings = bot_settings(
         services, agent_url, tmp_path / "bot.json", wake_names=WAKE_NAMES, barge_in_ms=BARGE_IN_MS
     )
+    settings.discord = settings.discord.model_copy(update=discord_options)
     async with live_bot(sim, settings) as bot:
         await bot.bot.llm.forget_thread(f"{sim.guild_id}:{VOICE_CHANNEL_ID}")
         yield bot
+
+
+async def asked_and_answered(live: LiveBot, model: ScriptedModel, call: Call, answer: str) -> None:
+    """Alice asks the calendar question; the answer is posted and spoken."""
+    model.play(answer)
+    before = len(live.channel_texts())
+    speech = await live.sim.say(live.sim.person(OPS_MEMBER_ID), demo_line(1))
+    await eventually(
+        lambda: any(text.endswith(answer) for text in live.channel_texts()[before:]),
+        f"the answer {answer!r}",
+    )
+    await eventually(lambda: call.first_heard_after(speech.ended_at), "the bot's voice")
 
 
 async def transcript_of(services: Services, pcm: bytes) -> str:
@@ -193,3 +217,100 @@ async def test_a_newcomer_mid_conversation_changes_the_epoch_without_losing_anyo
     assert by_user[OPS_MEMBER_ID]["decrypt_failures"] == 0
     posted = await live.posted(2)
     assert any(text.startswith("**Carol:**") for text in posted), posted
+
+
+async def test_a_typed_question_in_voice_is_answered_in_text_and_aloud(
+    live: LiveBot, sim: DiscordSim, scripted: tuple[ScriptedModel, str]
+) -> None:
+    model, _ = scripted
+    model.play(CALENDAR_ANSWER)
+    call = await joined(live)
+    asked_at = asyncio.get_running_loop().time()
+
+    [answer, *_] = await live.command("ask", {"text": "What is on my calendar today?"})
+
+    assert answer["content"] == CALENDAR_ANSWER
+    await eventually(lambda: call.first_heard_after(asked_at), "the bot's voice")
+
+
+async def test_lost_reordered_and_unencrypted_frames_do_not_stop_a_turn(
+    live: LiveBot, sim: DiscordSim, scripted: tuple[ScriptedModel, str]
+) -> None:
+    model, _ = scripted
+    call = await joined(live)
+    call.faults = Faults(loss=0.05, reorder=0.05, passthrough=0.03)
+
+    await asked_and_answered(live, model, call, CALENDAR_ANSWER)
+
+    [alice] = live.session.diagnostics()["receive"]["speakers"]
+    assert alice["packets_lost"] > 0 and alice["decrypt_failures"] > 0, alice
+    assert alice["decrypted"] > 100
+
+
+async def test_the_bot_comes_back_after_its_voice_websocket_drops_and_after_a_server_move(
+    live: LiveBot, sim: DiscordSim, scripted: tuple[ScriptedModel, str]
+) -> None:
+    model, _ = scripted
+    call = await joined(live)
+
+    await sim.voice.close_bot(4015)  # the voice server crashed
+    await eventually(lambda: not call.bot_ready.is_set(), "the drop", 5)
+    call = await live.in_call()  # discord.py's resume after 4015 stalls; the watchdog rejoins
+    await asked_and_answered(live, model, call, CALENDAR_ANSWER)
+
+    moved = await sim.move_voice_server()
+    await eventually(lambda: moved.live is not None, "the bot on the new voice server", 20)
+    call = await live.in_call()
+    await asked_and_answered(live, model, call, "Still clear.")
+    assert len(moved.identifies) == 1
+
+
+async def test_the_watchdog_rejoins_when_discord_py_cannot_reconnect(
+    live: LiveBot, sim: DiscordSim, scripted: tuple[ScriptedModel, str]
+) -> None:
+    model, _ = scripted
+    call = await joined(live)
+
+    sim.voice.refusing = True  # every handshake now fails: the session is gone on that server
+    await sim.voice.close_bot(4006)
+    await asyncio.sleep(3.0)  # longer than rejoin_after_s
+    sim.voice.refusing = False
+
+    assert await live.posted(1) == ["I lost the voice connection for a moment; I'm back."]
+    call = await live.in_call()
+    await asked_and_answered(live, model, call, CALENDAR_ANSWER)
+
+
+async def test_the_bot_leaves_a_channel_everyone_left_and_the_main_gateway_resumes(
+    live: LiveBot, sim: DiscordSim
+) -> None:
+    call = await joined(live)
+
+    await sim.gateway.drop(4000)
+    await eventually(lambda: sim.gateway.resumes == 1, "a RESUME", 20)
+    await sim.leave_voice(sim.person(OPS_MEMBER_ID))
+
+    await eventually(lambda: sim.guild_id not in live.bot.sessions, "the bot to leave", 10)
+    await eventually(lambda: call.link is None, "the bot's voice connection to close", 10)
+    assert sim.gateway.connections == 2, "one RESUME, no new IDENTIFY"
+
+
+class TestADaveProtocolTheBotCannotSpeak:
+    """The voice server wants DAVE version 2: Discord closes such a client with 4017."""
+
+    @pytest.fixture
+    async def sim(self) -> AsyncIterator[DiscordSim]:
+        async with DiscordSim(required_dave_version=2) as running:
+            yield running
+
+    async def test_join_says_why_in_a_sentence_and_does_not_retry(
+        self, live: LiveBot, sim: DiscordSim, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        [answer] = await live.command("join")
+
+        assert "requires end-to-end encryption (DAVE)" in answer["content"], answer["content"]
+        assert "close code 4017" in answer["content"]
+        assert "refused with close code 4017" in caplog.text
+        await asyncio.sleep(2.0)
+        assert len(sim.voice.identifies) == 1, "no handshake loop"
+        assert sim.guild_id not in live.bot.sessions
