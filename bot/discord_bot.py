@@ -51,6 +51,7 @@ class VoxhallBot(commands.Bot):
         self.sessions: dict[int, VoiceSession] = {}
         self.text_conversations: dict[int, ChannelConversation] = {}
         self._leave_timers: dict[int, asyncio.Task[None]] = {}
+        self._session_ends: dict[int, asyncio.Task[None]] = {}
 
     # What tools and tests read of the services through the bot.
     @property
@@ -118,8 +119,15 @@ class VoxhallBot(commands.Bot):
         session = VoiceSession(self.services, self.user.id, channel, text_channel, mode)
         await session.start()
         self.sessions[channel.guild.id] = session
+        self._session_ends[channel.guild.id] = asyncio.create_task(self._let_go(session))
         logger.info("joined %s in %s (%s mode)", channel.id, channel.guild.id, mode)
         return session
+
+    async def _let_go(self, session: VoiceSession) -> None:
+        """Forget a session that ended by itself (Discord removed the bot from the channel)."""
+        await session.ended.wait()
+        if self.sessions.get(session.guild.id) is session:
+            await self.leave(session.guild.id)
 
     async def leave(self, guild_id: int) -> bool:
         """Leave the guild's voice channel; False when the bot was in none."""
@@ -127,6 +135,9 @@ class VoxhallBot(commands.Bot):
         if timer is not None:
             timer.cancel()
         session = self.sessions.pop(guild_id, None)
+        watching = self._session_ends.pop(guild_id, None)
+        if watching is not None and watching is not asyncio.current_task():
+            watching.cancel()
         if session is None:
             return False
         await session.stop()

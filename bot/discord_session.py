@@ -144,6 +144,8 @@ class VoiceSession:
         self._listening: asyncio.Task[Any] | None = None
         self._watchdog: asyncio.Task[None] | None = None
         self._leaving = False
+        self.ended = asyncio.Event()
+        """Set when the session ended by itself (Discord removed the bot): the bot lets it go."""
 
     async def start(self) -> None:
         """Connect and start listening."""
@@ -217,6 +219,9 @@ class VoiceSession:
         loop = asyncio.get_running_loop()
         while not self._leaving:
             await asyncio.sleep(min(WATCH_EVERY_S, grace_s / 3))
+            if self.voice_client is not None and self.voice_client.removed_by_discord:
+                await self._removed()
+                return
             connected = self.voice_client is not None and self.voice_client.is_connected()
             if connected:
                 lost_since = None
@@ -225,6 +230,16 @@ class VoiceSession:
             elif loop.time() - lost_since > grace_s:
                 await self._rejoin()
                 lost_since = None
+
+    async def _removed(self) -> None:
+        """Discord took the bot out (a moderator, the channel deleted): stay out."""
+        logger.info("removed from the voice channel in %s; not rejoining", self.thread_id)
+        self._leaving = True
+        await self._stop_listening()
+        await self.text_channel.send(
+            "I was disconnected from the voice channel; /join brings me back."
+        )
+        self.ended.set()
 
     async def _rejoin(self) -> None:
         logger.warning("voice connection in %s lost; rejoining", self.thread_id)

@@ -27,8 +27,10 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import davey
+import numpy as np
 
 from bot.discord_sim.media import (
+    SAMPLES_PER_FRAME,
     LocalDaveGroup,
     OpusDecoder,
     RtpStream,
@@ -46,6 +48,7 @@ OPUS_SILENCE = b"\xf8\xff\xfe"
 FRAME_S = 0.020
 TRAILING_SILENCE_FRAMES = 5
 TRANSITION_TIMEOUT_S = 5.0
+VOICED_LEVEL = 0.01
 SPEAKING, CLIENTS_CONNECT, CLIENT_DISCONNECT = 5, 11, 13
 EXECUTE_TRANSITION = 22
 EXTERNAL_SENDER, PROPOSALS, ANNOUNCE_COMMIT, WELCOME = 25, 27, 29, 30
@@ -96,6 +99,7 @@ class SpokenFrame:
     index: int
     at: float
     sent: bool
+    voiced: bool
 
 
 @dataclass
@@ -114,6 +118,13 @@ class Speech:
         return self.frames[-1].at + FRAME_S
 
     @property
+    def voice_ended_at(self) -> float:
+        """When the last voiced frame ended (the end of speech a listener hears, before the
+        recording's trailing silence)."""
+        last = max((frame for frame in self.frames if frame.voiced), key=lambda frame: frame.index)
+        return last.at + FRAME_S
+
+    @property
     def unsent(self) -> int:
         """Frames that could not go out (no connection, or no keys yet)."""
         return sum(1 for frame in self.frames if not frame.sent)
@@ -127,6 +138,14 @@ class HeardPacket:
     sequence: int
     pcm: bytes
     dave: bool
+
+
+def voiced_frames(pcm: bytes, level: float = VOICED_LEVEL) -> list[bool]:
+    """For each 20 ms frame of 48 kHz stereo s16le, whether it is louder than `level` (RMS)."""
+    samples = np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768
+    per_frame = SAMPLES_PER_FRAME * 2
+    padded = np.pad(samples, (0, -samples.size % per_frame)).reshape(-1, per_frame)
+    return [bool(value) for value in np.sqrt(np.mean(padded**2, axis=1)) > level]
 
 
 class Call:
@@ -252,13 +271,16 @@ class Call:
     async def speak(self, person: Person, pcm: bytes) -> Speech:
         """Say `pcm` (48 kHz stereo s16le) as `person`, in real time; returns what went out."""
         speech = Speech(person)
+        frames = opus_frames(pcm)  # encoded before the clock starts: no catch-up burst
+        voiced = voiced_frames(pcm)
         loop = asyncio.get_running_loop()
         start = loop.time()
         held: bytes | None = None
-        for index, frame in enumerate(opus_frames(pcm)):
+        for index, frame in enumerate(frames):
             await asyncio.sleep(max(0.0, start + index * FRAME_S - loop.time()))
             packet = await self._packet(person, frame)
-            speech.frames.append(SpokenFrame(index, time.monotonic(), packet is not None))
+            spoken = SpokenFrame(index, time.monotonic(), packet is not None, voiced[index])
+            speech.frames.append(spoken)
             if packet is None or self._lost():
                 continue
             if held is None and self._reordered():

@@ -180,7 +180,8 @@ class DiscordSim:
         """`person` joins a voice channel (leaving any other)."""
         await self.leave_voice(person, announce=False)
         state = self._seat(person.user_id, channel_id)
-        await self.gateway.dispatch("VOICE_STATE_UPDATE", self._full_state(state))
+        if self.gateway.session is not None:  # before the bot connects, it is in GUILD_CREATE
+            await self.gateway.dispatch("VOICE_STATE_UPDATE", self._full_state(state))
         await self.call(channel_id).add(person)
 
     async def leave_voice(self, person: Person, *, announce: bool = True) -> None:
@@ -190,7 +191,7 @@ class DiscordSim:
             return
         self.guild["voice_states"].remove(state)
         await self.call(int(state["channel_id"])).remove(person.user_id)
-        if announce:
+        if announce and self.gateway.session is not None:
             left = {**state, "channel_id": None}
             await self.gateway.dispatch("VOICE_STATE_UPDATE", self._full_state(left))
 
@@ -239,6 +240,19 @@ class DiscordSim:
         old.refusing = True
         return server
 
+    async def disconnect_bot(self) -> None:
+        """A moderator disconnects the bot from voice: its voice state goes to no channel and
+        the voice server closes its websocket with 4014, in that order, as on Discord."""
+        state = self._voice_state(self.bot_id)
+        if state is None:
+            return
+        self.guild["voice_states"].remove(state)
+        self._bot_channel, self._grant = None, None
+        await self.gateway.dispatch(
+            "VOICE_STATE_UPDATE", self._full_state({**state, "channel_id": None})
+        )
+        await self.voice.close_bot(4014)
+
     # -- inside ------------------------------------------------------------------------------
 
     def _voice_server(self) -> VoiceServer:
@@ -285,6 +299,8 @@ class DiscordSim:
             "self_deaf": bool(data.get("self_deaf")),
         }
         existing = self._voice_state(self.bot_id)
+        if existing is None and channel is None:
+            return  # leaving no channel: Discord sends nothing
         if existing is not None:
             self.guild["voice_states"].remove(existing)
         if channel is not None:

@@ -41,6 +41,7 @@ AUTHENTICATION_FAILED, SESSION_NO_LONGER_VALID, UNKNOWN_ENCRYPTION_MODE = 4004, 
 E2EE_REQUIRED = 4017
 HEARTBEAT_INTERVAL_MS = 13_750
 DISCOVERY_REQUEST, DISCOVERY_RESPONSE, DISCOVERY_BYTES = 1, 2, 74
+SEQUENCED_VERSION = 8
 MODES = [TRANSPORT_MODE, "aead_aes256_gcm_rtpsize"]
 
 
@@ -66,21 +67,34 @@ class VoiceConnection:
     udp_address: tuple[str, int] | None = None
     call: Call | None = None
     grant: VoiceGrant | None = None
+    version: int = 8
     seq_ack: int = -1
     sequence: int = 0
+    closed_with: int | None = None
     dave_version: int = 0
     speaking: list[Payload] = field(default_factory=list)
     invalid_commits: int = 0
 
     async def send_json(self, op: int, data: object) -> None:
-        self.sequence += 1
+        """A JSON message; from v8 on it carries the server's sequence number."""
+        message: Payload = {"op": op, "d": data}
+        if self.version >= SEQUENCED_VERSION:
+            self.sequence += 1
+            message["seq"] = self.sequence
         if not self.socket.closed:
-            await self.socket.send_str(json.dumps({"op": op, "d": data, "seq": self.sequence}))
+            await self.socket.send_str(json.dumps(message))
 
     async def send_binary(self, op: int, payload: bytes) -> None:
+        """A binary DAVE message: sequence number, opcode, payload."""
         self.sequence += 1
         if not self.socket.closed:
             await self.socket.send_bytes(struct.pack(">HB", self.sequence, op) + payload)
+
+    async def close(self, code: int, reason: bytes = b"") -> None:
+        """Close the websocket with `code` (kept: a client that drops the socket instead of
+        answering the close frame leaves aiohttp with 1006)."""
+        self.closed_with = code
+        await self.socket.close(code=code, message=reason)
 
     def send_datagram(self, packet: bytes) -> None:
         if self.udp_address is not None:
@@ -160,7 +174,7 @@ class VoiceServer:
     async def close_bot(self, code: int) -> None:
         """Close the bot's voice websocket with `code`, as Discord's voice server would."""
         if (connection := self.live) is not None:
-            await connection.socket.close(code=code)
+            await connection.close(code)
 
     def send_datagram(self, packet: bytes, address: tuple[str, int]) -> None:
         if self._transport is not None:
@@ -186,7 +200,7 @@ class VoiceServer:
     async def _serve(self, request: web.Request) -> web.WebSocketResponse:
         socket_ = web.WebSocketResponse(max_msg_size=0)
         await socket_.prepare(request)
-        connection = VoiceConnection(socket_, self)
+        connection = VoiceConnection(socket_, self, version=int(request.query.get("v", "4")))
         self.connections.append(connection)
         await connection.send_json(HELLO, {"heartbeat_interval": HEARTBEAT_INTERVAL_MS})
         try:
@@ -249,20 +263,18 @@ class VoiceServer:
     async def _identify(self, connection: VoiceConnection, data: Payload) -> None:
         self.identifies.append(data)
         if self.refusing:
-            await connection.socket.close(code=SESSION_NO_LONGER_VALID)
+            await connection.close(SESSION_NO_LONGER_VALID)
             return
         grant = self._granted(data)
         if grant is None or int(data.get("user_id") or 0) != grant.user_id:
-            await connection.socket.close(code=AUTHENTICATION_FAILED)
+            await connection.close(AUTHENTICATION_FAILED)
             return
         if data.get("session_id") != grant.session_id:
-            await connection.socket.close(code=SESSION_NO_LONGER_VALID)
+            await connection.close(SESSION_NO_LONGER_VALID)
             return
         connection.dave_version = int(data.get("max_dave_protocol_version") or 0)
         if connection.dave_version < self.required_dave_version:
-            await connection.socket.close(
-                code=E2EE_REQUIRED, message=b"E2EE/DAVE protocol required"
-            )
+            await connection.close(E2EE_REQUIRED, b"E2EE/DAVE protocol required")
             return
         connection.grant, connection.user_id = grant, grant.user_id
         self.ssrc += 1
@@ -273,7 +285,7 @@ class VoiceServer:
     async def _select_protocol(self, connection: VoiceConnection, data: Payload) -> None:
         chosen = data.get("data") or {}
         if chosen.get("mode") != TRANSPORT_MODE or connection.grant is None:
-            await connection.socket.close(code=UNKNOWN_ENCRYPTION_MODE)
+            await connection.close(UNKNOWN_ENCRYPTION_MODE)
             return
         connection.udp_address = (str(chosen["address"]), int(chosen["port"]))
         description = {
@@ -300,7 +312,7 @@ class VoiceServer:
             None,
         )
         if grant is None or previous is None or data.get("session_id") != grant.session_id:
-            await connection.socket.close(code=SESSION_NO_LONGER_VALID)
+            await connection.close(SESSION_NO_LONGER_VALID)
             return
         connection.grant, connection.user_id, connection.ssrc = grant, grant.user_id, previous.ssrc
         connection.secret_key, connection.udp_address = previous.secret_key, previous.udp_address

@@ -7,7 +7,8 @@ encryption mode; 4004: authentication failed) would keep it in a loop of failed 
 until the timeout, then the session's watchdog would start another. `RefusingConnectionState`
 turns those close codes into `VoiceRefused` at once, with a log line saying why, and the
 session stops there with a sentence in the channel. `abandon` ends a connection together with
-the reconnect discord.py may still be running for it, before the session's watchdog rejoins.
+the reconnect discord.py may still be running for it, before the session's watchdog rejoins;
+`removed_by_discord` tells the watchdog not to rejoin a channel a moderator took the bot out of.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import logging
 import discord
 from discord.errors import ConnectionClosed
 from discord.ext.voice_recv.gateway import hook
+from discord.types.voice import GuildVoiceState as GuildVoiceStatePayload
 from discord.voice_state import VoiceConnectionState
 
 log = logging.getLogger(__name__)
@@ -47,6 +49,15 @@ class RefusingConnectionState(VoiceConnectionState):
 
     def __init__(self, voice_client: discord.VoiceClient) -> None:
         super().__init__(voice_client, hook=hook)
+        self.removed_by_discord = False
+        """True once Discord took the bot out of the channel (a moderator, the channel deleted)
+        without the bot asking: nobody should rejoin then."""
+
+    async def voice_state_update(self, data: GuildVoiceStatePayload) -> None:
+        if data["channel_id"] is None and not self._expecting_disconnect:
+            self.removed_by_discord = True
+            log.info("Discord took the bot out of voice channel %s", self.voice_client.channel.id)
+        await super().voice_state_update(data)
 
     async def abandon(self) -> None:
         """Disconnect for good, ending discord.py's own reconnect first: a resume still
@@ -55,7 +66,9 @@ class RefusingConnectionState(VoiceConnectionState):
             if task is not None and task is not asyncio.current_task():
                 task.cancel()
         self._runner = self._connector = None
-        await self.disconnect(force=True, wait=True)
+        # Wait for Discord's confirmation only when the bot is still in a channel: a leave from
+        # no channel is not answered, and the wait would last the whole connect timeout.
+        await self.disconnect(force=True, wait=self.self_voice_state is not None)
 
     async def _handshake_websocket(self) -> None:
         try:

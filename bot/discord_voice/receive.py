@@ -144,10 +144,19 @@ class DaveVoiceRecvClient(voice_recv.VoiceRecvClient):
         """voice_recv's state, which gives up on refusals (see `RefusingConnectionState`)."""
         return RefusingConnectionState(self)
 
+    @property
+    def removed_by_discord(self) -> bool:
+        """Discord took the bot out of the channel without being asked."""
+        return self._refusing_state.removed_by_discord
+
     async def abandon(self) -> None:
         """Disconnect, and stop any reconnect discord.py is still trying."""
+        await self._refusing_state.abandon()
+
+    @property
+    def _refusing_state(self) -> RefusingConnectionState:
         assert isinstance(self._connection, RefusingConnectionState)
-        await self._connection.abandon()
+        return self._connection
 
     def listen(self, sink: voice_recv.AudioSink, *, after: ReaderAfter | None = None) -> None:
         """Receive everyone's voice into `sink`, DAVE-decrypted."""

@@ -295,6 +295,20 @@ async def test_the_bot_leaves_a_channel_everyone_left_and_the_main_gateway_resum
     assert sim.gateway.connections == 2, "one RESUME, no new IDENTIFY"
 
 
+async def test_a_bot_a_moderator_disconnected_stays_out(live: LiveBot, sim: DiscordSim) -> None:
+    await joined(live)
+    identifies = len(sim.voice.identifies)
+
+    await sim.disconnect_bot()
+
+    assert await live.posted(1) == [
+        "I was disconnected from the voice channel; /join brings me back."
+    ]
+    await eventually(lambda: sim.guild_id not in live.bot.sessions, "the session to end", 10)
+    await asyncio.sleep(3.0)  # longer than rejoin_after_s
+    assert len(sim.voice.identifies) == identifies, "no rejoin"
+
+
 class TestADaveProtocolTheBotCannotSpeak:
     """The voice server wants DAVE version 2: Discord closes such a client with 4017."""
 
