@@ -196,6 +196,7 @@ def open_rtp(packet: bytes, secret_key: bytes) -> OpenedPacket | None:
     header; the 32-bit nonce trails the ciphertext. Extension values, encrypted with the
     payload, are skipped after opening.
     """
+    packet = bytes(packet)
     if len(packet) < RTP_HEADER_BYTES + NONCE_BYTES or packet[0] >> 6 != 2:
         return None
     if 200 <= packet[1] <= 204:  # RTCP

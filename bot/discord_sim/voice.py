@@ -317,6 +317,6 @@ class VoiceServer:
         connection.grant, connection.user_id, connection.ssrc = grant, grant.user_id, previous.ssrc
         connection.secret_key, connection.udp_address = previous.secret_key, previous.udp_address
         connection.call = previous.call
-        if connection.call is not None:
-            connection.call.link = connection
         await connection.send_json(RESUMED, None)
+        if connection.call is not None:  # the old socket's end dropped the group: a new one
+            await connection.call.attach(connection)

@@ -1,6 +1,6 @@
 """Fixtures for tests of the bot's Discord edge: Discord's REST API on loopback, logged-in clients.
 
-`discord_api` serves the REST stand-in (`tests/bot/discord_api.py`) in the test's event loop and
+`discord_api` serves the REST stand-in (`bot/discord_sim/rest.py`) in the test's event loop and
 points discord.py at it for one test. `logged_in_client` logs a `discord.Client` or
 `commands.Bot` in against it with `client.login` (which runs `setup_hook`; no gateway), then hands
 the client's ConnectionState the guild's GUILD_CREATE (after READY with `ready=True`), and closes

@@ -1,156 +1,37 @@
-"""Test support for the Discord voice modules: a local DAVE group, RTP packets, discord objects.
+"""Test support for the Discord voice modules: discord objects, loopback sockets, test audio.
 
-Nothing here touches the network. The DAVE group is real MLS through `davey`, with the test in
-the role of Discord's voice gateway (MLS's external sender). RTP packets are laid out with
-`struct` and sealed with the transport encryption Discord uses (AEAD XChaCha20-Poly1305,
-"rtpsize"). Discord objects are built from gateway payloads; a voice client's UDP socket is a
-loopback socket, and `RecordingVoiceClient` is discord.py's VoiceClient with its last step,
-sending a packet, replaced by a recorder.
+The media itself (the local DAVE group, sealed RTP streams, Opus frames, the transport mode) is
+the Discord stand-in's, in `bot.discord_sim.media`; what is here only the unit tests need.
+Nothing here touches the network. Discord objects are built from gateway payloads
+(`voice_client`); a voice client's UDP socket is a loopback socket (`loopback_connection`,
+`send_through`); `announce_speaker` feeds voice_recv the SPEAKING op that maps an SSRC to a
+user; `RecordingVoiceClient` is discord.py's VoiceClient with its last step, sending a packet,
+replaced by a recorder; `voiced_pcm` and `rms` make and measure test audio.
 """
 
 from __future__ import annotations
 
 import math
 import socket
-import struct
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, TypeVar
 
-import davey
 import discord
-import nacl.secret
 import numpy as np
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 from discord.ext.voice_recv.gateway import hook
 from discord.gateway import DiscordVoiceWebSocket
 from discord.voice_state import ConnectionFlowState
 
-from bot.conversation.ports import FRAME_BYTES, FRAME_RATE
+from bot.conversation.ports import FRAME_RATE
+from bot.discord_sim.media import SAMPLES_PER_FRAME, TRANSPORT_MODE
 
 GUILD_ID = 900_000_000_000_000_001
 CHANNEL_ID = 900_000_000_000_000_002
-TRANSPORT_MODE = "aead_xchacha20_poly1305_rtpsize"
-SAMPLES_PER_FRAME = FRAME_BYTES // 4
 
 VoiceClientT = TypeVar("VoiceClientT", bound=discord.VoiceClient)
-
-
-def mls_vector(data: bytes) -> bytes:
-    """An MLS variable-length vector (RFC 9420, section 2.1.2): varint length, then the bytes."""
-    if len(data) < 1 << 6:
-        return bytes([len(data)]) + data
-    if len(data) < 1 << 14:
-        return struct.pack(">H", 0x4000 | len(data)) + data
-    return struct.pack(">I", 0x8000_0000 | len(data)) + data
-
-
-class LocalDaveGroup:
-    """A DAVE call's MLS group, with this object as Discord's voice gateway.
-
-    The gateway is the group's external sender: it proposes adding each newcomer's key package,
-    the first member commits, every member processes the commit and the newcomer the welcome.
-    """
-
-    PROTOCOL_VERSION = 1
-
-    def __init__(self, channel_id: int = CHANNEL_ID) -> None:
-        self.channel_id = channel_id
-        self._gateway_key = ec.generate_private_key(ec.SECP256R1())
-        self.members: dict[int, davey.DaveSession] = {}
-
-    @property
-    def external_sender(self) -> bytes:
-        """ExternalSender: signature key, then a basic credential (type 1) naming the gateway."""
-        public_key = self._gateway_key.public_key().public_bytes(
-            serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
-        )
-        return mls_vector(public_key) + struct.pack(">H", 1) + mls_vector(b"gateway")
-
-    def session(self, user_id: int) -> davey.DaveSession:
-        """A member's session that has the external sender, as after DAVE opcode 25."""
-        session = davey.DaveSession(self.PROTOCOL_VERSION, user_id, self.channel_id)
-        session.set_external_sender(self.external_sender)
-        return session
-
-    def join(self, user_id: int) -> davey.DaveSession:
-        """Add a member; from the second member on, everyone in the group is ready."""
-        session = self.session(user_id)
-        key_package = session.get_serialized_key_package()
-        if self.members:
-            self._admit(session, key_package)
-        self.members[user_id] = session
-        return session
-
-    def _admit(self, newcomer: davey.DaveSession, key_package: bytes) -> None:
-        committer = next(iter(self.members.values()))
-        proposal = self._add_proposal(key_package, committer.epoch or 0)
-        commit_welcome = committer.process_proposals(
-            davey.ProposalsOperationType.append, mls_vector(proposal)
-        )
-        assert commit_welcome is not None and commit_welcome.welcome is not None
-        for member in self.members.values():
-            member.process_commit(commit_welcome.commit)
-        newcomer.process_welcome(commit_welcome.welcome)
-
-    def _add_proposal(self, key_package: bytes, epoch: int) -> bytes:
-        """MLSMessage(PublicMessage(Add proposal)) from the external sender, signed by it."""
-        version_and_wire_format = struct.pack(">HH", 1, 1)  # mls10, public message
-        external_sender_zero = struct.pack(">BI", 2, 0)
-        add_proposal = struct.pack(">H", 1) + key_package
-        content = (
-            mls_vector(struct.pack(">Q", self.channel_id))
-            + struct.pack(">Q", epoch)
-            + external_sender_zero
-            + mls_vector(b"")
-            + bytes([2])  # content type: proposal
-            + add_proposal
-        )
-        to_be_signed = mls_vector(b"MLS 1.0 FramedContentTBS") + mls_vector(
-            version_and_wire_format + content
-        )
-        signature = self._gateway_key.sign(to_be_signed, ec.ECDSA(hashes.SHA256()))
-        return version_and_wire_format + content + mls_vector(signature)
-
-
-@dataclass
-class RtpStream:
-    """One SSRC's voice as Discord's voice server forwards it: RTP, header extension, sealed."""
-
-    ssrc: int
-    secret_key: bytes
-    sequence: int = 0
-    timestamp: int = 0
-    nonce: int = 0
-
-    def packet(self, payload: bytes, *, payload_type: int = 120, padding: int = 0) -> bytes:
-        """The next packet of the stream, carrying `payload` and `padding` bytes of RTP padding."""
-        first_byte = 0x80 | 0x10 | (0x20 if padding else 0)  # version 2, extension, padding
-        header = struct.pack(
-            ">BBHII", first_byte, payload_type, self.sequence, self.timestamp, self.ssrc
-        )
-        extension_header = b"\xbe\xde" + struct.pack(">H", 1)
-        extension_values = bytes([0x10, 0x30, 0, 0])  # one-byte element: audio level
-        padding_bytes = bytes(padding - 1) + bytes([padding]) if padding else b""
-        sealed = self._seal(header + extension_header, extension_values + payload + padding_bytes)
-        self.skip(1)
-        return sealed
-
-    def skip(self, count: int) -> None:
-        """Move on `count` packets, as if they were sent (lost packets when never delivered)."""
-        self.sequence = (self.sequence + count) & 0xFFFF
-        self.timestamp = (self.timestamp + count * SAMPLES_PER_FRAME) & 0xFFFF_FFFF
-
-    def _seal(self, authenticated: bytes, plaintext: bytes) -> bytes:
-        nonce = struct.pack(">I", self.nonce)
-        self.nonce += 1
-        box = nacl.secret.Aead(self.secret_key)
-        ciphertext = box.encrypt(plaintext, authenticated, nonce + bytes(20)).ciphertext
-        return authenticated + ciphertext + nonce
 
 
 def voiced_pcm(frames: int, pitch_hz: float = 140.0, level: float = 0.3) -> bytes:
@@ -159,15 +40,6 @@ def voiced_pcm(frames: int, pitch_hz: float = 140.0, level: float = 0.3) -> byte
     wave = sum(np.sin(2 * math.pi * pitch_hz * k * seconds) / k for k in range(1, 8))
     mono = (wave / np.max(np.abs(wave)) * level * 32767).astype("<i2")
     return np.repeat(mono, 2).tobytes()
-
-
-def opus_frames(pcm: bytes) -> list[bytes]:
-    """PCM encoded by libopus into 20 ms Opus frames, as a Discord client sends them."""
-    encoder = discord.opus.Encoder()
-    return [
-        encoder.encode(pcm[start : start + FRAME_BYTES], SAMPLES_PER_FRAME)
-        for start in range(0, len(pcm), FRAME_BYTES)
-    ]
 
 
 def rms(pcm: bytes) -> float:

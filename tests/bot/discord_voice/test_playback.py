@@ -22,11 +22,12 @@ import pytest
 from discord.voice_state import ConnectionFlowState
 
 from bot.conversation.ports import FRAME_BYTES, FRAME_SECONDS
+from bot.discord_sim.media import LocalDaveGroup
 from bot.discord_voice.opus import ensure_opus
 from bot.discord_voice.playback import DiscordSpeaker, QueuedPcmSource
 from bot.discord_voice.receive import DaveVoiceRecvClient, DiscordVoiceSource
 from tests.bot.discord_voice_support import (
-    LocalDaveGroup,
+    CHANNEL_ID,
     RecordingVoiceClient,
     announce_speaker,
     loopback_connection,
@@ -185,7 +186,7 @@ async def test_playing_while_disconnected_drops_the_audio() -> None:
 
 
 async def test_played_voice_leaves_dave_encrypted_and_is_heard_by_the_receive_path() -> None:
-    group = LocalDaveGroup()
+    group = LocalDaveGroup(CHANNEL_ID)
     listening, talking = group.join(LISTENER_ID), group.join(TALKER_ID)
     key = os.urandom(32)
     async with (

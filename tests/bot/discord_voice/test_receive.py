@@ -23,16 +23,15 @@ from discord.ext.voice_recv.opus import VoiceData
 from discord.ext.voice_recv.rtp import RTPPacket
 
 from bot.conversation.ports import FRAME_BYTES, VoiceFrame
+from bot.discord_sim.media import LocalDaveGroup, RtpStream, opus_frames
 from bot.discord_voice.dave import DaveReceiveStep, DaveyFrameDecryptor, SpeakerCounters
 from bot.discord_voice.opus import ensure_opus
 from bot.discord_voice.receive import DaveVoiceRecvClient, DiscordVoiceSource, pcm_frames
 from bot.discord_voice.rtp import OPUS_SILENCE, RtpHeader, strip_rtp_padding
 from tests.bot.discord_voice_support import (
-    LocalDaveGroup,
-    RtpStream,
+    CHANNEL_ID,
     announce_speaker,
     loopback_connection,
-    opus_frames,
     rms,
     voice_client,
     voiced_pcm,
@@ -62,7 +61,7 @@ def speech() -> list[bytes]:
 
 @pytest.fixture
 def group() -> LocalDaveGroup:
-    group = LocalDaveGroup()
+    group = LocalDaveGroup(CHANNEL_ID)
     group.join(BOT_ID)
     group.join(SPEAKER_ID)
     return group
@@ -128,7 +127,7 @@ def test_undecryptable_frames_become_silence_never_ciphertext(
     group: LocalDaveGroup, speech: list[bytes]
 ) -> None:
     step = receive_step(group.members[BOT_ID])
-    outsiders = LocalDaveGroup()
+    outsiders = LocalDaveGroup(CHANNEL_ID)
     outsiders.join(OUTSIDER_ID)
     outsider = outsiders.join(SPEAKER_ID)  # same user id, other group: other keys
     undecryptable = [
@@ -145,7 +144,7 @@ def test_undecryptable_frames_become_silence_never_ciphertext(
 
 
 def test_frames_before_the_group_is_ready_become_silence(speech: list[bytes]) -> None:
-    group = LocalDaveGroup()
+    group = LocalDaveGroup(CHANNEL_ID)
     waiting = group.session(BOT_ID)  # has the external sender, not yet welcomed
     assert not waiting.ready
     assert receive_step(waiting).opus_frame(header(), speech[0]) == OPUS_SILENCE
@@ -241,7 +240,7 @@ async def test_dave_voice_through_voice_recv_survives_bad_packets(
 ) -> None:
     key = os.urandom(32)
     speaker = group.members[SPEAKER_ID]
-    outsiders = LocalDaveGroup()
+    outsiders = LocalDaveGroup(CHANNEL_ID)
     outsiders.join(OUTSIDER_ID)
     outsider = outsiders.join(SPEAKER_ID)
     async with voice_client(DaveVoiceRecvClient) as voice:

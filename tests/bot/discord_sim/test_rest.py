@@ -1,4 +1,4 @@
-"""Self-test of the Discord test harness with a throwaway bot defined here (not in `bot/`).
+"""The REST stand-in (`bot.discord_sim.rest`) tested with a throwaway bot, defined here.
 
 A Cog with two slash commands: `/report` defers and sends a follow-up with a file; `/deploy`
 (a choice and a channel option) posts a View of two buttons that only members of "Ops" may

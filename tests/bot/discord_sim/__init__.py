@@ -1,0 +1,1 @@
+"""Tests of the Discord stand-in (`bot/discord_sim/`) by itself: its protocols on loopback."""
