@@ -8,26 +8,36 @@ gateway, a TLS voice gateway with DAVE and UDP. The real `VoxhallBot` connects t
 1. The cost of the Discord edge. The same no-tool question ("Voxhall, thanks, that is all for
    now.", demo line 6; with `--with-tool` also line 1, a read-only calendar tool) is played,
    turn by turn in alternation, (a) through the conversation core with the scripted ports, as
-   bench/voice_loop.py does (first audio from the end of speech), and (b) by Alice through the
-   stand-in to the bot (`/join` in converse mode): from the end of her speech
-   (`Speech.ended_at`) to the first voiced packet the stand-in receives from the bot. Each
-   repeat waits until the reply has ended and the bot is idle; the agent's thread is
-   forgotten before each turn, so both paths answer a fresh thread. The bot's own stage times
-   (`TurnResult.stage_latencies()`) show where the time goes: how late the bot saw the end of
-   speech, its first audio, and how long that audio took to reach the stand-in.
+   bench/voice_loop.py does, to the first audio the pipeline hands its speaker, and (b) by
+   Alice through the stand-in to the bot (`/join` in converse mode), to the first voiced
+   packet the stand-in receives from the bot. Both are timed from the same end of speech: the
+   end of the recording's last voiced 20 ms frame (RMS > 0.01, `call.voiced_frames`, before
+   its trailing silence), at the time that frame went out: `Speech.voice_ended_at` on the
+   stand-in, the same frame's `VoiceFrame.at` + 20 ms from the scripted source on the core
+   path. (Not the segmenter's end of speech, `TurnRequest.end_of_speech`: that is where its
+   VAD last heard voice, which the Discord path would have shifted by the network and the
+   receive step; it is shown as "saw the end of speech after" for both.) Each repeat waits
+   until the reply has ended and the bot is idle; the agent's thread is forgotten before each
+   turn, so both paths answer a fresh thread. The core's and the bot's own stage times
+   (`TurnResult.stage_latencies()`, each from its segmenter's end of speech) show where the
+   time goes, and how long the bot's first audio took to reach the stand-in.
 2. Receive CPU per speaker. N people (1, 5, 10) in the voice channel talk at once for about
    6 s (demo line 2, which addresses nobody, looped; Alice stays quiet, so the bot needs its
    wake name and answers nobody). The CPU time of the receive threads only (discord.py's
    socket reader, voice_recv's packet and event routers and its timers; by native thread id
    through psutil) over the wall time is the fraction of one core. The bot's per-speaker
    counters (`diagnostics()["receive"]["speakers"]`) give the frames received and decrypted
-   against the frames sent, and the frames lost at each speaker's start (unknown SSRC and DAVE
-   decryption failures).
+   against the frames the stand-in sent, the frames lost at each speaker's start (unknown SSRC
+   and DAVE decryption failures) and the gaps in RTP sequence numbers the bot saw; the
+   kernel's UDP receive-buffer drops over the run (`RcvbufErrors` in /proc/net/snmp, for the
+   whole machine) tell frames the bot's socket did not read in time from frames not sent.
 3. Receive backends. discord-ext-songbird (a Rust Songbird 0.5 voice backend, not a project
    dependency) against a stand-in without DAVE (`required_dave_version=0`, people send plain
    Opus) and one that requires DAVE, next to our path (voice_recv with the DAVE step) on both:
-   connected or the close code, frames received, frames lost at the start. Songbird has no
-   DAVE, so where DAVE is required its IDENTIFY is closed with 4017. Songbird is imported from
+   connected or the close code the stand-in sent (`VoiceConnection.closed_with`), frames
+   received, frames lost at the start. Songbird has no DAVE, so where DAVE is required its
+   IDENTIFY is closed with 4017. Songbird speaks voice gateway v4 (no `seq`; the stand-in
+   frames by the `?v=` of the connection). Songbird is imported from
    an extra site-packages folder appended after the project's own (so it cannot shadow them):
 
        VOXHALL_BENCH_EXTRA_SITE=/tmp/songbird-probe/venv/lib/python3.11/site-packages
@@ -54,7 +64,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -68,17 +78,16 @@ from rich.table import Table
 
 from bot.conversation.local import PacedSpeaker, ScriptedSpeech, ScriptedVoiceSource
 from bot.conversation.pipeline import PipelineOptions, TurnPipeline, TurnResult
-from bot.conversation.ports import FRAME_BYTES
+from bot.conversation.ports import FRAME_BYTES, VoiceFrame
 from bot.conversation.segmenter import Segmenter, SegmenterConfig
 from bot.conversation.turns import AddressPolicy, ChannelContext, ChannelConversation
 from bot.demo.loop import DemoServices, agent_config, running_services, seed_calendar
 from bot.demo.script import LINES, SPEECH_RATE, WAKE_NAMES
 from bot.discord_bot import VoxhallBot, voxhall_intents
 from bot.discord_session import VoiceSession
-from bot.discord_sim.call import FRAME_S, OPUS_SILENCE, Call, Person, Speech
+from bot.discord_sim.call import FRAME_S, OPUS_SILENCE, Call, Person, Speech, voiced_frames
 from bot.discord_sim.payloads import OPS_MEMBER_ID, VOICE_CHANNEL_ID
 from bot.discord_sim.sim import DiscordSim
-from bot.discord_sim.voice import VoiceConnection
 from bot.discord_voice import DaveVoiceRecvClient, ensure_opus
 from llm_service.client import LlmClient
 from stt_service.client import SttClient
@@ -113,6 +122,7 @@ READY_TIMEOUT_S = 20.0
 TURN_TIMEOUT_S = 30.0
 QUIET_S = 1.0
 CONNECT_TIMEOUT_S = 10.0
+CLOSE_REASONS = {4017: "no DAVE", 4004: "authentication failed", 4006: "session not valid"}
 T = TypeVar("T")
 
 
@@ -204,9 +214,41 @@ class _Quiet:
         return None
 
 
+class TimedVoiceSource(ScriptedVoiceSource):
+    """The scripted source, keeping when each frame went out (one speech: frame i of its PCM)."""
+
+    def __init__(self, speech: ScriptedSpeech) -> None:
+        super().__init__([speech])
+        self.sent_at: list[float] = []
+
+    async def frames(self) -> AsyncIterator[VoiceFrame]:
+        async for frame in super().frames():
+            self.sent_at.append(frame.at)
+            yield frame
+
+
+@dataclass
+class CoreTurn:
+    """One turn through the core: the result and the end of the last voiced frame sent."""
+
+    result: TurnResult
+    voice_ended_at: float
+
+    @property
+    def first_audio_s(self) -> float | None:
+        audio = self.result.first_audio_at
+        return None if audio is None else audio - self.voice_ended_at
+
+
+def last_voiced_index(pcm: bytes) -> int:
+    """The index of the last 20 ms frame louder than RMS 0.01 (as `Speech.voice_ended_at`)."""
+    voiced = voiced_frames(pcm)
+    return max(index for index, loud in enumerate(voiced) if loud)
+
+
 async def core_turn(
     services: DemoServices, pcm: bytes, thread: str, options: PipelineOptions
-) -> TurnResult:
+) -> CoreTurn:
     """The question through the conversation core with scripted ports (as bench/voice_loop.py),
     asking the agent with the bot's own options, so both paths send the same request."""
     async with (
@@ -223,12 +265,13 @@ async def core_turn(
             stt,
             TurnPipeline(llm, tts, speaker, _Quiet(), options),
         )
+        source = TimedVoiceSource(ScriptedSpeech("you", pcm, 0.3))
         try:
-            state = await conversation.run(ScriptedVoiceSource([ScriptedSpeech("you", pcm, 0.3)]))
+            state = await conversation.run(source)
         finally:
             await speaker.close()
     [result] = state.results
-    return result
+    return CoreTurn(result, source.sent_at[last_voiced_index(pcm)] + FRAME_S)
 
 
 @dataclass
@@ -238,8 +281,12 @@ class EdgeTimings:
     core: list[float] = field(default_factory=list)
     discord: list[float] = field(default_factory=list)
     bot_stages: dict[str, list[float]] = field(default_factory=lambda: {s: [] for s in BOT_STAGES})
+    core_stages: dict[str, list[float]] = field(default_factory=lambda: {s: [] for s in BOT_STAGES})
+    """The core's own stage times (from its segmenter's end of speech), as the bot's."""
+    core_seen_late: list[float] = field(default_factory=list)
+    """From the end of the last voiced frame to the end of speech the core's segmenter noted."""
     seen_late: list[float] = field(default_factory=list)
-    """From the end of Alice's speech to the end of speech the bot noted."""
+    """From the end of Alice's last voiced frame to the end of speech the bot noted."""
     to_wire: list[float] = field(default_factory=list)
     """From the bot's first audio to its first voiced packet at the stand-in."""
     missed: int = 0
@@ -266,12 +313,12 @@ async def discord_turn(sim: DiscordSim, bot: VoxhallBot, alice: Person, pcm: byt
     call = sim.call()
     speech = await sim.say(alice, pcm)
     first = await _until(
-        lambda: call.first_heard_after(speech.ended_at), TURN_TIMEOUT_S, "the bot's voice"
+        lambda: call.first_heard_after(speech.voice_ended_at), TURN_TIMEOUT_S, "the bot's voice"
     )
     await _until(lambda: _settled(call, conversation), TURN_TIMEOUT_S, "the reply to end")
     results = conversation.state.results
     result = results[-1] if len(results) > turns_before else None
-    return DiscordTurn(first.at - speech.ended_at, result, speech, first.at)
+    return DiscordTurn(first.at - speech.voice_ended_at, result, speech, first.at)
 
 
 def _settled(call: Call, conversation: ChannelConversation) -> bool:
@@ -285,12 +332,16 @@ def add_discord_turn(timing: EdgeTimings, turn: DiscordTurn) -> None:
     if result is None:
         timing.missed += 1
         return
-    for stage, seconds in result.stage_latencies().items():
-        if stage in timing.bot_stages and seconds is not None:
-            timing.bot_stages[stage].append(seconds)
-    timing.seen_late.append(result.request.end_of_speech - turn.speech.ended_at)
+    _add_stages(timing.bot_stages, result)
+    timing.seen_late.append(result.request.end_of_speech - turn.speech.voice_ended_at)
     if result.first_audio_at is not None:
         timing.to_wire.append(turn.first_packet_at - result.first_audio_at)
+
+
+def _add_stages(stages: dict[str, list[float]], result: TurnResult) -> None:
+    for stage, seconds in result.stage_latencies().items():
+        if stage in stages and seconds is not None:
+            stages[stage].append(seconds)
 
 
 async def measure_edge(
@@ -314,17 +365,21 @@ async def measure_edge(
                 turn = await discord_turn(sim, bot, alice, pcm)
                 console.log(
                     f"{name} #{run}{' (warm-up)' if run < warmup else ''}: core "
-                    f"{core.stage_latencies()['first_audio_s'] or 0:.3f} s, "
-                    f"discord {turn.first_packet_s:.3f} s"
+                    f"{core.first_audio_s or 0:.3f} s, discord {turn.first_packet_s:.3f} s"
                 )
-                if run >= warmup and core.first_audio_at is not None:
-                    timings[name].core.append(core.latency(core.first_audio_at) or 0.0)
+                if run >= warmup and core.first_audio_s is not None:
+                    timings[name].core.append(core.first_audio_s)
+                    end_of_speech = core.result.request.end_of_speech
+                    timings[name].core_seen_late.append(end_of_speech - core.voice_ended_at)
+                    _add_stages(timings[name].core_stages, core.result)
                     add_discord_turn(timings[name], turn)
     return timings
 
 
 def edge_report(timings: dict[str, EdgeTimings], repeats: int) -> Table:
-    table = Table(title=f"End of speech to first reply audio, {repeats} turns per path (s)")
+    table = Table(
+        title=f"End of the last voiced frame to first reply audio, {repeats} turns per path (s)"
+    )
     for column in ("question", "path / stage", "p50", "p95", "ratio", "added ms", "goal"):
         justify = "left" if column in ("question", "path / stage") else "right"
         table.add_column(column, justify=justify)
@@ -333,6 +388,9 @@ def edge_report(timings: dict[str, EdgeTimings], repeats: int) -> Table:
             continue
         core, edge = statistics.median(timing.core), statistics.median(timing.discord)
         table.add_row(name, "core, scripted ports", f"{core:.3f}", f"{_p95(timing.core):.3f}")
+        for label, values in _stage_rows("core", timing.core_seen_late, timing.core_stages):
+            if values:
+                table.add_row("", label, f"{statistics.median(values):.3f}", f"{_p95(values):.3f}")
         table.add_row(
             "",
             "discord, first packet at the stand-in",
@@ -342,7 +400,8 @@ def edge_report(timings: dict[str, EdgeTimings], repeats: int) -> Table:
             f"{(edge - core) * 1000:+.0f}",
             f"<= {GOAL_RATIO}, <= {GOAL_ADDED_MS:g} ms",
         )
-        for label, values in _bot_rows(timing):
+        rows = _stage_rows("bot", timing.seen_late, timing.bot_stages)
+        for label, values in [*rows, ("  bot's first audio to the stand-in", timing.to_wire)]:
             if values:
                 table.add_row("", label, f"{statistics.median(values):.3f}", f"{_p95(values):.3f}")
         if timing.missed:
@@ -350,15 +409,15 @@ def edge_report(timings: dict[str, EdgeTimings], repeats: int) -> Table:
     return table
 
 
-def _bot_rows(timing: EdgeTimings) -> list[tuple[str, list[float]]]:
-    stages = [
-        (f"  bot: {stage.removesuffix('_s').replace('_', ' ')}", values)
-        for stage, values in timing.bot_stages.items()
-    ]
+def _stage_rows(
+    who: str, seen_late: list[float], stages: dict[str, list[float]]
+) -> list[tuple[str, list[float]]]:
     return [
-        ("  bot saw the end of speech after", timing.seen_late),
-        *stages,
-        ("  bot's first audio to the stand-in", timing.to_wire),
+        (f"  {who} saw the end of speech after", seen_late),
+        *(
+            (f"  {who}: {stage.removesuffix('_s').replace('_', ' ')}", values)
+            for stage, values in stages.items()
+        ),
     ]
 
 
@@ -398,14 +457,26 @@ def thread_cpu_s(threads: dict[int, str]) -> dict[str, float]:
     return totals
 
 
+def udp_rcvbuf_errors() -> int | None:
+    """The kernel's UDP datagrams dropped for a full receive buffer so far (whole machine)."""
+    try:
+        lines = [line.split() for line in Path("/proc/net/snmp").read_text().splitlines()]
+    except OSError:
+        return None
+    header, values = [line for line in lines if line and line[0] == "Udp:"][:2]
+    return int(values[header.index("RcvbufErrors")])
+
+
 @dataclass
 class SpeakerFrames:
-    """One speaker's frames: voiced frames sent, received and decrypted, lost at the start."""
+    """One speaker's frames: voiced frames sent, received and decrypted, lost at the start,
+    and the packets missing from the RTP sequence numbers the bot received."""
 
     sent: int
     received: int
     decrypted: int
     lost_at_start: int
+    sequence_gaps: int = 0
 
 
 @dataclass
@@ -417,6 +488,8 @@ class ReceiveRun:
     cpu_s: dict[str, float]
     frames: list[SpeakerFrames]
     thread_names: list[str]
+    rcvbuf_drops: int | None = None
+    """UDP datagrams the kernel dropped for a full receive buffer while they talked."""
 
     @property
     def core_share(self) -> float:
@@ -434,15 +507,17 @@ async def receive_run(settings: Settings, speakers: int, pcm: bytes) -> ReceiveR
             await asyncio.sleep(0.5)
             threads = receive_threads()
             names = sorted(t.name for t in threading.enumerate() if t.native_id in threads)
-            before = thread_cpu_s(threads)
+            before, drops_before = thread_cpu_s(threads), udp_rcvbuf_errors()
             started = time.monotonic()
             spoken = await asyncio.gather(*(sim.say(person, pcm) for person in people))
             wall_s = time.monotonic() - started
-            after = thread_cpu_s(threads)
+            after, drops_after = thread_cpu_s(threads), udp_rcvbuf_errors()
             counters = session.diagnostics()["receive"]["speakers"]
             await _stop_listening(session)
     cpu_s = {column: after[column] - before[column] for column in RECEIVE_COLUMNS}
-    return ReceiveRun(speakers, wall_s, cpu_s, speaker_frames(spoken, counters), names)
+    drops = None if drops_before is None or drops_after is None else drops_after - drops_before
+    frames = speaker_frames(spoken, counters)
+    return ReceiveRun(speakers, wall_s, cpu_s, frames, names, drops)
 
 
 async def _stop_listening(session: VoiceSession) -> None:
@@ -461,14 +536,16 @@ def speaker_frames(spoken: list[Speech], counters: list[dict[str, Any]]) -> list
         sent = sum(1 for frame in speech.frames if frame.sent)
         lost = int(item.get("unknown_ssrc", 0)) + int(item.get("decrypt_failures", 0))
         received = int(item.get("frames", 0)) - int(item.get("silence_frames", 0))
-        frames.append(SpeakerFrames(sent, received, int(item.get("decrypted", 0)), lost))
+        decrypted, gaps = int(item.get("decrypted", 0)), int(item.get("packets_lost", 0))
+        frames.append(SpeakerFrames(sent, received, decrypted, lost, gaps))
     return frames
 
 
 def receive_report(runs: list[ReceiveRun]) -> Table:
     table = Table(title=f"Receive threads' CPU, N people talking at once for {RECEIVE_SECONDS:g} s")
     columns = ("speakers", *RECEIVE_COLUMNS, "total", "per speaker", "goal")
-    for column in (*columns, "sent", "received", "decrypted", "lost at start (max)"):
+    frame_columns = ("sent", "received", "decrypted", "lost at start (max)", "seq gaps", "rcvbuf")
+    for column in (*columns, *frame_columns):
         table.add_column(column, justify="right")
     for run in runs:
         shares = [f"{run.cpu_s[column] / run.wall_s:.1%}" for column in RECEIVE_COLUMNS]
@@ -484,7 +561,13 @@ def receive_report(runs: list[ReceiveRun]) -> Table:
             str(sum(item.decrypted for item in frames)),
             f"{sum(item.lost_at_start for item in frames)} "
             f"({max((item.lost_at_start for item in frames), default=0)})",
+            str(sum(item.sequence_gaps for item in frames)),
+            "?" if run.rcvbuf_drops is None else str(run.rcvbuf_drops),
         )
+    table.caption = (
+        "sent: voiced frames the stand-in put on the socket; seq gaps: RTP sequence numbers the "
+        "bot never got; rcvbuf: UDP datagrams the kernel dropped for a full receive buffer"
+    )
     return table
 
 
@@ -590,28 +673,6 @@ def songbird_config(songbird: ModuleType) -> Any:
     )
 
 
-def songbird_client_class(songbird: ModuleType) -> Callable[..., Any]:
-    """`SongbirdClient.WithConfig(config)` whose leave requests go out only when the bot is in
-    a voice channel: Discord answers a leave from no channel with nothing, the stand-in with a
-    VOICE_STATE_UPDATE (channel None) that songbird takes for the end of the join it started."""
-
-    class Client(songbird.SongbirdClient):  # type: ignore[misc, name-defined]
-        async def update_hook(
-            self, channel_id: int | None, self_mute: bool, self_deaf: bool
-        ) -> None:
-            me = self.channel.guild.me
-            if channel_id is None and (me is None or me.voice is None):
-                return
-            await super().update_hook(channel_id, self_mute, self_deaf)
-
-    def make(client: discord.Client, channel: discord.abc.Connectable) -> Any:
-        voice = Client(client, channel)
-        voice.config = songbird_config(songbird)
-        return voice
-
-    return make
-
-
 @contextlib.contextmanager
 def trusting(sims: list[DiscordSim], folder: Path) -> Iterator[None]:
     """SSL_CERT_FILE naming the stand-ins' CAs (rustls-native-certs reads it), then restored."""
@@ -660,7 +721,7 @@ async def connect(
 ) -> Any:
     if backend == "songbird":
         assert songbird is not None
-        cls = songbird_client_class(songbird)
+        cls = songbird.SongbirdClient.WithConfig(songbird_config(songbird))
         voice = await asyncio.wait_for(
             channel.connect(cls=cls, timeout=CONNECT_TIMEOUT_S, reconnect=False),
             CONNECT_TIMEOUT_S + 5,
@@ -683,44 +744,17 @@ def _media_ready(sim: DiscordSim, dave: bool) -> bool:
 
 
 def refused(sim: DiscordSim, error: BaseException) -> str:
-    """Why the client did not get in, as the stand-in's voice gateway saw it.
-
-    The stand-in closes an IDENTIFY without `max_dave_protocol_version` with 4017 where DAVE
-    is required; aiohttp records 1006 instead when the client drops the socket without
-    answering the close frame (songbird does), so the refusal is told by the IDENTIFY."""
+    """Why the client did not get in: the close code the stand-in's voice gateway sent
+    (`closed_with`, kept even when the client dropped the socket), else where it failed."""
     connections = [item for server in sim.voice_servers for item in server.connections]
-    identifies = [item for server in sim.voice_servers for item in server.identifies]
+    codes = [c.closed_with for c in connections if c.closed_with is not None]
+    if codes:
+        code = codes[-1]
+        reason = CLOSE_REASONS.get(code)
+        return f"refused: close {code}" + (f" ({reason})" if reason else "")
     why = f"{type(error).__name__}: {error}".strip().rstrip(":")
-    no_dave = [item for item in identifies if not item.get("max_dave_protocol_version")]
-    if sim.required_dave_version > 0 and no_dave and all(c.grant is None for c in connections):
-        codes = sorted({str(c.socket.close_code) for c in connections})
-        return (
-            f"refused at IDENTIFY: no max_dave_protocol_version (4017 sent; socket ended "
-            f"{'/'.join(codes)}); client saw {why}"
-        )
-    if not identifies:
-        return f"failed before IDENTIFY: {why}"
-    return f"failed after IDENTIFY: {why}"
-
-
-@contextlib.contextmanager
-def v4_framing() -> Iterator[None]:
-    """Voice gateway messages without v8's `seq`, for songbird (v4) only.
-
-    The stand-in always adds `seq`, as v8 does; songbird's parser rejects the unknown field,
-    takes no HELLO or READY and times out. Discord's v4 sends no `seq`."""
-    original = VoiceConnection.send_json
-
-    async def send_json(self: VoiceConnection, op: int, data: object) -> None:
-        self.sequence += 1
-        if not self.socket.closed:
-            await self.socket.send_str(json.dumps({"op": op, "d": data}))
-
-    VoiceConnection.send_json = send_json  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        VoiceConnection.send_json = original  # type: ignore[method-assign]
+    identifies = [item for server in sim.voice_servers for item in server.identifies]
+    return f"failed {'after' if identifies else 'before'} IDENTIFY: {why}"
 
 
 async def measure_backends(songbird: ModuleType | None, folder: Path) -> list[BackendRun]:
@@ -733,8 +767,7 @@ async def measure_backends(songbird: ModuleType | None, folder: Path) -> list[Ba
     with trusting(sims, folder):
         for (backend, _), sim in zip(plan, sims, strict=True):
             name = "songbird" if backend == "songbird" else "voice_recv"
-            with v4_framing() if name == "songbird" else contextlib.nullcontext():
-                runs.append(await backend_run(sim, name, songbird, pcm))
+            runs.append(await backend_run(sim, name, songbird, pcm))
             runs[-1].backend = backend
     return runs
 
