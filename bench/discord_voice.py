@@ -8,9 +8,10 @@ gateway, a TLS voice gateway with DAVE and UDP. The real `VoxhallBot` connects t
 1. The cost of the Discord edge. The same no-tool question ("Voxhall, thanks, that is all for
    now.", demo line 6; with `--with-tool` also line 1, a read-only calendar tool) is played,
    turn by turn in alternation, (a) through the conversation core with the scripted ports, as
-   bench/voice_loop.py does, to the first audio the pipeline hands its speaker, and (b) by
-   Alice through the stand-in to the bot (`/join` in converse mode), to the first voiced
-   packet the stand-in receives from the bot. Both are timed from the same end of speech: the
+   bench/voice_loop.py does (its STT, TTS and LLM clients opened once, as the bot's are), to
+   the first audio the pipeline hands its speaker, and (b) by Alice through the stand-in to
+   the bot (`/join` in converse mode), to the first voiced packet the stand-in receives from
+   the bot. Both are timed from the same end of speech: the
    end of the recording's last voiced 20 ms frame (RMS > 0.01, `call.voiced_frames`, before
    its trailing silence), at the time that frame went out: `Speech.voice_ended_at` on the
    stand-in, the same frame's `VoiceFrame.at` + 20 ms from the scripted source on the core
@@ -246,30 +247,38 @@ def last_voiced_index(pcm: bytes) -> int:
     return max(index for index, loud in enumerate(voiced) if loud)
 
 
-async def core_turn(
-    services: DemoServices, pcm: bytes, thread: str, options: PipelineOptions
-) -> CoreTurn:
-    """The question through the conversation core with scripted ports (as bench/voice_loop.py),
-    asking the agent with the bot's own options, so both paths send the same request."""
+@contextlib.asynccontextmanager
+async def core_clients(services: DemoServices) -> AsyncIterator[tuple[Any, Any, Any]]:
+    """The core path's STT, TTS and LLM clients, opened once for all its turns (as the bot's
+    are), so no turn pays for new connections."""
     async with (
         SttClient(services.stt_url) as stt,
         TtsClient(services.tts_url) as tts,
         LlmClient(services.llm_url, model="voxhall-agent") as llm,
     ):
-        speaker = PacedSpeaker()
-        bot = BotSettings(_env_file=None)  # type: ignore[call-arg]
-        conversation = ChannelConversation(
-            ChannelContext(thread, bot_id="voxhall", people_present=lambda: 1),
-            Segmenter(SegmenterConfig.from_settings(bot)),
-            AddressPolicy.from_settings(bot),
-            stt,
-            TurnPipeline(llm, tts, speaker, _Quiet(), options),
-        )
-        source = TimedVoiceSource(ScriptedSpeech("you", pcm, 0.3))
-        try:
-            state = await conversation.run(source)
-        finally:
-            await speaker.close()
+        yield stt, tts, llm
+
+
+async def core_turn(
+    clients: tuple[Any, Any, Any], pcm: bytes, thread: str, options: PipelineOptions
+) -> CoreTurn:
+    """The question through the conversation core with scripted ports (as bench/voice_loop.py),
+    asking the agent with the bot's own options, so both paths send the same request."""
+    stt, tts, llm = clients
+    speaker = PacedSpeaker()
+    bot = BotSettings(_env_file=None)  # type: ignore[call-arg]
+    conversation = ChannelConversation(
+        ChannelContext(thread, bot_id="voxhall", people_present=lambda: 1),
+        Segmenter(SegmenterConfig.from_settings(bot)),
+        AddressPolicy.from_settings(bot),
+        stt,
+        TurnPipeline(llm, tts, speaker, _Quiet(), options),
+    )
+    source = TimedVoiceSource(ScriptedSpeech("you", pcm, 0.3))
+    try:
+        state = await conversation.run(source)
+    finally:
+        await speaker.close()
     [result] = state.results
     return CoreTurn(result, source.sent_at[last_voiced_index(pcm)] + FRAME_S)
 
@@ -355,13 +364,17 @@ async def measure_edge(
     """Core and Discord turns in alternation, `warmup` untimed rounds first."""
     timings = {name: EdgeTimings() for name in questions}
     speech = {name: demo_line(line) for name, line in questions.items()}
-    async with DiscordSim() as sim, sim.running(VoxhallBot(settings)) as bot:
+    async with (
+        core_clients(services) as clients,
+        DiscordSim() as sim,
+        sim.running(VoxhallBot(settings)) as bot,
+    ):
         await joined(sim, bot)
         alice = sim.person(OPS_MEMBER_ID)
         for run in range(warmup + repeats):
             for name, pcm in speech.items():
                 options = PipelineOptions.from_settings(settings.bot)
-                core = await core_turn(services, pcm, f"bench:{name}:{run}", options)
+                core = await core_turn(clients, pcm, f"bench:{name}:{run}", options)
                 turn = await discord_turn(sim, bot, alice, pcm)
                 console.log(
                     f"{name} #{run}{' (warm-up)' if run < warmup else ''}: core "
