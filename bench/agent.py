@@ -30,6 +30,7 @@ from mcp.client.stdio import StdioServerParameters
 from rich.console import Console
 from rich.table import Table
 
+from ledgers.settings import ReplaySettings
 from llm_service.agent import Agent, RouterChain, build_agent
 from llm_service.agent.config import AgentConfig, ServerConfig, builtin_server
 from llm_service.app import build_router
@@ -43,7 +44,8 @@ from llm_service.schemas import (
     FunctionCallDelta,
     ToolCallDelta,
 )
-from voxhall.settings import CommonSettings, LlmSettings, Settings
+from llm_service.settings import LlmSettings
+from voxhall.settings import CommonSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -122,7 +124,7 @@ async def direct_calls(config: ServerConfig, repeats: int) -> list[float]:
 
 
 async def agent_turns(config: ServerConfig, repeats: int) -> tuple[list[float], list[float]]:
-    settings = Settings(common=CommonSettings(redis_url="redis://127.0.0.1:1/0"))
+    settings = ReplaySettings(common=CommonSettings(redis_url="redis://127.0.0.1:1/0"))
     chain = ScriptChain()
     agent = build_agent(settings, chain, AgentConfig(servers={"calendar": config}))
     await agent.start()
@@ -143,7 +145,7 @@ async def local_turns(config: ServerConfig, repeats: int) -> list[dict[str, floa
     llm = LlmSettings(_env_file=None)  # type: ignore[call-arg]
     backend = LocalBackend(llm)
     await backend.start()
-    settings = Settings(common=CommonSettings(redis_url="redis://127.0.0.1:1/0"))
+    settings = ReplaySettings(common=CommonSettings(redis_url="redis://127.0.0.1:1/0"))
     chain = RouterChain(build_router(llm, [backend], GatewayInstruments()), "local")
     agent = build_agent(settings, chain, AgentConfig(servers={"calendar": config}))
     await agent.start()

@@ -24,6 +24,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from ledgers.settings import ReplaySettings
 from tts_service.app import create_app
 from tts_service.avatar.animation import plan_frames
 from tts_service.avatar.cli import wait_until_ready
@@ -32,8 +33,8 @@ from tts_service.avatar.encode import budget_ladder, encode_mp4
 from tts_service.avatar.provider import RenderRequest
 from tts_service.client import TtsClient
 from tts_service.schemas import TimedSpeech
+from tts_service.settings import TtsSettings
 from voxhall.launcher import BackgroundServer
-from voxhall.settings import Settings, TtsSettings
 
 SENTENCES = [
     "Sure, I checked your calendar for tomorrow.",
@@ -72,7 +73,7 @@ def main() -> None:
     args = parser.parse_args()
     console = Console()
     with tempfile.TemporaryDirectory() as cache:
-        app = create_app(Settings(tts=TtsSettings(alignment_cache_dir=Path(cache))))
+        app = create_app(ReplaySettings(tts=TtsSettings(alignment_cache_dir=Path(cache))))
         with BackgroundServer(app) as server:
             wait_until_ready(server.base_url)
             speeches = asyncio.run(speak(server.base_url))

@@ -82,7 +82,6 @@ from bot.conversation.pipeline import PipelineOptions, TurnPipeline, TurnResult
 from bot.conversation.ports import FRAME_BYTES, VoiceFrame
 from bot.conversation.segmenter import Segmenter, SegmenterConfig
 from bot.conversation.turns import AddressPolicy, ChannelContext, ChannelConversation
-from bot.demo.loop import DemoServices, agent_config, running_services, seed_calendar
 from bot.demo.script import LINES, SPEECH_RATE, WAKE_NAMES
 from bot.discord_bot import VoxhallBot, voxhall_intents
 from bot.discord_session import VoiceSession
@@ -90,12 +89,14 @@ from bot.discord_sim.call import FRAME_S, OPUS_SILENCE, Call, Person, Speech, vo
 from bot.discord_sim.payloads import OPS_MEMBER_ID, VOICE_CHANNEL_ID
 from bot.discord_sim.sim import DiscordSim
 from bot.discord_voice import DaveVoiceRecvClient, ensure_opus
+from bot.settings import BotSettings, DiscordSettings
+from ledgers.services import LocalServices, ics_calendar_agent, local_services, seed_calendar
+from ledgers.settings import ReplaySettings
 from llm_service.client import LlmClient
 from stt_service.client import SttClient
 from tts_service.client import TtsClient
 from voxhall import tasks
 from voxhall.audio import decode_audio, to_discord_pcm
-from voxhall.settings import BotSettings, DiscordSettings, Settings
 
 EXTRA_SITE_ENV = "VOXHALL_BENCH_EXTRA_SITE"
 QUESTIONS = {"no tool": 6}
@@ -161,9 +162,9 @@ async def _until(check: Callable[[], T | None], timeout_s: float, what: str) -> 
 # -- settings and the bot ---------------------------------------------------------------------
 
 
-def base_settings() -> Settings:
+def base_settings() -> ReplaySettings:
     """No token on loopback, short approval waits (as bench/voice_loop.py)."""
-    settings = Settings()
+    settings = ReplaySettings()
     return settings.model_copy(
         update={
             "common": settings.common.model_copy(update={"api_key": None}),
@@ -172,7 +173,9 @@ def base_settings() -> Settings:
     )
 
 
-def bot_settings(settings: Settings, services: DemoServices, state_file: Path) -> Settings:
+def bot_settings(
+    settings: ReplaySettings, services: LocalServices, state_file: Path
+) -> ReplaySettings:
     """The bot pointed at the in-process services, with no clips and room for many turns."""
     bot = BotSettings(
         _env_file=None,  # type: ignore[call-arg]
@@ -248,7 +251,7 @@ def last_voiced_index(pcm: bytes) -> int:
 
 
 @contextlib.asynccontextmanager
-async def core_clients(services: DemoServices) -> AsyncIterator[tuple[Any, Any, Any]]:
+async def core_clients(services: LocalServices) -> AsyncIterator[tuple[Any, Any, Any]]:
     """The core path's STT, TTS and LLM clients, opened once for all its turns (as the bot's
     are), so no turn pays for new connections."""
     async with (
@@ -354,8 +357,8 @@ def _add_stages(stages: dict[str, list[float]], result: TurnResult) -> None:
 
 
 async def measure_edge(
-    services: DemoServices,
-    settings: Settings,
+    services: LocalServices,
+    settings: ReplaySettings,
     questions: dict[str, int],
     repeats: int,
     warmup: int,
@@ -509,7 +512,7 @@ class ReceiveRun:
         return sum(self.cpu_s.values()) / self.wall_s
 
 
-async def receive_run(settings: Settings, speakers: int, pcm: bytes) -> ReceiveRun:
+async def receive_run(settings: ReplaySettings, speakers: int, pcm: bytes) -> ReceiveRun:
     """N new people join the voice channel, the bot joins, and they all talk at once."""
     async with DiscordSim() as sim:
         people = [sim.person(SPEAKER_BASE_ID + i, f"speaker{i + 1}") for i in range(speakers)]
@@ -815,7 +818,7 @@ class Options:
 
 
 async def measure_all(
-    options: Options, services: DemoServices | None, settings: Settings, console: Console
+    options: Options, services: LocalServices | None, settings: ReplaySettings, console: Console
 ) -> dict[str, Any]:
     results: dict[str, Any] = {}
     if "edge" in options.parts and services is not None:
@@ -893,14 +896,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         calendar = Path(folder) / "calendar.ics"
         seed_calendar(calendar, settings.common.timezone)
-        config = agent_config(calendar, settings.common.timezone)
+        config = ics_calendar_agent(calendar, settings.common.timezone)
         questions = ", ".join(LINES[line - 1].text for line in options.questions.values())
         console.print(f"questions: {questions}")
         with contextlib.ExitStack() as stack:
             services = None
             if options.parts & {"edge", "receive"}:
                 stack.enter_context(tasks.local_runtime())
-                services = stack.enter_context(running_services(settings, config, console))
+                services = stack.enter_context(local_services(settings, config, console))
                 settings = bot_settings(settings, services, Path(folder) / "bot.json")
             results = asyncio.run(measure_all(options, services, settings, console))
     if as_json:

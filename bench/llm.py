@@ -24,10 +24,11 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
+from ledgers.settings import ReplaySettings
 from llm_service.app import create_app
 from llm_service.backends.local import LocalModel
+from llm_service.settings import LlmSettings
 from voxhall.launcher import BackgroundServer, free_loopback_port
-from voxhall.settings import LlmSettings, Settings
 
 PROMPT = [{"role": "user", "content": "Tell me a short story about a robot who learns to paint."}]
 TTFT_OVERHEAD_GOAL_MS = 15.0
@@ -99,7 +100,7 @@ def refused_url() -> str:
 
 
 def gateway(model: LocalModel, **llm: object) -> BackgroundServer:
-    settings = Settings(llm=LlmSettings(**llm))  # type: ignore[arg-type]
+    settings = ReplaySettings(llm=LlmSettings(**llm))  # type: ignore[arg-type]
     return BackgroundServer(create_app(settings, local_model=model)).start()
 
 

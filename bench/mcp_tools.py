@@ -36,9 +36,10 @@ from rich.table import Table
 from mcp_servers.calendar.models import Event
 from mcp_servers.calendar.providers import IcsProvider
 from mcp_servers.calendar.server import create_server
+from mcp_servers.calendar.settings import CalendarSettings
 from voxhall import tasks
 from voxhall.launcher import free_loopback_port
-from voxhall.settings import CalendarSettings, TaskSettings
+from voxhall.settings import TaskSettings
 from voxhall.telemetry import configure_logging
 
 ROOT = Path(__file__).resolve().parents[1]

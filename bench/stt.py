@@ -33,10 +33,10 @@ from rich.table import Table
 
 from stt_service.providers import TranscriptionOptions
 from stt_service.providers.faster_whisper import load_whisper_model, whisper_options
+from stt_service.settings import SttSettings
 from voxhall.audio import WHISPER_RATE, Samples, resample, wav_bytes
+from voxhall.bundled_models import bundled_piper_voice
 from voxhall.launcher import free_loopback_port
-from voxhall.models import bundled_piper_voice
-from voxhall.settings import SttSettings
 
 REPO = Path(__file__).resolve().parents[1]
 RATIO_GOAL = 1.10

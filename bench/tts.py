@@ -32,7 +32,7 @@ from rich.console import Console
 from rich.table import Table
 
 from voxhall.launcher import free_loopback_port
-from voxhall.models import bundled_piper_voice
+from voxhall.bundled_models import bundled_piper_voice
 
 REPO = Path(__file__).resolve().parents[1]
 FIRST_BYTE_GOAL_S = 0.25

@@ -41,14 +41,16 @@ from bot.conversation.pipeline import PipelineOptions, TurnPipeline, TurnResult
 from bot.conversation.segmenter import Segmenter, SegmenterConfig
 from bot.conversation.sentences import SentenceCutter
 from bot.conversation.turns import AddressPolicy, ChannelContext, ChannelConversation
-from bot.demo.loop import REPLY_PARAMS, DemoServices, agent_config, running_services, seed_calendar
-from bot.demo.script import LINES, cued_script
+from bot.demo.script import LINES, REPLY_PARAMS, cued_script
+from bot.settings import BotSettings
+from ledgers.services import LocalServices, ics_calendar_agent, local_services, seed_calendar
+from ledgers.settings import ReplaySettings
 from llm_service.client import LlmClient
+from llm_service.settings import AgentSettings
 from stt_service.client import SttClient
 from tts_service.client import TtsClient
 from voxhall.audio import discord_to_whisper
-from voxhall.models import bundled_piper_voice, bundled_smollm2_gguf, bundled_whisper_model
-from voxhall.settings import AgentSettings, BotSettings, Settings
+from voxhall.bundled_models import bundled_piper_voice, bundled_smollm2_gguf, bundled_whisper_model
 
 QUESTIONS = {"no tool": 5, "read-only tool": 0}
 """Which demo lines are asked: 'thanks, that is all for now' and 'what is on my calendar'."""
@@ -107,7 +109,7 @@ class DirectLoop:
         return (cutter.finish() or ["Okay."])[0]
 
 
-async def one_turn(services: DemoServices, pcm: bytes, thread: str) -> TurnResult:
+async def one_turn(services: LocalServices, pcm: bytes, thread: str) -> TurnResult:
     """The question played through the conversation core, alone with the bot."""
     async with (
         SttClient(services.stt_url) as stt,
@@ -145,7 +147,7 @@ class _Quiet:
 
 
 def measure(
-    services: DemoServices, direct: DirectLoop, repeats: int, warmup: int
+    services: LocalServices, direct: DirectLoop, repeats: int, warmup: int
 ) -> dict[str, Timings]:
     speech = cued_script()
     timings = {name: Timings() for name in QUESTIONS}
@@ -194,15 +196,15 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=1, help="untimed turns per question first")
     args = parser.parse_args()
     console = Console(width=120)
-    settings = Settings()
+    settings = ReplaySettings()
     settings = settings.model_copy(update={"agent": AgentSettings(approval_timeout_s=5)})
     with tempfile.TemporaryDirectory() as folder:
         calendar = Path(folder) / "calendar.ics"
         seed_calendar(calendar, settings.common.timezone)
-        config = agent_config(calendar, settings.common.timezone)
+        config = ics_calendar_agent(calendar, settings.common.timezone)
         console.print(f"questions: {', '.join(LINES[line].text for line in QUESTIONS.values())}")
         direct = DirectLoop(settings.agent.system_prompt)
-        with running_services(settings, config, console) as services:
+        with local_services(settings, config, console) as services:
             timings = measure(services, direct, args.repeats, args.warmup)
     console.print(report(timings, args.repeats))
 

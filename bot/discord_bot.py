@@ -25,8 +25,8 @@ from bot.discord_commands import VoxhallCommands
 from bot.discord_services import BotServices, TextChannel, VoiceChannel
 from bot.discord_session import VoiceSession, build_conversation, people_in
 from bot.discord_voice import ensure_opus
+from bot.settings import BotProcessSettings
 from llm_service.client import LlmClient
-from voxhall.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ class VoxhallBot(commands.Bot):
     """The bot process: commands in `VoxhallCommands`, voice in `VoiceSession`s; implements
     `VoiceControl`."""
 
-    def __init__(self, settings: Settings, recorder: TurnRecorder | None = None) -> None:
+    def __init__(self, settings: BotProcessSettings, recorder: TurnRecorder | None = None) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned, intents=voxhall_intents(), help_command=None
         )
@@ -55,7 +55,7 @@ class VoxhallBot(commands.Bot):
 
     # What tools and tests read of the services through the bot.
     @property
-    def settings(self) -> Settings:
+    def settings(self) -> BotProcessSettings:
         return self.services.settings
 
     @property

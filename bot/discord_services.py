@@ -24,10 +24,10 @@ from bot.conversation.guilds import BotState
 from bot.conversation.limits import RateLimits
 from bot.conversation.turns import ChannelConversation, ChannelMode, TurnRecorder
 from bot.discord_responder import DiscordResponder, MayApprove
+from bot.settings import BotProcessSettings
 from llm_service.client import LlmClient
 from stt_service.client import SttClient
 from tts_service.client import TtsClient
-from voxhall.settings import Settings
 
 VoiceChannel = discord.VoiceChannel | discord.StageChannel
 TextChannel = discord.abc.GuildChannel | discord.Thread
@@ -39,7 +39,7 @@ class BotServices:
     """The service clients, settings, state and recorder of the bot process, and what is built
     from them for one channel or guild."""
 
-    settings: Settings
+    settings: BotProcessSettings
     stt: SttClient
     tts: TtsClient
     llm: LlmClient
@@ -48,7 +48,9 @@ class BotServices:
     _limits: dict[int, RateLimits] = field(default_factory=dict, init=False, repr=False)
 
     @classmethod
-    def from_settings(cls, settings: Settings, recorder: TurnRecorder | None = None) -> BotServices:
+    def from_settings(
+        cls, settings: BotProcessSettings, recorder: TurnRecorder | None = None
+    ) -> BotServices:
         """Clients of the services the settings name (with the API key), and the bot's state."""
         bot = settings.bot
         key = settings.common.api_key.get_secret_value() if settings.common.api_key else None

@@ -26,7 +26,7 @@ from piper import PiperVoice, SynthesisConfig
 
 from ledgers.format import Ledger, Synth, Turn, load_ledgers
 from voxhall.audio import WHISPER_RATE, Samples, encode_audio, read_wav, resample
-from voxhall.models import bundled_piper_voice
+from voxhall.bundled_models import bundled_piper_voice
 
 CASES = Path(__file__).with_name("cases")
 RATE = WHISPER_RATE

@@ -24,6 +24,7 @@ from typing import Literal
 from bot.conversation.pipeline import PipelineOptions, TurnPipeline, TurnRequest, TurnResult
 from bot.conversation.ports import BYTES_PER_SECOND
 from bot.conversation.turns import AddressPolicy, WakeNames
+from bot.settings import BotSettings
 from ledgers.adapters import (
     FinishWatchingClient,
     LedgerResponder,
@@ -42,11 +43,11 @@ from ledgers.results import (
     what_happened,
 )
 from ledgers.services import ServiceUrls, api_key
+from ledgers.settings import ReplaySettings
 from llm_service.agent import AGENT_MODEL
 from stt_service.client import SttClient
 from tts_service.client import TtsClient
 from voxhall.audio import DISCORD_CHANNELS, DISCORD_RATE, decode_audio, float_to_pcm16
-from voxhall.settings import BotSettings, Settings
 from voxhall.wer import word_errors
 
 logger = logging.getLogger(__name__)
@@ -70,7 +71,7 @@ class ReplayOptions:
     temperature: float = 0.0
     seed: int = 7
 
-    def pipeline_options(self, settings: Settings) -> PipelineOptions:
+    def pipeline_options(self, settings: ReplaySettings) -> PipelineOptions:
         sampling = {
             "model": AGENT_MODEL,
             "max_tokens": self.max_tokens,
@@ -115,7 +116,7 @@ class LedgerReplay:
         self,
         ledger: Ledger,
         clients: ReplayClients,
-        settings: Settings,
+        settings: ReplaySettings,
         options: ReplayOptions,
         canned: CannedResults | None,
         thread_id: str,
@@ -236,7 +237,7 @@ class LedgerReplay:
 async def replay_ledgers(
     ledgers: list[Ledger],
     urls: ServiceUrls,
-    settings: Settings,
+    settings: ReplaySettings,
     options: ReplayOptions,
     canned: CannedResults | None,
     run_id: str,

@@ -1,31 +1,48 @@
-"""The services a replay talks to: the running ones when they answer, else started here.
+"""The services a replay, the demo and the benchmarks talk to, served in this process.
 
-stt_service and tts_service are reused when the bot's URLs (`VOXHALL_BOT_STT_URL`,
-`VOXHALL_BOT_TTS_URL`) answer `/ready`; otherwise they are served on loopback inside this
-process (`voxhall.launcher.BackgroundServer`), as `voxhall demo` does. llm_service is reused
-only with live tools: a hermetic replay needs the agent to reach the canned tool servers, so it
-always starts its own llm_service with the replay's voxhall.toml.
+`serve_in_process` is the one place stt, tts and llm services are started on loopback inside
+the current process (`voxhall.launcher.BackgroundServer`) and waited for. A replay reuses
+stt_service and tts_service when the bot's URLs (`VOXHALL_BOT_STT_URL`, `VOXHALL_BOT_TTS_URL`)
+answer `/ready`; llm_service is reused only with live tools: a hermetic replay needs the agent
+to reach the canned tool servers, so it always starts its own with the replay's voxhall.toml.
+`local_services` is the account-free set `voxhall demo` and `bench/` use: all three started
+here, the agent over the calendar server on a calendar file (`ics_calendar_agent`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import functools
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
+import icalendar
 from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from starlette.types import ASGIApp
 
+from ledgers.settings import ReplaySettings
+from llm_service.agent.config import AgentConfig, builtin_server
 from llm_service.app import create_app as create_llm_app
 from stt_service.app import create_app as create_stt_app
 from tts_service.app import create_app as create_tts_app
 from voxhall.launcher import BackgroundServer, wait_until_ready
-from voxhall.settings import Settings
 
 READY_PROBE_S = 2.0
 MODEL_LOAD_TIMEOUT_S = 180.0
+
+
+@dataclass(frozen=True)
+class LocalServices:
+    """Base URLs of the three services `local_services` started."""
+
+    stt_url: str
+    tts_url: str
+    llm_url: str
 
 
 @dataclass(frozen=True)
@@ -38,7 +55,7 @@ class ServiceUrls:
     started: tuple[str, ...]
 
 
-def api_key(settings: Settings) -> str | None:
+def api_key(settings: ReplaySettings) -> str | None:
     """The bearer token the services want, if they want one."""
     secret = settings.common.api_key
     return secret.get_secret_value() if secret else None
@@ -52,7 +69,7 @@ def answers_ready(base_url: str) -> bool:
         return False
 
 
-def replay_settings(settings: Settings, agent_config: Path | None) -> Settings:
+def replay_settings(settings: ReplaySettings, agent_config: Path | None) -> ReplaySettings:
     """The settings for services started here: the replay's voxhall.toml, when it has one."""
     if agent_config is None:
         return settings
@@ -62,25 +79,85 @@ def replay_settings(settings: Settings, agent_config: Path | None) -> Settings:
 
 @contextmanager
 def replay_services(
-    settings: Settings, *, need_stt: bool, agent_config: Path | None, console: Console
+    settings: ReplaySettings, *, need_stt: bool, agent_config: Path | None, console: Console
 ) -> Iterator[ServiceUrls]:
     """Reuse or start stt (when needed), tts and llm; stops what it started on exit."""
     own = replay_settings(settings, agent_config)
-    plan: list[tuple[str, str | None, Callable[[Settings], ASGIApp]]] = [
+    plan: list[tuple[str, str | None, Callable[[ReplaySettings], ASGIApp]]] = [
         ("tts", settings.bot.tts_url, create_tts_app),
         ("llm", None if agent_config else settings.bot.llm_url, create_llm_app),
     ]
     if need_stt:
         plan.insert(0, ("stt", settings.bot.stt_url, create_stt_app))
     urls: dict[str, str] = {}
-    started: list[str] = []
-    with ExitStack() as stack:
-        for name, configured, factory in plan:
-            if configured is not None and answers_ready(configured):
-                urls[name] = configured.rstrip("/")
-                continue
-            with console.status(f"Starting {name}_service and loading its model"):
-                server = stack.enter_context(BackgroundServer(factory(own)))
-                urls[name] = wait_until_ready(server.base_url, MODEL_LOAD_TIMEOUT_S)
-            started.append(name)
+    to_start: dict[str, Callable[[], ASGIApp]] = {}
+    for name, configured, factory in plan:
+        if configured is not None and answers_ready(configured):
+            urls[name] = configured.rstrip("/")
+        else:
+            to_start[name] = functools.partial(factory, own)
+    with serve_in_process(to_start, console) as started:
+        urls.update(started)
         yield ServiceUrls(urls.get("stt"), urls["tts"], urls["llm"], tuple(started))
+
+
+@contextmanager
+def serve_in_process(
+    factories: Mapping[str, Callable[[], ASGIApp]], console: Console
+) -> Iterator[dict[str, str]]:
+    """Serve each app on loopback in this process, with a progress line per service while its
+    model loads; yields their base URLs by name and stops them on exit."""
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+    with ExitStack() as stack, progress:
+        urls: dict[str, str] = {}
+        for name, factory in factories.items():
+            task = progress.add_task(f"Starting {name}_service and loading its model")
+            server = stack.enter_context(BackgroundServer(factory()))
+            urls[name] = wait_until_ready(server.base_url, MODEL_LOAD_TIMEOUT_S)
+            progress.update(task, description=f"{name}_service ready at {server.base_url}")
+        progress.stop()
+        yield urls
+
+
+@contextmanager
+def local_services(
+    settings: ReplaySettings, agent: AgentConfig, console: Console
+) -> Iterator[LocalServices]:
+    """stt, tts and llm (its agent over `agent`'s MCP servers) started here and ready."""
+    factories: dict[str, Callable[[], ASGIApp]] = {
+        "stt": lambda: create_stt_app(settings),
+        "tts": lambda: create_tts_app(settings),
+        "llm": lambda: create_llm_app(settings, agent_config=agent),
+    }
+    with serve_in_process(factories, console) as urls:
+        yield LocalServices(stt_url=urls["stt"], tts_url=urls["tts"], llm_url=urls["llm"])
+
+
+def seed_calendar(path: Path, timezone: str) -> None:
+    """A calendar with two meetings coming up (in about one and three hours), to read out."""
+    hour = datetime.now(ZoneInfo(timezone)).replace(minute=0, second=0, microsecond=0)
+    calendar = icalendar.Calendar(prodid="-//Voxhall//demo//EN", version="2.0")
+    for uid, summary, hours in (("demo-1", "Design review", 1), ("demo-2", "Budget call", 3)):
+        event = icalendar.Event(uid=uid, summary=summary)
+        event.add("dtstart", hour + timedelta(hours=hours))
+        event.add("dtend", hour + timedelta(hours=hours, minutes=45))
+        calendar.add_component(event)
+    path.write_bytes(calendar.to_ical())
+
+
+def ics_calendar_agent(calendar_file: Path, timezone: str) -> AgentConfig:
+    """Only the calendar server, on a calendar file: the others need accounts."""
+    server = builtin_server("calendar")
+    env = {
+        **server.env,
+        "VOXHALL_CALENDAR_PROVIDER": "ics",
+        "VOXHALL_CALENDAR_ICS": str(calendar_file),
+        "VOXHALL_TIMEZONE": timezone,
+    }
+    return AgentConfig(servers={"calendar": server.model_copy(update={"env": env})})

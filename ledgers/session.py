@@ -36,13 +36,13 @@ from ledgers.reports import FILE_SUFFIXES, ReportFormat, RunReport, render
 from ledgers.results import TurnRecord
 from ledgers.runner import Backend, ReplayOptions, replay_ledgers
 from ledgers.services import ServiceUrls, api_key, replay_services
+from ledgers.settings import ReplaySettings
 from ledgers.store import GitState, LedgerEntry, Manifest, RunStore, StoredRun, new_run_id
 from ledgers.store import settings_hash as hash_settings
 from llm_service.agent.config import AgentConfig, load_config
 from llm_service.client import LlmClient
 from stt_service.client import SttClient
 from tts_service.client import TtsClient
-from voxhall.settings import Settings
 
 HASHED_SECTIONS = {"stt", "tts", "llm", "agent", "bot"}
 RUN_REPORTS: tuple[ReportFormat, ...] = ("markdown", "junit")
@@ -83,7 +83,7 @@ class Stack:
 
 @contextmanager
 def replay_stack(
-    settings: Settings,
+    settings: ReplaySettings,
     ledgers: list[Ledger],
     catalog: ToolCatalog,
     live_tools: bool,
@@ -103,7 +103,7 @@ def replay_stack(
         yield Stack(urls, canned, configured)
 
 
-async def service_models(urls: ServiceUrls, settings: Settings) -> dict[str, Any]:
+async def service_models(urls: ServiceUrls, settings: ReplaySettings) -> dict[str, Any]:
     """The models as the services report them (they may be running elsewhere)."""
     key = api_key(settings)
     async with TtsClient(urls.tts, key) as tts, LlmClient(urls.llm, api_key=key) as llm:
@@ -133,7 +133,7 @@ def _manifest(
     ledgers: list[Ledger],
     replay: ReplayOptions,
     stack: Stack,
-    settings: Settings,
+    settings: ReplaySettings,
     models: dict[str, Any],
 ) -> Manifest:
     configured = {n: (s.policy, s.examples) for n, s in stack.configured.servers.items()}
@@ -156,7 +156,7 @@ def replay_run(
     ledgers: list[Ledger],
     replay: ReplayOptions,
     stack: Stack,
-    settings: Settings,
+    settings: ReplaySettings,
     store: RunStore,
     console: Console,
 ) -> StoredRun:
@@ -207,10 +207,10 @@ def replay_session(
     backends: Sequence[Backend],
     options: SessionOptions,
     console: Console,
-    settings: Settings | None = None,
+    settings: ReplaySettings | None = None,
 ) -> dict[Backend, StoredRun]:
     """Check the ledgers, bring everything up once, and replay them on each backend."""
-    settings = settings or Settings()
+    settings = settings or ReplaySettings()
     catalog = tool_catalog()
     ledgers = checked_ledgers(paths, catalog)
     store = RunStore(options.out_dir)

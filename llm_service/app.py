@@ -32,6 +32,7 @@ from llm_service.breaker import CircuitBreaker
 from llm_service.metrics import BackendStats, GatewayInstruments
 from llm_service.router import MidStreamError, Route, Router
 from llm_service.schemas import ChatChunk, ChatCompletionRequest, NamedToolChoice
+from llm_service.settings import LlmServiceSettings, LlmSettings
 from voxhall.http import (
     BodySizeLimit,
     OpenAIError,
@@ -40,7 +41,6 @@ from voxhall.http import (
     health_router,
     install_error_handlers,
 )
-from voxhall.settings import LlmSettings, Settings
 from voxhall.telemetry import instrument_app
 
 BACKEND_HEADER = "x-voxhall-backend"
@@ -177,7 +177,7 @@ def catalogue_router(router: Router, agent: Agent | None) -> APIRouter:
 
 
 def create_app(
-    settings: Settings,
+    settings: LlmServiceSettings,
     local_model: LocalModel | None = None,
     meter: Meter | None = None,
     agent_config: AgentConfig | None = None,

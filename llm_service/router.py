@@ -33,8 +33,8 @@ from llm_service.backends.base import BackendError, ChatBackend, ErrorKind
 from llm_service.breaker import CircuitBreaker
 from llm_service.metrics import BackendStats
 from llm_service.schemas import ChatChunk, ChatCompletion, ChatCompletionRequest, CompletionBuilder
+from llm_service.settings import LlmSettings
 from voxhall.http import OpenAIError
-from voxhall.settings import LlmSettings
 
 T = TypeVar("T")
 

@@ -20,9 +20,9 @@ from stt_service.catalog import model_list, resolve_model
 from stt_service.formats import Granularity, ResponseFormat, render
 from stt_service.providers import TranscriptionOptions, build_provider
 from stt_service.service import TranscriptionService
+from stt_service.settings import SttServiceSettings
 from stt_service.upload import AudioUpload
 from voxhall.http import BodySizeLimit, bearer_auth, health_router, install_error_handlers
-from voxhall.settings import Settings
 from voxhall.telemetry import instrument_app
 
 
@@ -87,7 +87,7 @@ def models_router(service: TranscriptionService) -> APIRouter:
     return router
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: SttServiceSettings) -> FastAPI:
     """The speech-to-text service for `settings.stt` (and the shared `settings.common`)."""
     service = TranscriptionService(settings.stt, build_provider(settings.stt))
     app = FastAPI(title="Voxhall stt_service", lifespan=_lifespan(service))

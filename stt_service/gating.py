@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from stt_service.schemas import Transcription, TranscriptionSegment, TranscriptionWord
-from voxhall.settings import SttSettings
+from stt_service.settings import SttSettings
 
 STOCK_HALLUCINATIONS = frozenset(
     {

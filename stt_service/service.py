@@ -20,10 +20,10 @@ from stt_service.languages import checked_language
 from stt_service.metrics import record_error, record_transcription
 from stt_service.providers import SttProvider, TranscriptionOptions
 from stt_service.schemas import Transcription
+from stt_service.settings import SttSettings
 from stt_service.upload import AudioUpload, decode_upload
 from voxhall.audio import WHISPER_RATE
 from voxhall.http import AdmissionGate, OpenAIError
-from voxhall.settings import SttSettings
 
 logger = logging.getLogger(__name__)
 tracer = trace.get_tracer(__name__)

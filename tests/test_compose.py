@@ -10,15 +10,13 @@ import pytest
 import yaml
 
 from llm_service.agent.config import parse_config
-from voxhall.settings import (
-    AwsSettings,
-    CalendarSettings,
-    GithubSettings,
-    LlmSettings,
-    MondaySettings,
-    SttSettings,
-    TtsSettings,
-)
+from llm_service.settings import LlmSettings
+from mcp_servers.aws.settings import AwsSettings
+from mcp_servers.calendar.settings import CalendarSettings
+from mcp_servers.github.settings import GithubSettings
+from mcp_servers.monday.settings import MondaySettings
+from stt_service.settings import SttSettings
+from tts_service.settings import TtsSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "compose.yaml").read_text())

@@ -34,6 +34,7 @@ from tts_service.schemas import (
     Voice,
     VoiceList,
 )
+from tts_service.settings import TtsServiceSettings
 from tts_service.streaming import AudioRenderer, ClosingStreamingResponse, prepend, rendered
 from tts_service.validation import SpeechJob, speech_job, timed_job
 from tts_service.voices import OPENAI_MODELS, VoiceCatalogue
@@ -46,7 +47,6 @@ from voxhall.http import (
     health_router,
     install_error_handlers,
 )
-from voxhall.settings import Settings
 from voxhall.telemetry import instrument_app
 
 logger = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ class _Readiness:
             )
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: TtsServiceSettings) -> FastAPI:
     """The tts_service app for `settings`."""
     provider = build_provider(settings.tts)
     catalogue = VoiceCatalogue(
@@ -112,7 +112,7 @@ async def _load(provider: SpeechProvider, readiness: _Readiness) -> None:
 
 
 def _api_router(
-    settings: Settings,
+    settings: TtsServiceSettings,
     provider: SpeechProvider,
     catalogue: VoiceCatalogue,
     readiness: _Readiness,

@@ -1,7 +1,7 @@
 """The command line every HTTP service shares: `python -m <service> [--host] [--port]`.
 
-It reads the settings tree, sets up logging and telemetry, builds the app with the service's
-`create_app(settings)` and serves it with uvicorn. Services bind 127.0.0.1 unless told
+It reads the service's settings tree, sets up logging and telemetry, builds the app with the
+service's `create_app(settings)` and serves it with uvicorn. Services bind 127.0.0.1 unless told
 otherwise.
 """
 
@@ -9,25 +9,29 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import uvicorn
 from pydantic_settings import BaseSettings
 from starlette.types import ASGIApp
 
-from voxhall.settings import Settings
+from voxhall.settings import SharedSettings
 from voxhall.telemetry import configure_logging, configure_telemetry, shutdown_telemetry
+
+Tree = TypeVar("Tree", bound=SharedSettings)
 
 
 def serve_main(
     *,
     prog: str,
     description: str,
+    tree: type[Tree],
     section: str,
-    create_app: Callable[[Settings], ASGIApp],
+    create_app: Callable[[Tree], ASGIApp],
     argv: Sequence[str] | None = None,
 ) -> None:
     """Parse `--host/--port/--log-level`, then serve `create_app(settings)` until Ctrl-C."""
-    settings = Settings()
+    settings = tree()
     service_settings: BaseSettings = getattr(settings, section)
     parser = argparse.ArgumentParser(prog=prog, description=description)
     parser.add_argument(

@@ -21,7 +21,7 @@ import platformdirs
 from pydantic import BaseModel, Field, ValidationError
 
 from bot.conversation.turns import ChannelConversation, WakeNames
-from voxhall.settings import BotSettings, DiscordSettings
+from bot.settings import BotSettings, DiscordSettings
 
 logger = logging.getLogger(__name__)
 

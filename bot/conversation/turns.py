@@ -35,7 +35,7 @@ from bot.conversation.segmenter import (
     SpeechStarted,
     Utterance,
 )
-from voxhall.settings import BotSettings
+from bot.settings import BotSettings
 
 AddressReason = Literal["alone", "wake_name", "follow_up"]
 ChannelMode = Literal["converse", "transcribe"]

@@ -1,5 +1,4 @@
-"""`voxhall demo`: the full voice loop on bundled models and sample speech (see `loop`)."""
+"""The demo's conversation: who says what, on which cue, and its recorded sample speech.
 
-from bot.demo.loop import run_demo
-
-__all__ = ["run_demo"]
+`stack.demo` plays it through the whole voice loop; the benchmarks replay the same lines.
+"""

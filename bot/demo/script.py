@@ -4,7 +4,7 @@ Two people share a voice channel with the bot. Alice speaks with the bundled Pip
 Bob with espeak-ng; tiny.en hears espeak-ng's "Voxhall" as "Max Hall", so Bob uses the bot's
 second wake name, "computer". The lines cover a calendar question (a read-only tool), chatter
 the bot must ignore, a calendar booking that needs approval, a long answer Alice interrupts,
-and a goodbye. Their audio ships in `speech/` as 16 kHz FLAC; `python -m bot.demo.generate`
+and a goodbye. Their audio ships in `speech/` as 16 kHz FLAC; `python -m stack.demo.generate`
 makes it again.
 """
 
@@ -60,3 +60,7 @@ def cued_script() -> list[CuedSpeech]:
         )
         for index, line in enumerate(LINES, start=1)
     ]
+
+
+REPLY_PARAMS = {"model": "voxhall-agent", "max_tokens": 120, "temperature": 0.2, "seed": 7}
+"""How the demo (and the benchmarks that replay it) ask for each reply."""

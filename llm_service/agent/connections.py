@@ -28,7 +28,7 @@ from mcp.types.jsonrpc import CONNECTION_CLOSED
 
 from llm_service.agent.config import AgentConfig, Policy, ServerConfig
 from llm_service.schemas import FunctionDefinition, Tool
-from voxhall.settings import AgentSettings
+from llm_service.settings import AgentSettings
 
 logger = logging.getLogger(__name__)
 

@@ -62,7 +62,7 @@ from llm_service.schemas import (
     completion_id,
     tool_call_id,
 )
-from voxhall.settings import AgentSettings
+from llm_service.settings import AgentSettings
 
 logger = logging.getLogger(__name__)
 

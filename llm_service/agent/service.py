@@ -21,10 +21,12 @@ from llm_service.agent.jobs import jobs_router
 from llm_service.agent.loop import Agent
 from llm_service.agent.threads import MemoryThreadStore, threads_router
 from llm_service.agent.tool_router import ToolRouter
-from voxhall.settings import Settings
+from llm_service.settings import LlmServiceSettings
 
 
-def build_agent(settings: Settings, chain: ChatChain, config: AgentConfig | None = None) -> Agent:
+def build_agent(
+    settings: LlmServiceSettings, chain: ChatChain, config: AgentConfig | None = None
+) -> Agent:
     """The agent over `chain`, with the MCP servers of `config` (default: `VOXHALL_CONFIG`, or
     the four built-in servers). Nothing connects before `await agent.start()`."""
     agent_settings = settings.agent

@@ -17,8 +17,8 @@ from pydantic import ValidationError
 
 from llm_service.backends.base import BackendError, ErrorKind
 from llm_service.schemas import ChatChunk, ChatCompletionRequest
+from llm_service.settings import LlmSettings
 from voxhall.client import retry_after_from_headers
-from voxhall.settings import LlmSettings
 
 CHARS_PER_TOKEN_ESTIMATE = 4
 NO_KEY = "not-needed"

@@ -33,7 +33,7 @@ from llm_service.schemas import (
     completion_id,
     tool_call_id,
 )
-from voxhall.settings import LlmSettings
+from llm_service.settings import LlmSettings
 
 logger = logging.getLogger(__name__)
 

@@ -27,8 +27,8 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
+from mcp_servers.aws.settings import AwsSettings
 from mcp_servers.common import ToolError, api_errors, setting_name
-from voxhall.settings import AwsSettings
 from voxhall.tasks import TransientJobError
 
 GLOBAL_SERVICE_REGIONS = {"ce": "us-east-1"}

@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 from mcp_servers.aws.client import Aws, job_errors
-from voxhall.settings import AwsSettings
+from mcp_servers.aws.settings import AwsSettings
 from voxhall.tasks import JobCancelled, JobContext, job
 
 REDEPLOY_JOB = "aws.redeploy_ecs_service"

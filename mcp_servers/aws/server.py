@@ -39,6 +39,7 @@ from mcp_servers.aws.models import (
     StackEventList,
     StackOutput,
 )
+from mcp_servers.aws.settings import AwsSettings
 from mcp_servers.common import (
     Approval,
     JobStarted,
@@ -48,7 +49,6 @@ from mcp_servers.common import (
     confirmation,
     start_job,
 )
-from voxhall.settings import AwsSettings
 
 INSTRUCTIONS = (
     "AWS tools for one account and region. Times without an offset are UTC. Long operations "

@@ -1,8 +1,8 @@
 """`python -m mcp_servers.calendar`: the calendar MCP server over stdio, or `--http`."""
 
 from mcp_servers.calendar.server import create_server
+from mcp_servers.calendar.settings import CalendarSettings
 from mcp_servers.common import run_server
-from voxhall.settings import CalendarSettings
 
 if __name__ == "__main__":
     run_server(create_server, name="calendar", default_port=CalendarSettings().port)

@@ -26,8 +26,8 @@ from mcp_servers.calendar.providers import (
     expand,
     occurrences,
 )
+from mcp_servers.calendar.settings import CalendarSettings
 from mcp_servers.common import require, setting_name
-from voxhall.settings import CalendarSettings
 
 
 @contextmanager

@@ -24,8 +24,8 @@ from googleapiclient.errors import HttpError
 
 from mcp_servers.calendar.models import CalendarInfo, Event
 from mcp_servers.calendar.providers import CalendarError, as_local
+from mcp_servers.calendar.settings import CalendarSettings
 from mcp_servers.common import require, setting_name
-from voxhall.settings import CalendarSettings
 
 SCOPES = ["https://www.googleapis.com/auth/calendar"]
 _GOOGLE_ID = re.compile(r"^[a-v0-9]{5,1024}$")

@@ -23,7 +23,7 @@ import platformdirs
 import recurring_ical_events
 
 from mcp_servers.calendar.models import CalendarInfo, Event
-from voxhall.settings import CalendarSettings
+from mcp_servers.calendar.settings import CalendarSettings
 
 PRODID = "-//Voxhall//calendar MCP server//EN"
 

@@ -37,8 +37,9 @@ from mcp_servers.calendar.models import (
 )
 from mcp_servers.calendar.providers import CalendarError, CalendarProvider, as_local, make_provider
 from mcp_servers.calendar.scheduling import busy_intervals, free_slots, merge, working_windows
+from mcp_servers.calendar.settings import CalendarSettings
 from mcp_servers.common import Approval, ToolError, ToolRegistry, api_errors, confirmation
-from voxhall.settings import CalendarSettings, CommonSettings
+from voxhall.settings import CommonSettings
 
 INSTRUCTIONS = (
     "Calendar tools. Call get_current_time before reasoning about 'today' or 'next week'. "

@@ -2,7 +2,7 @@
 
 from mcp_servers.common import run_server
 from mcp_servers.github.server import create_server
-from voxhall.settings import GithubSettings
+from mcp_servers.github.settings import GithubSettings
 
 if __name__ == "__main__":
     run_server(create_server, name="github", default_port=GithubSettings().port)

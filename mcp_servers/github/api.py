@@ -45,7 +45,7 @@ from mcp_servers.github.models import (
     WorkflowRun,
     WorkflowRunList,
 )
-from voxhall.settings import GithubSettings
+from mcp_servers.github.settings import GithubSettings
 
 State = Literal["open", "closed", "all"]
 Direction = Literal["asc", "desc"]

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from mcp_servers.github.api import GithubApi, GithubApiError
 from mcp_servers.github.models import WorkflowRun
-from voxhall.settings import GithubSettings
+from mcp_servers.github.settings import GithubSettings
 from voxhall.tasks import JobContext, TransientJobError, job
 
 WATCH_JOB = "github.watch_workflow_run"

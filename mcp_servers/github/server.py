@@ -45,7 +45,7 @@ from mcp_servers.github.models import (
     WorkflowRun,
     WorkflowRunList,
 )
-from voxhall.settings import GithubSettings
+from mcp_servers.github.settings import GithubSettings
 
 INSTRUCTIONS = (
     "GitHub for a voice assistant: read and triage issues and pull requests, merge pull "

@@ -2,7 +2,7 @@
 
 from mcp_servers.common import run_server
 from mcp_servers.monday.server import create_server
-from voxhall.settings import MondaySettings
+from mcp_servers.monday.settings import MondaySettings
 
 if __name__ == "__main__":
     run_server(create_server, name="monday", default_port=MondaySettings().port)

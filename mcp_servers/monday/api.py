@@ -37,7 +37,7 @@ from mcp_servers.monday.models import (
     UpdateList,
     UsersAndTeams,
 )
-from voxhall.settings import MondaySettings
+from mcp_servers.monday.settings import MondaySettings
 
 SearchKind = Literal["board", "doc", "folder"]
 

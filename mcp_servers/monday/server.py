@@ -29,7 +29,7 @@ from mcp_servers.monday.models import (
     UpdateList,
     UsersAndTeams,
 )
-from voxhall.settings import MondaySettings
+from mcp_servers.monday.settings import MondaySettings
 
 INSTRUCTIONS = (
     "monday.com for a voice assistant: find boards, read a board's columns and items, read and "

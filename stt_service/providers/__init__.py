@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from stt_service.providers.base import SttProvider, TranscriptionOptions
-from voxhall.settings import SttSettings
+from stt_service.settings import SttSettings
 
 __all__ = ["SttProvider", "TranscriptionOptions", "build_provider"]
 

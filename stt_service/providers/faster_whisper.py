@@ -17,8 +17,8 @@ from faster_whisper.transcribe import Segment, TranscriptionInfo
 from stt_service.languages import language_name
 from stt_service.providers.base import TranscriptionOptions
 from stt_service.schemas import Transcription, TranscriptionSegment, TranscriptionWord
+from stt_service.settings import SttSettings
 from voxhall.audio import Samples
-from voxhall.settings import SttSettings
 
 # OpenAI's rule for temperature 0: start greedy and raise the temperature when decoding fails.
 FALLBACK_TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)

@@ -14,9 +14,9 @@ import openai
 from stt_service.languages import language_name
 from stt_service.providers.base import TranscriptionOptions
 from stt_service.schemas import Transcription
+from stt_service.settings import SttSettings
 from voxhall.audio import WHISPER_RATE, Samples, wav_bytes
 from voxhall.http import OpenAIError
-from voxhall.settings import SttSettings
 
 _BUSY_STATUSES = (429, 503)
 

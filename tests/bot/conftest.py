@@ -30,26 +30,20 @@ from bot.discord_bot import VoxhallBot
 from bot.discord_sim import payloads
 from bot.discord_sim.payloads import Payload
 from bot.discord_sim.rest import DiscordAPI, routed_to, serve
+from bot.settings import BotSettings, DiscordSettings
 from llm_service.agent.config import ServerConfig
 from llm_service.app import create_app as create_llm_app
+from llm_service.settings import AgentSettings, LlmSettings
+from stack.settings import Settings
 from stt_service.app import create_app as create_stt_app
 from tests.bot.conversation.support import Services
 from tests.llm_service.agent.peer import ScriptedModel
 from tests.llm_service.agent.support import agent_service
 from tts_service.app import create_app as create_tts_app
+from tts_service.settings import TtsSettings
 from voxhall import tasks
 from voxhall.launcher import BackgroundServer, wait_until_ready
-from voxhall.settings import (
-    AgentSettings,
-    BotSettings,
-    CommonSettings,
-    DiscordSettings,
-    LlmSettings,
-    Settings,
-    TaskSettings,
-    TelemetrySettings,
-    TtsSettings,
-)
+from voxhall.settings import CommonSettings, TaskSettings, TelemetrySettings
 
 if TYPE_CHECKING:
     from tests.bot.bot_driver import GuildBot

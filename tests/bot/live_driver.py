@@ -22,9 +22,9 @@ from bot.discord_sim.call import Call
 from bot.discord_sim.payloads import OPS_MEMBER_ID, TEXT_CHANNEL_ID, OptionValue, Payload
 from bot.discord_sim.rest import LOADING
 from bot.discord_sim.sim import DiscordSim
+from stack.settings import Settings
 from tests.bot.bot_driver import ANSWER_TIMEOUT_S, DiscordAnswers, eventually
 from voxhall.audio import decode_audio, to_discord_pcm
-from voxhall.settings import Settings
 
 VOICE_READY_TIMEOUT_S = 20.0
 

@@ -12,8 +12,8 @@ from ledgers.cli import ledger_app
 from ledgers.format import SCHEMA_PATH
 from ledgers.results import TurnRecord
 from ledgers.store import Manifest, RunStore
+from stack.cli import app
 from tests.ledgers.support import failed, header, record, turn, write_ledger
-from voxhall.cli import app
 
 runner = CliRunner()
 

@@ -17,6 +17,7 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
+from bot.settings import BotSettings
 from ledgers.cli import ledger_app
 from ledgers.diff import diff_runs
 from ledgers.format import LedgerError
@@ -25,16 +26,12 @@ from ledgers.parity import parity
 from ledgers.results import TurnRecord
 from ledgers.session import SessionOptions, replay_session
 from ledgers.store import RunStore, StoredRun
+from llm_service.settings import LlmSettings
+from stack.settings import Settings
 from tests.ledgers.support import header, turn, write_ledger
+from tts_service.settings import TtsSettings
 from voxhall.launcher import free_loopback_port
-from voxhall.settings import (
-    BotSettings,
-    CommonSettings,
-    LlmSettings,
-    Settings,
-    TelemetrySettings,
-    TtsSettings,
-)
+from voxhall.settings import CommonSettings, TelemetrySettings
 
 pytestmark = pytest.mark.slow
 CALENDAR = "Voxhall, what's on my calendar for the next few days?"

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from llm_service.backends.local import LocalModel
-from voxhall.settings import LlmSettings
+from llm_service.settings import LlmSettings
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,9 @@ from starlette.types import ASGIApp
 
 from llm_service.app import create_app
 from llm_service.backends.local import LocalModel
-from voxhall.settings import CommonSettings, LlmSettings, Settings
+from llm_service.settings import LlmSettings
+from stack.settings import Settings
+from voxhall.settings import CommonSettings
 
 Serve = Callable[[ASGIApp], str]
 

@@ -11,7 +11,7 @@ from starlette.types import ASGIApp
 from stt_service.app import create_app
 from tests.stt_service.support import Speech, stt_settings, synthesize
 from voxhall.launcher import BackgroundServer, wait_until_ready
-from voxhall.models import bundled_piper_voice
+from voxhall.bundled_models import bundled_piper_voice
 
 
 @pytest.fixture(scope="session")

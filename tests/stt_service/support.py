@@ -9,8 +9,10 @@ from typing import Any
 import numpy as np
 from piper import PiperVoice
 
+from stack.settings import Settings
+from stt_service.settings import SttSettings
 from voxhall.audio import Samples, resample, wav_bytes
-from voxhall.settings import CommonSettings, Settings, SttSettings, TelemetrySettings
+from voxhall.settings import CommonSettings, TelemetrySettings
 
 
 @dataclass(frozen=True)

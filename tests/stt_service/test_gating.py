@@ -12,10 +12,10 @@ from starlette.types import ASGIApp
 from stt_service.app import create_app
 from stt_service.gating import gate_transcription, is_stock_hallucination
 from stt_service.schemas import Transcription, TranscriptionSegment, TranscriptionWord
+from stt_service.settings import SttSettings
 from tests.stt_service.support import stt_settings
 from voxhall.audio import WHISPER_RATE, Samples, wav_bytes
 from voxhall.launcher import wait_until_ready
-from voxhall.settings import SttSettings
 
 
 def _silence() -> Samples:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from voxhall.settings import CommonSettings, Settings, TtsSettings
+from stack.settings import Settings
+from tts_service.settings import TtsSettings
+from voxhall.settings import CommonSettings
 
 
 def tts_settings(cache: Path, api_key: str | None = None, **tts: object) -> Settings:

@@ -7,7 +7,7 @@ from pathlib import Path
 from piper import PiperVoice
 
 from tts_service.alignment import aligned_model, load_aligned_voice
-from voxhall.models import bundled_piper_voice
+from voxhall.bundled_models import bundled_piper_voice
 
 
 def phoneme_samples(voice: PiperVoice) -> tuple[int, int]:

@@ -14,7 +14,7 @@ from tts_service.app import create_app
 from tts_service.client import TtsClient
 from tts_service.providers.base import VoiceInfo
 from tts_service.voices import OPENAI_VOICES, UnknownVoiceError, VoiceCatalogue
-from voxhall.models import bundled_piper_voice
+from voxhall.bundled_models import bundled_piper_voice
 
 
 def test_openai_names_map_to_the_default_unless_aliased() -> None:

@@ -15,8 +15,8 @@ from tts_service.avatar.avatars import SHIPPED_AVATARS, load_avatar
 from tts_service.avatar.provider import Clip, RenderRequest
 from tts_service.avatar.service import render_to_file
 from tts_service.client import TtsClient
+from tts_service.settings import TtsServiceSettings
 from voxhall.launcher import BackgroundServer, wait_until_ready
-from voxhall.settings import Settings
 
 READY_TIMEOUT_S = 120.0
 
@@ -27,14 +27,14 @@ def render_clip_cli(
     avatar: str | None = None,
     *,
     voice: str | None = None,
-    settings: Settings | None = None,
+    settings: TtsServiceSettings | None = None,
 ) -> Clip:
     """Render the clip of `text` spoken by tts_service into `out` (MP4); returns the clip.
 
     Raises `AvatarError` for an unknown avatar (before speaking) and `AvatarRenderError` (its
     message is the reason) when no clip can be made.
     """
-    settings = settings or Settings()
+    settings = settings or TtsServiceSettings()
     avatar = avatar or settings.avatar.default_avatar
     load_avatar(avatar, settings.avatar.avatars_dir or SHIPPED_AVATARS)
     with BackgroundServer(create_app(settings)) as server:
@@ -43,7 +43,12 @@ def render_clip_cli(
 
 
 async def _speak_and_render(
-    base_url: str, text: str, out: Path, avatar: str, voice: str | None, settings: Settings
+    base_url: str,
+    text: str,
+    out: Path,
+    avatar: str,
+    voice: str | None,
+    settings: TtsServiceSettings,
 ) -> Clip:
     api_key = settings.common.api_key
     async with TtsClient(base_url, api_key.get_secret_value() if api_key else None) as tts:

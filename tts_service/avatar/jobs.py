@@ -20,7 +20,7 @@ from tts_service.avatar.errors import ClipTooLarge
 from tts_service.avatar.provider import RenderRequest
 from tts_service.avatar.service import render_to_file
 from tts_service.schemas import TimedSpeech
-from voxhall.settings import AvatarSettings
+from tts_service.settings import AvatarSettings
 from voxhall.tasks import JobContext, job
 
 TIME_LIMIT_S = 600.0

@@ -15,7 +15,7 @@ from tts_service.avatar.avatars import SHIPPED_AVATARS
 from tts_service.avatar.cpu import CpuAvatarProvider
 from tts_service.avatar.hosted import DidAvatarProvider, GpuEndpointProvider
 from tts_service.avatar.provider import AvatarProvider, Clip, RenderRequest, render_clip
-from voxhall.settings import AvatarSettings
+from tts_service.settings import AvatarSettings
 
 
 def create_provider(settings: AvatarSettings) -> AvatarProvider:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tts_service.providers.base import SpeechProvider
-from voxhall.settings import TtsSettings
+from tts_service.settings import TtsSettings
 
 
 def build_provider(settings: TtsSettings) -> SpeechProvider:

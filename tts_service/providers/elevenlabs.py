@@ -14,7 +14,7 @@ import httpx
 
 from tts_service.providers.base import AudioPiece, ProviderError, VoiceInfo
 from tts_service.providers.pcm import pcm_pieces
-from voxhall.settings import TtsSettings
+from tts_service.settings import TtsSettings
 from voxhall.telemetry import instrument_client
 
 PCM_RATE = 22_050

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from piper import PiperVoice
 
-from voxhall.models import bundled_piper_voice
+from voxhall.bundled_models import bundled_piper_voice
 
 
 @pytest.fixture(scope="session")

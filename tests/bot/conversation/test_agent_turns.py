@@ -24,12 +24,12 @@ from bot.conversation.pipeline import PipelineOptions, TurnPipeline
 from bot.conversation.ports import ApprovalDecision
 from bot.conversation.segmenter import Segmenter, SegmenterConfig
 from bot.conversation.turns import AddressPolicy, ChannelContext, ChannelConversation, ChannelState
+from bot.settings import BotSettings
 from llm_service.client import LlmClient
 from stt_service.client import SttClient
 from tests.bot.conversation.support import RecordingResponder, Services, piper_clip
 from tests.llm_service.agent.peer import ScriptedModel
 from tts_service.client import TtsClient
-from voxhall.settings import BotSettings
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 TOMORROW_TEN = (datetime.now(UTC) + timedelta(days=1)).replace(

@@ -30,6 +30,7 @@ from bot.conversation.turns import (
     ChannelConversation,
     ChannelMode,
 )
+from bot.settings import BotSettings
 from stt_service.client import SttClient
 from tests.bot.conversation.support import (
     Clip,
@@ -42,7 +43,6 @@ from tests.bot.conversation.support import (
     white_noise,
 )
 from tts_service.client import TtsClient
-from voxhall.settings import BotSettings
 from voxhall.telemetry import configure_telemetry
 
 BOT_ID = "bot"

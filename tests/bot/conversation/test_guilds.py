@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.conversation.guilds import BotState, recordings_folder
-from voxhall.settings import BotSettings, DiscordSettings
+from bot.settings import BotSettings, DiscordSettings
 
 
 def state(path: Path | None) -> BotState:

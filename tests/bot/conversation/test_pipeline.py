@@ -18,6 +18,7 @@ from bot.conversation.pipeline import PipelineOptions, TurnPipeline
 from bot.conversation.segmenter import Segmenter, SegmenterConfig
 from bot.conversation.speakable import speakable
 from bot.conversation.turns import AddressPolicy, ChannelContext, ChannelConversation
+from bot.settings import BotSettings
 from llm_service.client import LlmClient
 from stt_service.client import SttClient
 from tests.bot.conversation.support import (
@@ -29,7 +30,6 @@ from tests.bot.conversation.support import (
 )
 from tts_service.client import TtsClient
 from voxhall.audio import read_wav, wav_bytes
-from voxhall.settings import BotSettings
 from voxhall.wer import word_errors
 
 SYSTEM_PROMPT = "You are Voxhall, a voice assistant. Answer in three short sentences."

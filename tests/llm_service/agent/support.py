@@ -13,8 +13,10 @@ from llm_service.app import build_router, create_app
 from llm_service.backends.base import ChatBackend
 from llm_service.backends.hosted import HostedBackend
 from llm_service.metrics import GatewayInstruments
+from llm_service.settings import AgentSettings, LlmSettings
+from stack.settings import Settings
 from voxhall.launcher import BackgroundServer, wait_until_ready
-from voxhall.settings import AgentSettings, CommonSettings, LlmSettings, Settings
+from voxhall.settings import CommonSettings
 
 FAST_AWS_POLL = {"VOXHALL_AWS_POLL_S": "0.2"}
 

@@ -15,7 +15,7 @@ from llm_service.agent.approvals import CURRENT_CALL, ApprovalBook, CallScope
 from llm_service.agent.config import AgentConfig, ServerConfig
 from llm_service.agent.connections import McpConnections
 from llm_service.schemas import AgentEvent
-from voxhall.settings import AgentSettings
+from llm_service.settings import AgentSettings
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 SETTINGS = AgentSettings(

@@ -16,8 +16,8 @@ import pytest
 from llm_service.agent.approvals import ApprovalBook
 from llm_service.agent.config import PROJECT_ROOT, AgentConfig, ServerConfig, builtin_server
 from llm_service.agent.connections import McpConnections
+from llm_service.settings import AgentSettings
 from tests.conftest import free_loopback_port
-from voxhall.settings import AgentSettings
 
 
 class CalendarOverHttp:

@@ -25,8 +25,10 @@ from llm_service.agent.connections import AgentTool
 from llm_service.agent.tool_router import ToolRouter, fill_arguments
 from llm_service.backends.local import LocalBackend
 from llm_service.schemas import ChatCompletionRequest
+from llm_service.settings import AgentSettings, LlmSettings
+from stack.settings import Settings
 from tests.llm_service.agent.support import router_chain
-from voxhall.settings import AgentSettings, CommonSettings, LlmSettings, Settings
+from voxhall.settings import CommonSettings
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 REQUESTS = Path(__file__).parents[2] / "data" / "agent_requests.jsonl"

@@ -21,10 +21,12 @@ from llm_service.agent import Agent, agent_routers, build_agent
 from llm_service.agent.config import AgentConfig, ServerConfig
 from llm_service.agent.threads import RedisThreadStore, open_thread_store
 from llm_service.schemas import ChatCompletionRequest
+from llm_service.settings import AgentSettings
+from stack.settings import Settings
 from tests.llm_service.agent.peer import ScriptedModel
 from tests.llm_service.agent.support import hosted_chain, hosted_settings
 from voxhall.http import install_error_handlers
-from voxhall.settings import AgentSettings, CommonSettings, Settings
+from voxhall.settings import CommonSettings
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 SOON = (datetime.now(UTC) + timedelta(days=2)).replace(microsecond=0).isoformat()

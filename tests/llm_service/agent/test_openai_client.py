@@ -22,9 +22,11 @@ from llm_service.agent import AGENT_MODEL
 from llm_service.agent.config import ServerConfig
 from llm_service.app import create_app
 from llm_service.backends.local import LocalModel
+from llm_service.settings import AgentSettings
+from stack.settings import Settings
 from tests.llm_service.agent.peer import ScriptedModel, peer_app
 from tests.llm_service.agent.support import hosted_settings
-from voxhall.settings import AgentSettings, CommonSettings, Settings
+from voxhall.settings import CommonSettings
 
 
 def voxhall_toml(server: ServerConfig, folder: Path) -> Path:

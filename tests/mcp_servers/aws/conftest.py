@@ -11,8 +11,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from mcp_servers.aws.settings import AwsSettings
 from voxhall import tasks
-from voxhall.settings import AwsSettings, TaskSettings
+from voxhall.settings import TaskSettings
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"

@@ -8,7 +8,7 @@ import pytest
 from mcp.server.mcpserver import MCPServer
 
 from mcp_servers.calendar.server import create_server
-from voxhall.settings import CalendarSettings
+from mcp_servers.calendar.settings import CalendarSettings
 
 TIMEZONE = "Europe/Berlin"
 

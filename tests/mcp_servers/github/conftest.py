@@ -8,8 +8,8 @@ import pytest
 from pydantic import SecretStr
 from starlette.types import ASGIApp
 
+from mcp_servers.github.settings import GithubSettings
 from tests.mcp_servers.github.peer import GithubPeer
-from voxhall.settings import GithubSettings
 
 
 @pytest.fixture

@@ -11,10 +11,11 @@ from mcp.client import Client
 
 from mcp_servers.github.jobs import WATCH_JOB
 from mcp_servers.github.server import create_server
+from mcp_servers.github.settings import GithubSettings
 from tests.mcp_servers.github.peer import GithubPeer
 from tests.mcp_servers.support import structured
 from voxhall import tasks
-from voxhall.settings import GithubSettings, TaskSettings
+from voxhall.settings import TaskSettings
 
 ORIGIN = {"guild_id": "g1", "channel_id": "c1", "user_id": "u1"}
 FAST_RETRIES = {"min_backoff_ms": 50, "max_backoff_ms": 200, "poll_ms": 20}

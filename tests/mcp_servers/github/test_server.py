@@ -12,6 +12,7 @@ from mcp.shared.exceptions import MCPError
 from pydantic import SecretStr
 
 from mcp_servers.github.server import create_server
+from mcp_servers.github.settings import GithubSettings
 from tests.mcp_servers.github.conftest import github_settings
 from tests.mcp_servers.github.peer import GithubPeer
 from tests.mcp_servers.support import (
@@ -21,7 +22,6 @@ from tests.mcp_servers.support import (
     structured,
     text_of,
 )
-from voxhall.settings import GithubSettings
 
 READ_TOOLS = {
     "get_me",

@@ -8,8 +8,8 @@ import pytest
 from pydantic import SecretStr
 from starlette.types import ASGIApp
 
+from mcp_servers.monday.settings import MondaySettings
 from tests.mcp_servers.monday.peer import MondayPeer
-from voxhall.settings import MondaySettings
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from mcp.shared.exceptions import MCPError
 from pydantic import SecretStr
 
 from mcp_servers.monday.server import create_server
+from mcp_servers.monday.settings import MondaySettings
 from tests.mcp_servers.monday.conftest import monday_settings
 from tests.mcp_servers.monday.peer import MondayPeer
 from tests.mcp_servers.support import (
@@ -20,7 +21,6 @@ from tests.mcp_servers.support import (
     structured,
     text_of,
 )
-from voxhall.settings import MondaySettings
 
 READ_TOOLS = {
     "search",

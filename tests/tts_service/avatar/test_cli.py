@@ -7,9 +7,10 @@ from pathlib import Path
 import av
 import pytest
 
+from stack.settings import Settings
 from tts_service.avatar.avatars import AvatarError
 from tts_service.avatar.cli import render_clip_cli
-from voxhall.settings import AvatarSettings, Settings, TtsSettings
+from tts_service.settings import AvatarSettings, TtsSettings
 
 
 def settings(cache: Path, out: Path) -> Settings:

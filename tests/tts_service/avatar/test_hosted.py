@@ -16,7 +16,7 @@ from tts_service.avatar.hosted import DidAvatarProvider, GpuEndpointProvider
 from tts_service.avatar.provider import Clip, render_clip
 from tts_service.avatar.service import create_provider
 from tts_service.schemas import TimedSpeech
-from voxhall.settings import AvatarSettings
+from tts_service.settings import AvatarSettings
 
 KEY = "c2VjcmV0OnRva2Vu"
 FAST_POLLS = {"poll_interval_s": 0.02, "poll_max_interval_s": 0.1}

@@ -1,4 +1,4 @@
-"""`python -m bot.demo.generate`: make the demo's sample speech again (`speech/*.flac`).
+"""`python -m stack.demo.generate`: make the demo's sample speech again (`speech/*.flac`).
 
 Alice's lines are spoken by the bundled Piper voice, Bob's by espeak-ng (installed by
 `make demo`), with the same synthesis the ledger cases use; each file is 16 kHz mono FLAC with

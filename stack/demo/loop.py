@@ -9,7 +9,7 @@ it is approved (`--yes`, or the terminal asks), is interrupted, and says goodbye
 clip of each answer is rendered. A live transcript shows every stage's timing, and
 everything lands in the output folder: `report.json`, `transcript.md`, the bot's voice as
 `voxhall-voice.wav`, the clips and the calendar. With `--discord` the same lines go through the
-real Discord bot and the local Discord stand-in instead (`bot.demo.discord`), into the same
+real Discord bot and the local Discord stand-in instead (`stack.demo.discord`), into the same
 report.
 """
 
@@ -18,18 +18,12 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
-from collections.abc import Callable, Coroutine, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
-import icalendar
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from starlette.types import ASGIApp
 
 from bot.conversation.clips import AvatarJobClips, ClipPoster
 from bot.conversation.jobs import JobWatcher
@@ -37,85 +31,20 @@ from bot.conversation.local import CuedVoiceSource, PacedSpeaker
 from bot.conversation.pipeline import PipelineOptions, TurnPipeline
 from bot.conversation.segmenter import Segmenter, SegmenterConfig
 from bot.conversation.turns import AddressPolicy, ChannelContext, ChannelConversation, ChannelState
-from bot.demo.script import LINES, NAMES, WAKE_NAMES, cued_script
-from bot.demo.terminal import LiveTranscript, TerminalChannel
-from llm_service.agent.config import AgentConfig, builtin_server
-from llm_service.app import create_app as create_llm_app
+from bot.demo.script import LINES, NAMES, REPLY_PARAMS, WAKE_NAMES, cued_script
+from bot.settings import BotSettings
+from ledgers.services import LocalServices, ics_calendar_agent, local_services, seed_calendar
 from llm_service.client import LlmClient
-from stt_service.app import create_app as create_stt_app
+from stack.demo.terminal import LiveTranscript, TerminalChannel
+from stack.settings import Settings
 from stt_service.client import SttClient
-from tts_service.app import create_app as create_tts_app
 from tts_service.client import TtsClient
 from voxhall import tasks
 from voxhall.audio import DISCORD_CHANNELS, DISCORD_RATE, pcm16_to_float, wav_bytes
-from voxhall.launcher import BackgroundServer, wait_until_ready
-from voxhall.settings import BotSettings, Settings
 from voxhall.wer import corpus_wer, word_errors
 
 THREAD = "demo:voice-channel"
 APPROVAL_WAIT_S = 300.0
-REPLY_PARAMS = {"model": "voxhall-agent", "max_tokens": 120, "temperature": 0.2, "seed": 7}
-
-
-@dataclass(frozen=True)
-class DemoServices:
-    """Base URLs of the services the demo started."""
-
-    stt_url: str
-    tts_url: str
-    llm_url: str
-
-
-def seed_calendar(path: Path, timezone: str) -> None:
-    """A calendar with two meetings coming up (in about one and three hours), to read out."""
-    hour = datetime.now(ZoneInfo(timezone)).replace(minute=0, second=0, microsecond=0)
-    calendar = icalendar.Calendar(prodid="-//Voxhall//demo//EN", version="2.0")
-    for uid, summary, hours in (("demo-1", "Design review", 1), ("demo-2", "Budget call", 3)):
-        event = icalendar.Event(uid=uid, summary=summary)
-        event.add("dtstart", hour + timedelta(hours=hours))
-        event.add("dtend", hour + timedelta(hours=hours, minutes=45))
-        calendar.add_component(event)
-    path.write_bytes(calendar.to_ical())
-
-
-def agent_config(calendar_file: Path, timezone: str) -> AgentConfig:
-    """Only the calendar server: the others need accounts the demo does not have."""
-    server = builtin_server("calendar")
-    env = {
-        **server.env,
-        "VOXHALL_CALENDAR_PROVIDER": "ics",
-        "VOXHALL_CALENDAR_ICS": str(calendar_file),
-        "VOXHALL_TIMEZONE": timezone,
-    }
-    return AgentConfig(servers={"calendar": server.model_copy(update={"env": env})})
-
-
-@contextmanager
-def running_services(
-    settings: Settings, config: AgentConfig, console: Console
-) -> Iterator[DemoServices]:
-    """Start the speech services and llm_service on loopback and wait until all are ready."""
-    factories: dict[str, Callable[[], ASGIApp]] = {
-        "stt": lambda: create_stt_app(settings),
-        "tts": lambda: create_tts_app(settings),
-        "llm": lambda: create_llm_app(settings, agent_config=config),
-    }
-    progress = Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    )
-    with ExitStack() as stack, progress:
-        urls = {}
-        for name, factory in factories.items():
-            task = progress.add_task(f"Starting {name}_service and loading its model")
-            server = stack.enter_context(BackgroundServer(factory()))
-            urls[name] = wait_until_ready(server.base_url)
-            progress.update(task, description=f"{name}_service ready at {server.base_url}")
-        progress.stop()
-        yield DemoServices(stt_url=urls["stt"], tts_url=urls["tts"], llm_url=urls["llm"])
 
 
 @dataclass
@@ -135,7 +64,7 @@ class DemoRun:
 
 
 async def converse(
-    services: DemoServices, out_dir: Path, approve_all: bool, console: Console
+    services: LocalServices, out_dir: Path, approve_all: bool, console: Console
 ) -> DemoRun:
     """Play the script through the conversation core until the last reply (and clip) is done."""
     async with (
@@ -242,12 +171,12 @@ def first_audio_summary(data: dict[str, Any]) -> str:
 
 def conversation_for(
     discord: bool, settings: Settings
-) -> Callable[[DemoServices, Path, bool, Console], Coroutine[Any, Any, DemoRun]]:
+) -> Callable[[LocalServices, Path, bool, Console], Coroutine[Any, Any, DemoRun]]:
     """How the lines are played: through the conversation core's local ports, or (`discord`)
     through the real Discord bot and the local Discord stand-in."""
     if not discord:
         return converse
-    from bot.demo.discord import converse_over_discord  # discord.py and the stand-in
+    from stack.demo.discord import converse_over_discord  # discord.py and the stand-in
 
     return functools.partial(converse_over_discord, settings=settings)
 
@@ -265,9 +194,9 @@ def run_demo(
     out_dir.mkdir(parents=True, exist_ok=True)
     calendar = out_dir / "calendar.ics"
     seed_calendar(calendar, settings.common.timezone)
-    config = agent_config(calendar, settings.common.timezone)
+    config = ics_calendar_agent(calendar, settings.common.timezone)
     conversation = conversation_for(discord, settings)
-    with tasks.local_runtime(), running_services(settings, config, console) as services:
+    with tasks.local_runtime(), local_services(settings, config, console) as services:
         where = " over Discord (the local stand-in)" if discord else ""
         console.rule(f"Two people and Voxhall in a voice channel{where}")
         run = asyncio.run(conversation(services, out_dir, approve_all, console))

@@ -31,9 +31,7 @@ from rich.console import Console
 
 from bot.conversation.local import CuedSpeech, CuedVoiceSource
 from bot.conversation.turns import ChannelConversation
-from bot.demo.loop import REPLY_PARAMS, DemoRun, DemoServices
-from bot.demo.script import NAMES, WAKE_NAMES, cued_script
-from bot.demo.terminal import LiveTranscript, TerminalChannel
+from bot.demo.script import NAMES, REPLY_PARAMS, WAKE_NAMES, cued_script
 from bot.discord_bot import VoxhallBot
 from bot.discord_session import VoiceSession
 from bot.discord_sim import payloads
@@ -41,7 +39,10 @@ from bot.discord_sim.call import Call
 from bot.discord_sim.payloads import GUEST_ID, OPS_MEMBER_ID, TEXT_CHANNEL_ID, Payload
 from bot.discord_sim.rest import RecordedRequest
 from bot.discord_sim.sim import DiscordSim
-from voxhall.settings import Settings
+from ledgers.services import LocalServices
+from stack.demo.loop import DemoRun
+from stack.demo.terminal import LiveTranscript, TerminalChannel
+from stack.settings import Settings
 
 PEOPLE = {"alice": OPS_MEMBER_ID, "bob": GUEST_ID}
 """The script's speakers as members of the stand-in's guild (Alice has the "Ops" role)."""
@@ -56,7 +57,7 @@ CLICK_ANSWER_S = 1.0
 APPROVE, DENY = "voxhall:approve:", "voxhall:deny:"
 
 
-def discord_bot_settings(settings: Settings, services: DemoServices, state_file: Path) -> Settings:
+def discord_bot_settings(settings: Settings, services: LocalServices, state_file: Path) -> Settings:
     """The bot's settings: the demo's services and wake names, clips on, its state in
     `state_file`, members with the "Ops" role approving tool calls."""
     bot = settings.bot.model_copy(
@@ -250,7 +251,7 @@ async def converse_in_guild(sim: DiscordSim, bot: VoxhallBot, console: Console) 
 
 
 async def converse_over_discord(
-    services: DemoServices,
+    services: LocalServices,
     out_dir: Path,
     approve_all: bool,
     console: Console,

@@ -18,10 +18,10 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from voxhall.cli import app
-from voxhall.launcher import free_loopback_port
-from voxhall.settings import DiscordSettings, Settings
-from voxhall.stack import (
+from bot.settings import DiscordSettings
+from stack.cli import app
+from stack.settings import Settings
+from stack.supervisor import (
     Part,
     Printer,
     RestartPolicy,
@@ -31,6 +31,7 @@ from voxhall.stack import (
     select_parts,
     supervise,
 )
+from voxhall.launcher import free_loopback_port
 
 ROOT = Path(__file__).resolve().parents[2]
 

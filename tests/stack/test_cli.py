@@ -9,7 +9,7 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-from voxhall.cli import app
+from stack.cli import app
 
 runner = CliRunner()
 

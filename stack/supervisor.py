@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from voxhall.settings import Settings
+from stack.settings import Settings
 from voxhall.tasks.runtime import redis_answers
 
 MCP_SERVERS: tuple[str, ...] = ("github", "calendar", "monday", "aws")

@@ -1,6 +1,6 @@
 """`voxhall bot`: the slash commands as JSON, registering them in a guild, and the missing token.
 
-The CLI runs as users run it (`voxhall.cli.app` through Typer's runner), with settings from the
+The CLI runs as users run it (`stack.cli.app` through Typer's runner), with settings from the
 environment. `--sync` logs in against the Discord REST stand-in on loopback: the stand-in is
 served in the test's event loop while the command, which runs its own loop, runs in a thread.
 """
@@ -16,7 +16,7 @@ from typer.testing import CliRunner, Result
 
 from bot.discord_sim.payloads import APPLICATION_ID, GUILD_ID
 from bot.discord_sim.rest import DiscordAPI
-from voxhall.cli import app
+from stack.cli import app
 
 COMMANDS = [
     "join",

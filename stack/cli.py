@@ -10,7 +10,8 @@ import typer
 from pydantic import SecretStr
 
 from ledgers.cli import ledger_app
-from voxhall.settings import Settings, env_example
+from stack.settings import Settings
+from voxhall.settings import env_example
 
 app = typer.Typer(
     help="Voxhall, a voice assistant that lives in Discord: run the demo, the services, "
@@ -51,7 +52,7 @@ def demo(
     transcript shows each stage's timing; everything is written to the output folder.
     With --discord the same lines go through the bot's real Discord edge instead.
     """
-    from bot.demo import run_demo
+    from stack.demo import run_demo
 
     run_demo(out, approve_all=yes, discord=discord)
 
@@ -74,7 +75,7 @@ def discord_bot(
     Slash commands are not registered on start: use --sync --guild ID while developing
     (instant), --sync alone once per release (global).
     """
-    from bot.runner import MissingTokenError, command_payloads, run_bot, sync_commands
+    from stack.bot_runner import MissingTokenError, command_payloads, run_bot, sync_commands
 
     settings = Settings()
     try:
@@ -128,7 +129,7 @@ def up(
 
     Each part is a supervised process with a health check, prefixed output and restarts.
     """
-    from voxhall.stack import UnknownPartError, run_up
+    from stack.supervisor import UnknownPartError, run_up
 
     names = [name.strip() for name in only.split(",") if name.strip()] if only else None
     try:
@@ -163,7 +164,7 @@ def avatar_render(
 @config_app.command("env-example")
 def config_env_example() -> None:
     """Print every setting with its default, in .env format (this is .env.example)."""
-    typer.echo(env_example(), nl=False)
+    typer.echo(env_example(Settings), nl=False)
 
 
 @config_app.command("show")

@@ -20,7 +20,7 @@ from bot.conversation.guilds import recordings_folder
 from bot.discord_bot import VoxhallBot
 from bot.discord_commands import VoxhallCommands
 from ledgers.recorder import LedgerRecorder
-from voxhall.settings import Settings
+from stack.settings import Settings
 from voxhall.telemetry import configure_logging, configure_telemetry, shutdown_telemetry
 
 

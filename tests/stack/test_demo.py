@@ -13,7 +13,7 @@ import av
 import icalendar
 from typer.testing import CliRunner
 
-from voxhall.cli import app
+from stack.cli import app
 
 
 def test_the_demo_runs_the_whole_voice_loop(tmp_path: Path) -> None:

@@ -1,0 +1,142 @@
+"""Gateway and agent settings: `VOXHALL_LLM_*`, `VOXHALL_AGENT_*` and llm_service's tree."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings
+
+from voxhall import bundled_models
+from voxhall.settings import SharedSettings, TaskSettings, section_config
+
+
+class LlmSettings(BaseSettings):
+    """The chat gateway (llm_service)."""
+
+    model_config = section_config("VOXHALL_LLM_")
+
+    host: str = Field("127.0.0.1", description="Address llm_service binds.")
+    port: int = Field(8703, description="Port llm_service listens on.")
+    hosted_base_url: str | None = Field(
+        None, description="Base URL of the hosted OpenAI-compatible chat API."
+    )
+    hosted_api_key: SecretStr | None = Field(None, description="API key for the hosted chat API.")
+    hosted_model: str = Field("gpt-4o-mini", description="Model name sent to the hosted API.")
+    local_gguf: str | None = Field(
+        None,
+        description="GGUF file for the in-process llama.cpp backend (empty: the bundled "
+        "SmolLM2-135M).",
+    )
+    local_n_ctx: int = Field(4096, ge=256, description="Context size of the local model.")
+    local_threads: int = Field(2, ge=1, description="CPU threads for the local model.")
+    local_max_queue: int = Field(
+        32, ge=0, description="Requests allowed to wait for the local model; beyond it, 503."
+    )
+    local_max_tokens: int = Field(
+        512, ge=1, description="Tokens the local model writes when a request sets no limit."
+    )
+    local_repeat_penalty: float = Field(
+        1.1,
+        ge=1.0,
+        description="llama.cpp repeat penalty for the local model (1.0: none); small models "
+        "loop without one.",
+    )
+    local_json_max_string: int = Field(
+        64, ge=1, description="maxLength given to unbounded strings in constrained JSON output."
+    )
+    local_json_max_items: int = Field(
+        8, ge=1, description="maxItems given to unbounded arrays in constrained JSON output."
+    )
+    hosted_context_tokens: int = Field(
+        128000, ge=1, description="Context window of the hosted model, in tokens."
+    )
+    hosted_connect_timeout_s: float = Field(
+        5.0, gt=0, description="Seconds to connect to the hosted API."
+    )
+    retries: int = Field(
+        2, ge=0, description="Extra tries on the same backend for 408/409/429/5xx answers."
+    )
+    retry_max_wait_s: float = Field(
+        2.0, ge=0, description="Longest Retry-After honoured; a longer one falls through at once."
+    )
+    first_token_timeout_s: float = Field(
+        10.0, gt=0, description="Seconds the hosted API has for its first token (then fallback)."
+    )
+    local_first_token_timeout_s: float = Field(
+        60.0, gt=0, description="Seconds the local model has for its first token, queue included."
+    )
+    idle_timeout_s: float = Field(
+        10.0, gt=0, description="Seconds allowed between two chunks of a streaming answer."
+    )
+    breaker_failures: int = Field(
+        3, ge=1, description="Consecutive failures that open a backend's circuit breaker."
+    )
+    breaker_cooldown_s: float = Field(
+        30.0, gt=0, description="Seconds a breaker stays open before one probe request."
+    )
+    max_body_mb: float = Field(4.0, gt=0, description="Largest accepted request body in MB.")
+
+    def gguf_path(self) -> str:
+        """The configured GGUF file, or the bundled SmolLM2-135M."""
+        return self.local_gguf or str(bundled_models.bundled_smollm2_gguf())
+
+
+class AgentSettings(BaseSettings):
+    """The agent (model voxhall-agent in llm_service): tool loop, approvals, threads."""
+
+    model_config = section_config("VOXHALL_AGENT_")
+
+    enabled: bool = Field(
+        True, description="Serve the model voxhall-agent (llm_service starts its MCP servers)."
+    )
+    max_steps: int = Field(
+        6, ge=1, description="Model calls one turn may make before the agent stops asking tools."
+    )
+    approval_timeout_s: float = Field(
+        120.0, gt=0, description="Seconds an approval waits for a decision; expiry is a denial."
+    )
+    tool_timeout_s: float = Field(
+        60.0, gt=0, description="Seconds one MCP tool call may take before it is an error."
+    )
+    tool_result_max_chars: int = Field(
+        4000, ge=200, description="Longest tool result (characters) fed back to the model."
+    )
+    thread_token_budget: int = Field(
+        2000, ge=200, description="Tokens of history (with the summary) a thread keeps in a prompt."
+    )
+    thread_summary_tokens: int = Field(
+        300, ge=50, description="Most tokens the rolling summary of pruned turns may take."
+    )
+    thread_ttl_s: int = Field(
+        604800, ge=1, description="Seconds an idle thread is kept before it is forgotten."
+    )
+    server_restart_max_s: float = Field(
+        10.0, gt=0, description="Longest wait between restarts of a dead MCP server, in seconds."
+    )
+    server_ping_s: float = Field(
+        15.0, gt=0, description="Seconds between liveness pings of each MCP server."
+    )
+    server_start_timeout_s: float = Field(
+        30.0,
+        gt=0,
+        description="Seconds the agent's start waits for each MCP server's first connection.",
+    )
+    router_min_similarity: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        description="Local model: lowest similarity of a request to a tool's phrasings that "
+        "still picks the tool (below it, plain chat).",
+    )
+    system_prompt: str = Field(
+        "You are Voxhall, a voice assistant in a Discord voice channel. Answer in one or two "
+        "short spoken sentences. Use the tools when they help; never invent tool results.",
+        description="System prompt the agent puts first in every conversation.",
+    )
+
+
+class LlmServiceSettings(SharedSettings):
+    """What llm_service reads: the shared sections, the gateway, the agent and its jobs."""
+
+    llm: LlmSettings = Field(default_factory=LlmSettings)
+    agent: AgentSettings = Field(default_factory=AgentSettings)
+    tasks: TaskSettings = Field(default_factory=TaskSettings)
