@@ -93,8 +93,8 @@ def all_parts(settings: Settings) -> dict[str, Part]:
         for name, section in (("stt", settings.stt), ("tts", settings.tts), ("llm", settings.llm))
     }
     parts |= {name: mcp_part(name, mcp_port(name, settings)) for name in MCP_SERVERS}
-    parts["worker"] = Part("worker", ("-m", "voxhall", "worker"))
-    parts["bot"] = Part("bot", ("-m", "bot"))
+    parts["worker"] = Part("worker", ("-m", "stack", "worker"))
+    parts["bot"] = Part("bot", ("-m", "stack", "bot"))
     return parts
 
 

@@ -28,7 +28,7 @@ REPLAY_TIMEOUT_S = 540
     strict=False,
 )
 def test_every_shipped_case_passes_on_the_local_backend(tmp_path: Path) -> None:
-    command = [sys.executable, "-m", "voxhall", "ledger", "run", "ledgers/cases"]
+    command = [sys.executable, "-m", "stack", "ledger", "run", "ledgers/cases"]
     command += ["--backend", "local", "--out", str(tmp_path)]
 
     done = subprocess.run(

@@ -44,7 +44,7 @@ def test_worker_without_redis_explains_single_machine_mode(
 
 def test_worker_starts_against_redis_and_stops_on_sigterm(redis_url: str) -> None:
     worker = subprocess.Popen(
-        [sys.executable, "-m", "voxhall", "worker", "--threads", "1"],
+        [sys.executable, "-m", "stack", "worker", "--threads", "1"],
         env={**os.environ, "VOXHALL_REDIS_URL": redis_url},
         stderr=subprocess.PIPE,
         text=True,

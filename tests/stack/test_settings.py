@@ -12,7 +12,7 @@ from stack.settings import Settings
 from stt_service.settings import SttSettings
 from tts_service.settings import TtsSettings
 from voxhall import bundled_models
-from voxhall.settings import env_example, environment_variable, sections
+from voxhall.settings import CommonSettings, env_example, environment_variable, sections
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -68,7 +68,8 @@ def test_env_example_file_is_up_to_date() -> None:
 
 
 def _declared_sections() -> set[type[BaseSettings]]:
-    """Every section a part declares in a `settings.py` of its own."""
+    """Every section a part declares in a `settings.py` of its own (the common section has
+    the bare `VOXHALL_` prefix and the part trees none of their own, so neither counts)."""
     found: set[type[BaseSettings]] = set()
     for path in sorted(REPO.glob("*/**/settings.py")):
         if path.parts[len(REPO.parts)] in {"tests", ".venv"}:
@@ -84,9 +85,7 @@ def _declared_sections() -> set[type[BaseSettings]]:
 
 
 def test_the_whole_tree_finds_every_section_a_part_declares() -> None:
-    declared = _declared_sections()
-    assert len(declared) >= 14
-    assert declared <= set(sections(Settings))
+    assert _declared_sections() == set(sections(Settings)) - {CommonSettings}
 
 
 def test_each_part_tree_reads_only_its_own_sections() -> None:

@@ -62,7 +62,7 @@ def stack() -> Iterator[tuple[subprocess.Popen[str], dict[str, int]]]:
         "VOXHALL_REDIS_URL": f"redis://127.0.0.1:{free_loopback_port()}/0",
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "voxhall", "up", "--only", "tts,calendar", "--ready-timeout", "60"],
+        [sys.executable, "-m", "stack", "up", "--only", "tts,calendar", "--ready-timeout", "60"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -163,7 +163,7 @@ def test_with_a_token_the_bot_is_a_part_and_the_token_is_never_printed() -> None
     settings = Settings(discord=DiscordSettings(token="not-a-real-token"))
     printer = Printer(console=Console(record=True, width=200))
     [bot] = plan(settings, ["bot"], True, printer)
-    assert bot.argv[1:] == ["-m", "bot"] and bot.health_url is None
+    assert bot.argv[1:] == ["-m", "stack", "bot"] and bot.health_url is None
     assert "not-a-real-token" not in printer.console.export_text()
 
 
