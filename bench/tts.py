@@ -31,8 +31,8 @@ from piper import PiperVoice
 from rich.console import Console
 from rich.table import Table
 
-from voxhall.launcher import free_loopback_port
 from voxhall.bundled_models import bundled_piper_voice
+from voxhall.launcher import free_loopback_port
 
 REPO = Path(__file__).resolve().parents[1]
 FIRST_BYTE_GOAL_S = 0.25

@@ -85,7 +85,6 @@ from voxhall.redact import redact_secrets
 from voxhall.telemetry import configure_logging
 
 __all__ = [
-    "ORIGIN_META_KEY",
     "Approval",
     "Confirmation",
     "JobInfo",
@@ -108,7 +107,6 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
 
-ORIGIN_META_KEY = "voxhall/origin"
 """`_meta` key of a tools/call request that says where the request came from (for jobs)."""
 
 
@@ -294,7 +292,7 @@ def origin_from_context(ctx: Context | None) -> tasks.Origin:
         meta = ctx.request_context.meta or {}
     except ValueError:
         return tasks.Origin()
-    raw = meta.get(ORIGIN_META_KEY) if isinstance(meta, dict) else None
+    raw = meta.get(tasks.ORIGIN_META_KEY) if isinstance(meta, dict) else None
     return tasks.Origin.model_validate(raw) if isinstance(raw, dict) else tasks.Origin()
 
 

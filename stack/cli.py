@@ -103,12 +103,13 @@ def worker(
     Needs Redis at VOXHALL_REDIS_URL. Without Redis, each process runs its own jobs in
     single-machine mode and no separate worker is needed.
     """
+    from stack.jobs import JOB_MODULES
     from voxhall.tasks import run_worker
     from voxhall.telemetry import configure_logging
 
     configure_logging(Settings().common.log_level)
     try:
-        run_worker(threads=threads)
+        run_worker(JOB_MODULES, threads=threads)
     except RuntimeError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from error

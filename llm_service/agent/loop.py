@@ -63,11 +63,11 @@ from llm_service.schemas import (
     tool_call_id,
 )
 from llm_service.settings import AgentSettings
+from voxhall.tasks import ORIGIN_META_KEY
 
 logger = logging.getLogger(__name__)
 
 AGENT_MODEL = "voxhall-agent"
-ORIGIN_META_KEY = "voxhall/origin"
 RESULT_PREVIEW_CHARS = 500
 LOCAL_FINGERPRINT = "local"
 

@@ -77,9 +77,11 @@ def _declared_sections() -> set[type[BaseSettings]]:
         module = importlib.import_module(".".join(path.relative_to(REPO).with_suffix("").parts))
         for value in vars(module).values():
             is_section = isinstance(value, type) and issubclass(value, BaseSettings)
-            if is_section and value.__module__ == module.__name__ and value.model_config.get(
-                "env_prefix"
-            ) != "VOXHALL_":
+            if (
+                is_section
+                and value.__module__ == module.__name__
+                and value.model_config.get("env_prefix") != "VOXHALL_"
+            ):
                 found.add(value)
     return found
 

@@ -10,8 +10,8 @@ from starlette.types import ASGIApp
 
 from stt_service.app import create_app
 from tests.stt_service.support import Speech, stt_settings, synthesize
-from voxhall.launcher import BackgroundServer, wait_until_ready
 from voxhall.bundled_models import bundled_piper_voice
+from voxhall.launcher import BackgroundServer, wait_until_ready
 
 
 @pytest.fixture(scope="session")

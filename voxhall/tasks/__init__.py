@@ -25,8 +25,8 @@ stop cooperatively when `cancel_job()` sets their cancel flag (`JobContext.check
 """
 
 from voxhall.tasks.models import (
-    JOB_MODULES,
     JOBS_CHANNEL,
+    ORIGIN_META_KEY,
     TERMINAL_STATUSES,
     JobCancelled,
     JobEvent,
@@ -65,7 +65,7 @@ from voxhall.tasks.stores import (
 
 __all__ = [
     "JOBS_CHANNEL",
-    "JOB_MODULES",
+    "ORIGIN_META_KEY",
     "TERMINAL_STATUSES",
     "JobCancelled",
     "JobContext",

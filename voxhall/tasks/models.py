@@ -10,13 +10,6 @@ from pydantic import BaseModel, Field
 JOBS_CHANNEL = "voxhall:jobs"
 """The firehose: every job event of every job is published here too."""
 
-JOB_MODULES: tuple[str, ...] = (
-    "mcp_servers.aws.jobs",
-    "mcp_servers.github.jobs",
-    "tts_service.avatar.jobs",
-)
-"""Modules that declare jobs; `run_worker()` imports each one that exists."""
-
 JobStatus = Literal["queued", "running", "retrying", "succeeded", "failed", "cancelled"]
 TERMINAL_STATUSES: frozenset[str] = frozenset({"succeeded", "failed", "cancelled"})
 
@@ -24,6 +17,10 @@ TERMINAL_STATUSES: frozenset[str] = frozenset({"succeeded", "failed", "cancelled
 def job_channel(job_id: str) -> str:
     """The pub/sub channel carrying one job's events."""
     return f"{JOBS_CHANNEL}:{job_id}"
+
+
+ORIGIN_META_KEY = "voxhall/origin"
+"""The `_meta` key of an MCP tool call that carries its `Origin` from the agent to the server."""
 
 
 class Origin(BaseModel):

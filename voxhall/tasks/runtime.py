@@ -34,7 +34,6 @@ from dramatiq.middleware import (
 
 from voxhall.settings import CommonSettings, TaskSettings
 from voxhall.tasks.models import (
-    JOB_MODULES,
     JobCancelled,
     JobState,
     LeaseBusy,
@@ -489,7 +488,7 @@ def import_job_modules(modules: Sequence[str]) -> list[str]:
 
 
 def run_worker(
-    modules: Sequence[str] = JOB_MODULES,
+    modules: Sequence[str],
     *,
     threads: int | None = None,
     settings: TaskSettings | None = None,
