@@ -1,5 +1,7 @@
 """`voxhall ledger ...`: validate, replay, compare and accept ledgers (a Typer sub-app).
 
+Each command imports what it needs when it runs, so `voxhall --help` stays quick.
+
 Exit codes: 0 all good; 1 a turn failed, a run regressed or backends disagree; 2 the input is
 wrong (a malformed ledger, an unknown run, a service that cannot start).
 """
@@ -8,20 +10,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
-from ledgers.diff import diff_runs
-from ledgers.format import LedgerError, ledger_schema
-from ledgers.parity import parity
-from ledgers.reports import Report, ReportFormat, render, summary_table
-from ledgers.runner import Backend
-from ledgers.store import RunNotFoundError, RunStore, StoredRun
-from voxhall.telemetry import configure_logging
+from ledgers.choices import Backend, ReportFormat
+
+if TYPE_CHECKING:
+    from ledgers.reports import Report
+    from ledgers.store import RunStore, StoredRun
 
 DEFAULT_OUT = Path("ledgers/runs")
 PathsArgument = Annotated[
@@ -58,6 +57,8 @@ console = Console()
 def quiet_logs() -> None:
     """Warnings and errors only: request logs would bury the progress bar and the report (and
     the MCP SDK sets up INFO logging when nothing is configured yet)."""
+    from voxhall.telemetry import configure_logging
+
     configure_logging("WARNING")
 
 
@@ -67,6 +68,8 @@ def _fail(message: str) -> typer.Exit:
 
 
 def _emit(report: Report, report_format: ReportFormat, output: Path | None) -> None:
+    from ledgers.reports import render
+
     text = render(report, report_format)
     if output is None:
         typer.echo(text, nl=False)
@@ -78,6 +81,7 @@ def _emit(report: Report, report_format: ReportFormat, output: Path | None) -> N
 @ledger_app.command()
 def validate(paths: PathsArgument) -> None:
     """Check ledgers against the format (JSON Schema and rules) and the real servers' tools."""
+    from ledgers.format import LedgerError
     from ledgers.session import checked_ledgers, tool_catalog
 
     try:
@@ -114,6 +118,8 @@ def run(
     Services already running at the bot's URLs are used; the others start here. Exits 1 when a
     turn fails.
     """
+    from ledgers.format import LedgerError
+    from ledgers.reports import summary_table
     from ledgers.session import SessionOptions, replay_session
 
     options = SessionOptions(out_dir=out, live_tools=live_tools, max_tokens=max_tokens)
@@ -132,6 +138,8 @@ def run(
 
 
 def _open(store: RunStore, reference: str) -> StoredRun:
+    from ledgers.store import RunNotFoundError
+
     try:
         return store.open(reference)
     except (RunNotFoundError, OSError, ValueError) as error:
@@ -149,6 +157,9 @@ def diff(
     output: OutputOption = None,
 ) -> None:
     """List REGRESSED and FIXED turns and notable metric changes; exits 1 on a regression."""
+    from ledgers.diff import diff_runs
+    from ledgers.store import RunStore
+
     store = RunStore(out)
     compared = diff_runs(_open(store, run_a), _open(store, run_b))
     _emit(compared, report_format, output)
@@ -175,6 +186,9 @@ def parity_command(
     output: OutputOption = None,
 ) -> None:
     """Per-backend agreement with the expectations and with each other; exits 1 on disagreement."""
+    from ledgers.parity import parity
+    from ledgers.store import RunStore
+
     if runs:
         store = RunStore(out)
         stored = [_open(store, reference.strip()) for reference in runs.split(",")]
@@ -204,6 +218,7 @@ def _by_backend(runs: list[StoredRun]) -> dict[str, StoredRun]:
 def _replay_backends(
     paths: list[Path], backends: str, live_tools: bool, out: Path, max_tokens: int
 ) -> dict[str, StoredRun]:
+    from ledgers.format import LedgerError
     from ledgers.session import SessionOptions, replay_session
 
     names = [name.strip() for name in backends.split(",") if name.strip()]
@@ -229,6 +244,7 @@ def accept(
 ) -> None:
     """Turn a recording into a case: audio copied, `expect` filled from what happened."""
     from ledgers.accept import accept_recording
+    from ledgers.format import LedgerError
 
     try:
         case = accept_recording(recording, to, case_id)
@@ -243,6 +259,10 @@ def runs(
     limit: Annotated[int, typer.Option(min=1, help="How many runs to list.")] = 20,
 ) -> None:
     """The latest runs in the index, newest first."""
+    from rich.table import Table
+
+    from ledgers.store import RunStore
+
     table = Table(title=f"Ledger runs in {out}")
     table.add_column("run", no_wrap=True)
     for column in ("backend", "tools", "revision", "passed", "failed"):
@@ -262,4 +282,6 @@ def runs(
 @ledger_app.command()
 def schema() -> None:
     """Print the JSON Schema of a ledger line (this is ledgers/ledger.schema.json)."""
+    from ledgers.format import ledger_schema
+
     typer.echo(json.dumps(ledger_schema(), indent=2))

@@ -12,15 +12,15 @@ import json
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 from rich.markup import escape
 from rich.table import Table
 
+from ledgers.choices import ReportFormat
 from ledgers.results import TurnRecord
 from ledgers.store import StoredRun
 
-ReportFormat = Literal["markdown", "json", "junit"]
 FILE_SUFFIXES: dict[ReportFormat, str] = {"markdown": "md", "json": "json", "junit": "xml"}
 
 

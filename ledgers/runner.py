@@ -19,7 +19,6 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
 
 from bot.conversation.pipeline import PipelineOptions, TurnPipeline, TurnRequest, TurnResult
 from bot.conversation.ports import BYTES_PER_SECOND
@@ -33,6 +32,7 @@ from ledgers.adapters import (
 )
 from ledgers.canned import CannedResults
 from ledgers.checks import judge
+from ledgers.choices import Backend
 from ledgers.format import Latencies, Ledger, Turn
 from ledgers.results import (
     Failure,
@@ -52,7 +52,6 @@ from voxhall.wer import word_errors
 
 logger = logging.getLogger(__name__)
 
-Backend = Literal["local", "hosted", "default"]
 BACKEND_ALIASES: dict[Backend, str] = {
     "local": "local",
     "hosted": "hosted",

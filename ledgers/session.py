@@ -31,10 +31,11 @@ from rich.progress import (
 )
 
 from ledgers.canned import CannedResults, ToolCatalog, canned_tools
+from ledgers.choices import Backend, ReportFormat
 from ledgers.format import Ledger, load_ledgers
-from ledgers.reports import FILE_SUFFIXES, ReportFormat, RunReport, render
+from ledgers.reports import FILE_SUFFIXES, RunReport, render
 from ledgers.results import TurnRecord
-from ledgers.runner import Backend, ReplayOptions, replay_ledgers
+from ledgers.runner import ReplayOptions, replay_ledgers
 from ledgers.services import ServiceUrls, api_key, replay_services
 from ledgers.settings import ReplaySettings
 from ledgers.store import GitState, LedgerEntry, Manifest, RunStore, StoredRun, new_run_id

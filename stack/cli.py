@@ -1,4 +1,7 @@
-"""The `voxhall` command: `voxhall --help` lists everything it can do."""
+"""The `voxhall` command: `voxhall --help` lists everything it can do.
+
+Each command imports the parts it runs when it runs, so `--help` answers at once.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +10,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import SecretStr
 
 from ledgers.cli import ledger_app
-from stack.settings import Settings
-from voxhall.settings import env_example
 
 app = typer.Typer(
     help="Voxhall, a voice assistant that lives in Discord: run the demo, the services, "
@@ -76,6 +76,7 @@ def discord_bot(
     (instant), --sync alone once per release (global).
     """
     from stack.bot_runner import MissingTokenError, command_payloads, run_bot, sync_commands
+    from stack.settings import Settings
 
     settings = Settings()
     try:
@@ -104,6 +105,7 @@ def worker(
     single-machine mode and no separate worker is needed.
     """
     from stack.jobs import JOB_MODULES
+    from stack.settings import Settings
     from voxhall.tasks import run_worker
     from voxhall.telemetry import configure_logging
 
@@ -165,12 +167,19 @@ def avatar_render(
 @config_app.command("env-example")
 def config_env_example() -> None:
     """Print every setting with its default, in .env format (this is .env.example)."""
+    from stack.settings import Settings
+    from voxhall.settings import env_example
+
     typer.echo(env_example(Settings), nl=False)
 
 
 @config_app.command("show")
 def config_show() -> None:
     """Print the settings in effect (environment and .env applied), secrets masked."""
+    from pydantic import SecretStr
+
+    from stack.settings import Settings
+
     settings = Settings()
 
     def masked(value: object) -> object:

@@ -13,12 +13,56 @@ from stack.cli import app
 
 runner = CliRunner()
 
+HEAVY = {
+    "numpy",
+    "sklearn",
+    "llama_cpp",
+    "faster_whisper",
+    "discord",
+    "fastapi",
+    "opentelemetry",
+    "mcp",
+    "dramatiq",
+    "redis",
+    "av",
+    "httpx",
+}
+"""What `--help` must never load: the parts' libraries (each costs 0.1-2 s on two cores).
+Typer itself loads pydantic for some option types, so pydantic is not among them."""
+
+LOADED = """
+import sys
+from stack.cli import app
+try:
+    app(sys.argv[1:], prog_name="voxhall")
+except SystemExit:
+    pass
+print(" ".join(sorted(sys.modules)))
+"""
+
+
+def _modules_loaded_by(*args: str) -> set[str]:
+    run = subprocess.run(
+        [sys.executable, "-c", LOADED, *args], capture_output=True, text=True, check=True
+    )
+    return set(run.stdout.split("\n")[-2].split())
+
 
 def test_help_lists_every_command() -> None:
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
     for command in ("demo", "worker", "config"):
         assert command in result.output
+
+
+@pytest.mark.parametrize("args", [["--help"], ["ledger", "--help"], ["avatar", "--help"]])
+def test_help_loads_only_the_command_line(args: list[str]) -> None:
+    loaded = _modules_loaded_by(*args)
+    packages = {name.split(".")[0] for name in loaded}
+    assert not packages & HEAVY, f"--help imported {sorted(packages & HEAVY)}"
+    ours = {name for name in loaded if name.split(".")[0] in {"stack", "ledgers", "bot", "voxhall"}}
+    assert ours <= {"stack", "stack.cli", "ledgers", "ledgers.cli", "ledgers.choices"}
+    assert len(loaded) < 400
 
 
 def test_config_show_masks_secrets(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -40,7 +40,7 @@ T = TypeVar("T")
 
 
 @dataclass
-class Route:
+class ChainLink:
     """A backend with its breaker and its stats."""
 
     backend: ChatBackend
@@ -65,7 +65,7 @@ class MidStreamError(Exception):
 class Opened:
     """A backend stream that produced its first output; `buffered` holds what came so far."""
 
-    route: Route
+    route: ChainLink
     chunks: AsyncIterator[ChatChunk]
     buffered: list[ChatChunk]
     first_token_at: float
@@ -91,11 +91,11 @@ def _upstream_error(error: BackendError) -> OpenAIError:
     )
 
 
-class Router:
+class FallbackChains:
     """Routes requests for each alias over its chain of backends."""
 
     def __init__(
-        self, routes: Sequence[Route], chains: dict[str, list[str]], settings: LlmSettings
+        self, routes: Sequence[ChainLink], chains: dict[str, list[str]], settings: LlmSettings
     ) -> None:
         self.routes = {route.name: route for route in routes}
         self.chains = {
@@ -108,7 +108,7 @@ class Router:
         """Aliases that have at least one backend."""
         return [alias for alias, chain in self.chains.items() if chain]
 
-    async def fitting_chain(self, alias: str, request: ChatCompletionRequest) -> list[Route]:
+    async def fitting_chain(self, alias: str, request: ChatCompletionRequest) -> list[ChainLink]:
         """The alias's backends whose context holds the prompt; 404 or 400 when there are none."""
         chain = self.chains.get(alias) or []
         if not chain:
@@ -129,16 +129,16 @@ class Router:
             )
         return fitting
 
-    async def stream(self, chain: list[Route], request: ChatCompletionRequest) -> Opened:
+    async def stream(self, chain: list[ChainLink], request: ChatCompletionRequest) -> Opened:
         """The first backend of the chain that starts answering in time."""
         return await self._walk(chain, lambda route: self._open_with_retries(route, request))
 
     async def complete(
-        self, chain: list[Route], request: ChatCompletionRequest
-    ) -> tuple[Route, ChatCompletion]:
+        self, chain: list[ChainLink], request: ChatCompletionRequest
+    ) -> tuple[ChainLink, ChatCompletion]:
         """The whole answer from the first backend that gives one."""
 
-        async def attempt(route: Route) -> tuple[Route, ChatCompletion]:
+        async def attempt(route: ChainLink) -> tuple[ChainLink, ChatCompletion]:
             opened = await self._open_with_retries(route, request)
             builder = CompletionBuilder()
             async for chunk in self._rest(opened):
@@ -147,7 +147,7 @@ class Router:
 
         return await self._walk(chain, attempt)
 
-    async def _walk(self, chain: list[Route], attempt: Callable[[Route], Awaitable[T]]) -> T:
+    async def _walk(self, chain: list[ChainLink], attempt: Callable[[ChainLink], Awaitable[T]]) -> T:
         failures: list[str] = []
         for position, route in enumerate(chain):
             if not route.breaker.try_acquire():
@@ -168,7 +168,7 @@ class Router:
                 raise
         raise self._exhausted(chain, failures)
 
-    def _exhausted(self, chain: list[Route], failures: list[str]) -> OpenAIError:
+    def _exhausted(self, chain: list[ChainLink], failures: list[str]) -> OpenAIError:
         retry_in = min((route.breaker.retry_in() for route in chain), default=0.0)
         return OpenAIError(
             503,
@@ -178,7 +178,7 @@ class Router:
         )
 
     @staticmethod
-    def _record_failure(route: Route, error: BackendError) -> None:
+    def _record_failure(route: ChainLink, error: BackendError) -> None:
         route.stats.error(error.kind, error.summary())
         if error.falls_through:
             route.breaker.record_failure(trip=error.trips_at_once)
@@ -198,7 +198,7 @@ class Router:
             and (error.retry_after or 0.0) <= self._settings.retry_max_wait_s
         )
 
-    async def _open_with_retries(self, route: Route, request: ChatCompletionRequest) -> Opened:
+    async def _open_with_retries(self, route: ChainLink, request: ChatCompletionRequest) -> Opened:
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._settings.retries + 1),
             wait=self._wait,
@@ -210,7 +210,7 @@ class Router:
                 return await self._open(route, request)
         raise AssertionError("unreachable: tenacity reraises the last error")
 
-    async def _open(self, route: Route, request: ChatCompletionRequest) -> Opened:
+    async def _open(self, route: ChainLink, request: ChatCompletionRequest) -> Opened:
         started_at = time.perf_counter()
         deadline = route.backend.first_token_timeout_s
         chunks = aiter(route.backend.stream(request))
