@@ -77,11 +77,12 @@ from discord.ext import voice_recv
 from rich.console import Console
 from rich.table import Table
 
+from bot.conversation.addressing import AddressPolicy
 from bot.conversation.local import PacedSpeaker, ScriptedSpeech, ScriptedVoiceSource
 from bot.conversation.pipeline import PipelineOptions, TurnPipeline, TurnResult
 from bot.conversation.ports import FRAME_BYTES, VoiceFrame
 from bot.conversation.segmenter import Segmenter, SegmenterConfig
-from bot.conversation.turns import AddressPolicy, ChannelContext, ChannelConversation
+from bot.conversation.turns import ChannelContext, ChannelConversation
 from bot.demo.script import LINES, SPEECH_RATE, WAKE_NAMES
 from bot.discord_bot import VoxhallBot, voxhall_intents
 from bot.discord_session import VoiceSession

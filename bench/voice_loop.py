@@ -36,11 +36,12 @@ from piper import PiperVoice
 from rich.console import Console
 from rich.table import Table
 
+from bot.conversation.addressing import AddressPolicy
 from bot.conversation.local import PacedSpeaker, ScriptedSpeech, ScriptedVoiceSource
 from bot.conversation.pipeline import PipelineOptions, TurnPipeline, TurnResult
 from bot.conversation.segmenter import Segmenter, SegmenterConfig
 from bot.conversation.sentences import SentenceCutter
-from bot.conversation.turns import AddressPolicy, ChannelContext, ChannelConversation
+from bot.conversation.turns import ChannelContext, ChannelConversation
 from bot.demo.script import LINES, REPLY_PARAMS, cued_script
 from bot.settings import BotSettings
 from ledgers.services import LocalServices, ics_calendar_agent, local_services, seed_calendar

@@ -20,9 +20,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.conversation.addressing import AddressPolicy, WakeNames
 from bot.conversation.pipeline import PipelineOptions, TurnPipeline, TurnRequest, TurnResult
 from bot.conversation.ports import BYTES_PER_SECOND
-from bot.conversation.turns import AddressPolicy, WakeNames
 from bot.settings import BotSettings
 from ledgers.adapters import (
     FinishWatchingClient,

@@ -20,7 +20,8 @@ from typing import Any
 import platformdirs
 from pydantic import BaseModel, Field, ValidationError
 
-from bot.conversation.turns import ChannelConversation, WakeNames
+from bot.conversation.addressing import WakeNames
+from bot.conversation.turns import ChannelConversation
 from bot.settings import BotSettings, DiscordSettings
 
 logger = logging.getLogger(__name__)

@@ -1,28 +1,17 @@
 """Cuts a reply into sentences while it streams, so the first one can be spoken at once.
 
 Deltas go in as the model writes them; each sentence comes out as soon as the character after
-its final punctuation shows that it really ended. Decimals ("3.5"), abbreviations ("Dr.",
-"e.g.") and initials ("J. Smith") do not end a sentence; a line break does (list items and
-headings are spoken one by one). With `first_clause_words`, the reply's first piece may end at
-a comma, colon, semicolon or dash once it has that many words: the voice starts sooner, and
-the rest follows by sentences.
+its final punctuation shows that it really ended, by the rule in `voxhall.sentences`. With
+`first_clause_words`, the reply's first piece may end at a comma, colon, semicolon or dash once
+it has that many words: the voice starts sooner, and the rest follows by sentences.
 """
 
 from __future__ import annotations
 
 import re
 
-ABBREVIATIONS = frozenset(
-    {
-        "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "mt", "vs", "etc", "e.g", "i.e",
-        "approx", "no", "inc", "ltd", "co", "jan", "feb", "mar", "apr", "jun", "jul", "aug",
-        "sep", "sept", "oct", "nov", "dec", "mon", "tue", "wed", "thu", "fri", "sat", "sun",
-    }
-)  # fmt: skip
+from voxhall.sentences import sentence_ends, split_sentences
 
-# Terminal punctuation with any closing quotes or brackets, then whitespace; or a line break.
-_BOUNDARY = re.compile(r"([.!?…]+[\"'”’)\]]*)(?=\s)|\n")
-_LAST_WORD = re.compile(r"([\w.]+)$")
 _CLAUSE = re.compile(r"[,;:—–](?=\s)")
 
 
@@ -54,15 +43,11 @@ class SentenceCutter:
     def _sentences(self) -> list[str]:
         sentences = []
         position = 0
-        for match in _BOUNDARY.finditer(self._pending):
-            punctuation = match.group(1) or ""
-            before = self._pending[position : match.start()]
-            if punctuation.startswith(".") and not _ends_sentence(before):
-                continue
-            sentence = self._pending[position : match.end()].strip()
+        for end in sentence_ends(self._pending):
+            sentence = self._pending[position:end].strip()
             if sentence:
                 sentences.append(sentence)
-            position = match.end()
+            position = end
         self._pending = self._pending[position:]
         return sentences
 
@@ -72,16 +57,6 @@ class SentenceCutter:
         return [rest] if rest else []
 
 
-def _ends_sentence(text_before_period: str) -> bool:
-    """False when the word before the punctuation is an abbreviation or an initial."""
-    match = _LAST_WORD.search(text_before_period)
-    if match is None:
-        return True
-    word = match.group(1).lower().rstrip(".")
-    return word not in ABBREVIATIONS and not (len(word) == 1 and word.isalpha())
-
-
 def cut_sentences(text: str) -> list[str]:
     """The sentences of a whole text."""
-    cutter = SentenceCutter()
-    return cutter.feed(text) + cutter.finish()
+    return [sentence.text for sentence in split_sentences(text)]

@@ -25,12 +25,13 @@ from typing import Any
 
 from rich.console import Console
 
+from bot.conversation.addressing import AddressPolicy
 from bot.conversation.clips import AvatarJobClips, ClipPoster
 from bot.conversation.jobs import JobWatcher
 from bot.conversation.local import CuedVoiceSource, PacedSpeaker
 from bot.conversation.pipeline import PipelineOptions, TurnPipeline
 from bot.conversation.segmenter import Segmenter, SegmenterConfig
-from bot.conversation.turns import AddressPolicy, ChannelContext, ChannelConversation, ChannelState
+from bot.conversation.turns import ChannelContext, ChannelConversation, ChannelState
 from bot.demo.script import LINES, NAMES, REPLY_PARAMS, WAKE_NAMES, cued_script
 from bot.settings import BotSettings
 from ledgers.services import LocalServices, ics_calendar_agent, local_services, seed_calendar

@@ -11,8 +11,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from tts_service.sentences import Sentence
 from voxhall.audio import Samples
+from voxhall.sentences import Sentence
 
 
 @dataclass(frozen=True)

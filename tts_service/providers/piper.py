@@ -23,11 +23,11 @@ from tts_service.providers.base import (
     TimedSentence,
     VoiceInfo,
 )
-from tts_service.sentences import Sentence, split_sentences
 from tts_service.settings import TtsSettings
 from tts_service.streaming import iterate_in_thread
 from tts_service.voices import PiperVoiceFile, discover_piper_voices
 from voxhall.audio import Samples
+from voxhall.sentences import Sentence, split_sentences
 
 _tracer = trace.get_tracer(__name__)
 _MARKERS = (BOS, EOS)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.conversation.turns import AddressPolicy, WakeNames
+from bot.conversation.addressing import AddressPolicy, WakeNames
 from bot.settings import BotSettings
 
 POLICY_SETTINGS = BotSettings(wake_names="voxhall, computer", follow_up_s=8.0)

@@ -18,12 +18,13 @@ import pytest_asyncio
 from piper import PiperVoice
 
 from bot.conversation.activity import approval_prompt
+from bot.conversation.addressing import AddressPolicy
 from bot.conversation.jobs import JobWatcher
 from bot.conversation.local import PacedSpeaker, ScriptedSpeech, ScriptedVoiceSource
 from bot.conversation.pipeline import PipelineOptions, TurnPipeline
 from bot.conversation.ports import ApprovalDecision
 from bot.conversation.segmenter import Segmenter, SegmenterConfig
-from bot.conversation.turns import AddressPolicy, ChannelContext, ChannelConversation, ChannelState
+from bot.conversation.turns import ChannelContext, ChannelConversation, ChannelState
 from bot.settings import BotSettings
 from llm_service.client import LlmClient
 from stt_service.client import SttClient

@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 from piper import PiperVoice
 
+from bot.conversation.addressing import AddressPolicy
 from bot.conversation.local import PacedSpeaker, ScriptedSpeech, ScriptedVoiceSource
 from bot.conversation.pipeline import PipelineOptions, TurnPipeline
 from bot.conversation.segmenter import Segmenter, SegmenterConfig
 from bot.conversation.speakable import speakable
-from bot.conversation.turns import AddressPolicy, ChannelContext, ChannelConversation
+from bot.conversation.turns import ChannelContext, ChannelConversation
 from bot.settings import BotSettings
 from llm_service.client import LlmClient
 from stt_service.client import SttClient

@@ -1,10 +1,10 @@
-"""Sentence splitting: the unit tts_service synthesizes and streams."""
+"""Where sentences end, with their spans: the unit tts_service synthesizes and the bot speaks."""
 
 from __future__ import annotations
 
 import pytest
 
-from tts_service.sentences import split_sentences
+from voxhall.sentences import split_sentences
 
 
 @pytest.mark.parametrize(
