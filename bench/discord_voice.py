@@ -80,13 +80,13 @@ from rich.table import Table
 from bot.conversation.addressing import AddressPolicy
 from bot.conversation.local import PacedSpeaker, ScriptedSpeech, ScriptedVoiceSource
 from bot.conversation.pipeline import PipelineOptions, TurnPipeline, TurnResult
-from bot.conversation.ports import FRAME_BYTES, VoiceFrame
+from bot.conversation.ports import VoiceFrame
 from bot.conversation.segmenter import Segmenter, SegmenterConfig
 from bot.conversation.turns import ChannelContext, ChannelConversation
 from bot.demo.script import LINES, SPEECH_RATE, WAKE_NAMES
 from bot.discord_bot import VoxhallBot, voxhall_intents
 from bot.discord_session import VoiceSession
-from bot.discord_sim.call import FRAME_S, OPUS_SILENCE, Call, Person, Speech, voiced_frames
+from bot.discord_sim.call import OPUS_SILENCE, Call, Person, Speech, voiced_frames
 from bot.discord_sim.payloads import OPS_MEMBER_ID, VOICE_CHANNEL_ID
 from bot.discord_sim.sim import DiscordSim
 from bot.discord_voice import DaveVoiceRecvClient, ensure_opus
@@ -98,6 +98,7 @@ from stt_service.client import SttClient
 from tts_service.client import TtsClient
 from voxhall import tasks
 from voxhall.audio import decode_audio, to_discord_pcm
+from voxhall.frames import FRAME_BYTES, FRAME_SECONDS
 
 EXTRA_SITE_ENV = "VOXHALL_BENCH_EXTRA_SITE"
 QUESTIONS = {"no tool": 6}
@@ -137,7 +138,7 @@ def demo_line(index: int) -> bytes:
 
 def looped(pcm: bytes, seconds: float) -> bytes:
     """`pcm` repeated and cut to `seconds` (48 kHz stereo s16le)."""
-    size = int(seconds / FRAME_S) * FRAME_BYTES
+    size = int(seconds / FRAME_SECONDS) * FRAME_BYTES
     return (pcm * (size // len(pcm) + 1))[:size]
 
 
@@ -284,7 +285,7 @@ async def core_turn(
     finally:
         await speaker.close()
     [result] = state.results
-    return CoreTurn(result, source.sent_at[last_voiced_index(pcm)] + FRAME_S)
+    return CoreTurn(result, source.sent_at[last_voiced_index(pcm)] + FRAME_SECONDS)
 
 
 @dataclass

@@ -14,9 +14,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.conversation.ports import BYTES_PER_SECOND, ApprovalDecision, ApprovalRequest
+from bot.conversation.ports import ApprovalDecision, ApprovalRequest
 from llm_service.client import ChatChunk, ChatMessage, LlmClient
-from voxhall.audio import DISCORD_CHANNELS
+from voxhall.frames import BYTES_PER_SECOND, DISCORD_CHANNELS
 
 REPLAY_APPROVER = "ledger-replay"
 SAMPLE_BYTES = 2 * DISCORD_CHANNELS

@@ -28,7 +28,7 @@ from ledgers.format import (
     Turn,
 )
 from ledgers.results import Failure, TurnOutcome
-from voxhall.audio import DISCORD_CHANNELS
+from voxhall.frames import DISCORD_CHANNELS
 from voxhall.wer import normalised_words
 
 SAMPLE_BYTES = 2 * DISCORD_CHANNELS

@@ -24,11 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from bot.conversation.pipeline import TurnResult
-from bot.conversation.ports import BYTES_PER_SECOND
 from bot.conversation.segmenter import Utterance
 from ledgers.format import Happened, Header, Turn, dump_line
 from ledgers.results import what_happened
 from voxhall.audio import WHISPER_RATE, discord_to_whisper, encode_audio
+from voxhall.frames import BYTES_PER_SECOND
 from voxhall.redact import redact_for_storage
 
 BARGE_IN_MS = 250

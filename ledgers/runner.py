@@ -22,7 +22,6 @@ from dataclasses import dataclass
 
 from bot.conversation.addressing import AddressPolicy, WakeNames
 from bot.conversation.pipeline import PipelineOptions, TurnPipeline, TurnRequest, TurnResult
-from bot.conversation.ports import BYTES_PER_SECOND
 from bot.settings import BotSettings
 from ledgers.adapters import (
     FinishWatchingClient,
@@ -47,7 +46,8 @@ from ledgers.settings import ReplaySettings
 from llm_service.agent import AGENT_MODEL
 from stt_service.client import SttClient
 from tts_service.client import TtsClient
-from voxhall.audio import DISCORD_CHANNELS, DISCORD_RATE, decode_audio, float_to_pcm16
+from voxhall.audio import decode_audio, float_to_pcm16
+from voxhall.frames import BYTES_PER_SECOND, DISCORD_CHANNELS, DISCORD_RATE
 from voxhall.wer import word_errors
 
 logger = logging.getLogger(__name__)

@@ -19,10 +19,10 @@ import numpy as np
 import numpy.typing as npt
 import soxr
 
+from voxhall.frames import DISCORD_CHANNELS, DISCORD_RATE
+
 Samples = npt.NDArray[np.float32]
 
-DISCORD_RATE = 48_000
-DISCORD_CHANNELS = 2
 WHISPER_RATE = 16_000
 
 EncodedFormat = Literal["wav", "pcm", "mp3", "opus", "flac", "aac"]

@@ -15,7 +15,8 @@ import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 
-from bot.conversation.ports import FRAME_BYTES, FRAME_SECONDS, VoiceFrame
+from bot.conversation.ports import VoiceFrame
+from voxhall.frames import FRAME_BYTES, FRAME_SECONDS
 
 
 @dataclass(frozen=True)

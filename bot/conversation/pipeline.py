@@ -40,11 +40,10 @@ from bot.conversation.sentences import SentenceCutter
 from bot.conversation.speakable import SpeakableStream, speakable_line
 from bot.settings import BotSettings
 from llm_service.client import AgentEvent, LlmStreamError, ServiceError, agent_event
-from voxhall.audio import DISCORD_CHANNELS, DISCORD_RATE
+from voxhall.frames import DISCORD_CHANNELS, DISCORD_RATE, SAMPLE_BYTES
 
 logger = logging.getLogger(__name__)
 
-SAMPLE_FRAME_BYTES = 2 * DISCORD_CHANNELS
 FIRST_CLAUSE_WORDS = 4
 NO_ANSWER = "Sorry, I can't answer right now; my language service is not responding."
 CUT_SHORT = "Sorry, I lost my train of thought there."
@@ -370,7 +369,7 @@ class TurnPipeline:
         async with _closing(stream) as audio:
             async for chunk in audio:
                 carry += chunk
-                whole = len(carry) - len(carry) % SAMPLE_FRAME_BYTES
+                whole = len(carry) - len(carry) % SAMPLE_BYTES
                 if whole:
                     yield carry[:whole]
                     carry = carry[whole:]

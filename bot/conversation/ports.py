@@ -14,12 +14,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-FRAME_RATE = 48_000
-FRAME_CHANNELS = 2
-FRAME_SECONDS = 0.02
-BYTES_PER_SECOND = FRAME_RATE * FRAME_CHANNELS * 2
-FRAME_BYTES = int(BYTES_PER_SECOND * FRAME_SECONDS)
-
 
 @dataclass(frozen=True)
 class VoiceFrame:

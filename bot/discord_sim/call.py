@@ -30,7 +30,6 @@ import davey
 import numpy as np
 
 from bot.discord_sim.media import (
-    SAMPLES_PER_FRAME,
     LocalDaveGroup,
     OpusDecoder,
     RtpStream,
@@ -38,6 +37,7 @@ from bot.discord_sim.media import (
     open_rtp,
     opus_frames,
 )
+from voxhall.frames import FRAME_SECONDS, SAMPLES_PER_FRAME
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,6 @@ RECORDER = 1_310_000_000_000_009_999
 """The user id of the stand-in's own MLS member, which records what the bot says."""
 
 OPUS_SILENCE = b"\xf8\xff\xfe"
-FRAME_S = 0.020
 TRAILING_SILENCE_FRAMES = 5
 TRANSITION_TIMEOUT_S = 5.0
 VOICED_LEVEL = 0.01
@@ -115,14 +114,14 @@ class Speech:
 
     @property
     def ended_at(self) -> float:
-        return self.frames[-1].at + FRAME_S
+        return self.frames[-1].at + FRAME_SECONDS
 
     @property
     def voice_ended_at(self) -> float:
         """When the last voiced frame ended (the end of speech a listener hears, before the
         recording's trailing silence)."""
         last = max((frame for frame in self.frames if frame.voiced), key=lambda frame: frame.index)
-        return last.at + FRAME_S
+        return last.at + FRAME_SECONDS
 
     @property
     def unsent(self) -> int:
@@ -277,7 +276,7 @@ class Call:
         start = loop.time()
         held: bytes | None = None
         for index, frame in enumerate(frames):
-            await asyncio.sleep(max(0.0, start + index * FRAME_S - loop.time()))
+            await asyncio.sleep(max(0.0, start + index * FRAME_SECONDS - loop.time()))
             packet = await self._packet(person, frame)
             spoken = SpokenFrame(index, time.monotonic(), packet is not None, voiced[index])
             speech.frames.append(spoken)
@@ -293,7 +292,7 @@ class Call:
         if held is not None:
             self._send(held)
         for _ in range(TRAILING_SILENCE_FRAMES):
-            await asyncio.sleep(FRAME_S)
+            await asyncio.sleep(FRAME_SECONDS)
             if (packet := await self._packet(person, OPUS_SILENCE, encrypt=False)) is not None:
                 self._send(packet)
         return speech

@@ -24,11 +24,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from nacl.exceptions import CryptoError
 
-from bot.conversation.ports import FRAME_BYTES
+from voxhall.frames import FRAME_BYTES, SAMPLES_PER_FRAME
 
 TRANSPORT_MODE = "aead_xchacha20_poly1305_rtpsize"
 OPUS_PAYLOAD_TYPE = 120
-SAMPLES_PER_FRAME = FRAME_BYTES // 4
 RTP_HEADER_BYTES = 12
 NONCE_BYTES = 4
 DAVE_MAGIC = b"\xfa\xfa"

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 import discord
 
-from bot.conversation.ports import FRAME_BYTES
+from voxhall.frames import FRAME_BYTES
 
 log = logging.getLogger(__name__)
 

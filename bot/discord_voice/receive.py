@@ -32,10 +32,11 @@ from discord.ext.voice_recv.reader import AudioReader, PacketDecryptor
 from discord.voice_state import VoiceConnectionState
 from nacl.exceptions import CryptoError
 
-from bot.conversation.ports import FRAME_BYTES, VoiceFrame
+from bot.conversation.ports import VoiceFrame
 from bot.discord_voice.connection import RefusingConnectionState
 from bot.discord_voice.dave import DaveReceiveStep, DaveyFrameDecryptor
 from bot.discord_voice.rtp import RtpHeader
+from voxhall.frames import FRAME_BYTES
 
 log = logging.getLogger(__name__)
 

@@ -41,7 +41,8 @@ from stack.settings import Settings
 from stt_service.client import SttClient
 from tts_service.client import TtsClient
 from voxhall import tasks
-from voxhall.audio import DISCORD_CHANNELS, DISCORD_RATE, pcm16_to_float, wav_bytes
+from voxhall.audio import pcm16_to_float, wav_bytes
+from voxhall.frames import DISCORD_CHANNELS, DISCORD_RATE
 from voxhall.wer import corpus_wer, word_errors
 
 THREAD = "demo:voice-channel"

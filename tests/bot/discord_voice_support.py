@@ -25,8 +25,8 @@ from discord.ext.voice_recv.gateway import hook
 from discord.gateway import DiscordVoiceWebSocket
 from discord.voice_state import ConnectionFlowState
 
-from bot.conversation.ports import FRAME_RATE
-from bot.discord_sim.media import SAMPLES_PER_FRAME, TRANSPORT_MODE
+from bot.discord_sim.media import TRANSPORT_MODE
+from voxhall.frames import DISCORD_RATE, SAMPLES_PER_FRAME
 
 GUILD_ID = 900_000_000_000_000_001
 CHANNEL_ID = 900_000_000_000_000_002
@@ -36,7 +36,7 @@ VoiceClientT = TypeVar("VoiceClientT", bound=discord.VoiceClient)
 
 def voiced_pcm(frames: int, pitch_hz: float = 140.0, level: float = 0.3) -> bytes:
     """A steady voiced sound (a pitch and its harmonics), 48 kHz stereo s16le."""
-    seconds = np.arange(frames * SAMPLES_PER_FRAME) / FRAME_RATE
+    seconds = np.arange(frames * SAMPLES_PER_FRAME) / DISCORD_RATE
     wave = sum(np.sin(2 * math.pi * pitch_hz * k * seconds) / k for k in range(1, 8))
     mono = (wave / np.max(np.abs(wave)) * level * 32767).astype("<i2")
     return np.repeat(mono, 2).tobytes()

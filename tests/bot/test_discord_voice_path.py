@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.discord_sim.call import FRAME_S, Call, Faults
+from bot.discord_sim.call import Call, Faults
 from bot.discord_sim.payloads import GUEST_ID, OPS_MEMBER_ID, TEXT_CHANNEL_ID, VOICE_CHANNEL_ID
 from bot.discord_sim.sim import DiscordSim
 from stt_service.client import SttClient
@@ -25,6 +25,7 @@ from tests.bot.conftest import bot_settings
 from tests.bot.conversation.support import Services
 from tests.bot.live_driver import LiveBot, demo_line, live_bot
 from tests.llm_service.agent.peer import ScriptedModel
+from voxhall.frames import FRAME_SECONDS
 from voxhall.wer import word_errors
 
 WAKE_NAMES = "voxhall, computer"
@@ -160,7 +161,7 @@ async def test_talking_over_the_bot_stops_its_voice_within_the_barge_in_time(
 
     after = [item for item in call.heard if item.at > cut_in and item.pcm]
     print(f"barge-in: {len(after)} frames of the bot's voice after Alice began")
-    assert len(after) * FRAME_S <= (BARGE_IN_MS + 400) / 1000
+    assert len(after) * FRAME_SECONDS <= (BARGE_IN_MS + 400) / 1000
     await asyncio.sleep(1.0)
     assert not [item for item in call.heard if item.at > cut_in + 1.5 and item.pcm]
 
@@ -208,7 +209,7 @@ async def test_a_newcomer_mid_conversation_changes_the_epoch_without_losing_anyo
     alice_speech = await alice_talks
 
     assert call.group is not None and call.group.epoch == epoch + 1
-    lost_ms = carol_speech.unsent * FRAME_S * 1000
+    lost_ms = carol_speech.unsent * FRAME_SECONDS * 1000
     print(f"epoch change: {lost_ms:.0f} ms of the newcomer's speech lost")
     assert lost_ms <= 200
     assert alice_speech.unsent == 0

@@ -10,13 +10,13 @@ import pytest
 
 from bot.conversation.activity import ToolActivity, ToolCallRecord
 from bot.conversation.pipeline import SpokenSentence, TurnRequest, TurnResult
-from bot.conversation.ports import BYTES_PER_SECOND
 from bot.conversation.segmenter import Utterance
 from ledgers.accept import accept_recording
 from ledgers.format import load_ledger
 from ledgers.generate import piper_speech
 from ledgers.recorder import LedgerRecorder
 from voxhall.audio import WHISPER_RATE, decode_audio, to_discord_pcm
+from voxhall.frames import BYTES_PER_SECOND
 
 SAID = "Voxhall, mail ann@example.com and call 555-123-4567 about the launch."
 TOKEN = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4"

@@ -15,15 +15,11 @@ import numpy as np
 from opentelemetry import trace
 from piper import PiperVoice, SynthesisConfig
 
-from bot.conversation.ports import (
-    FRAME_BYTES,
-    FRAME_SECONDS,
-    ApprovalDecision,
-    ApprovalRequest,
-)
+from bot.conversation.ports import ApprovalDecision, ApprovalRequest
 from bot.conversation.segmenter import Segmenter, SegmentEvent
 from llm_service.schemas import ChatChunk, ChoiceDelta, ChunkChoice
 from voxhall.audio import Samples, read_wav, to_discord_pcm
+from voxhall.frames import FRAME_BYTES, FRAME_SECONDS
 
 SPEECH_RATE = 22_050
 

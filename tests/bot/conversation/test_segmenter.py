@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from piper import PiperVoice
 
-from bot.conversation.ports import BYTES_PER_SECOND
 from bot.conversation.segmenter import (
     Segmenter,
     SegmenterConfig,
@@ -24,6 +23,7 @@ from tests.bot.conversation.support import (
     silence,
     white_noise,
 )
+from voxhall.frames import BYTES_PER_SECOND
 
 CONFIG = SegmenterConfig()
 

@@ -19,12 +19,10 @@ import pytest
 from discord.ext.voice_recv.reader import PacketDecryptor
 from discord.ext.voice_recv.rtp import decode_rtp
 
-from bot.conversation.ports import FRAME_BYTES
 from bot.discord_sim.call import OPUS_SILENCE
 from bot.discord_sim.media import (
     NONCE_BYTES,
     RTP_HEADER_BYTES,
-    SAMPLES_PER_FRAME,
     TRANSPORT_MODE,
     LocalDaveGroup,
     OpenedPacket,
@@ -38,6 +36,7 @@ from bot.discord_sim.media import (
 from bot.discord_sim.payloads import VOICE_CHANNEL_ID
 from bot.discord_voice.opus import ensure_opus
 from tests.bot.discord_voice_support import voice_client, voiced_pcm
+from voxhall.frames import FRAME_BYTES, SAMPLES_PER_FRAME
 
 ALICE, BOB, CAROL = 1_310_000_000_000_000_501, 1_310_000_000_000_000_502, 1_310_000_000_000_000_503
 TAG_BYTES = 16

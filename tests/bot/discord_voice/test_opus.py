@@ -9,9 +9,9 @@ from pathlib import Path
 import discord
 import pytest
 
-from bot.conversation.ports import FRAME_BYTES
 from bot.discord_voice.opus import ensure_opus
 from bot.discord_voice.rtp import OPUS_SILENCE
+from voxhall.frames import FRAME_BYTES
 
 
 @pytest.fixture(scope="module")

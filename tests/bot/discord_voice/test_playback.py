@@ -21,7 +21,6 @@ import discord
 import pytest
 from discord.voice_state import ConnectionFlowState
 
-from bot.conversation.ports import FRAME_BYTES, FRAME_SECONDS
 from bot.discord_sim.media import LocalDaveGroup
 from bot.discord_voice.opus import ensure_opus
 from bot.discord_voice.playback import DiscordSpeaker, QueuedPcmSource
@@ -36,6 +35,7 @@ from tests.bot.discord_voice_support import (
     voice_client,
     voiced_pcm,
 )
+from voxhall.frames import FRAME_BYTES, FRAME_SECONDS
 
 LISTENER_ID = 710_000_000_000_000_001
 TALKER_ID = 710_000_000_000_000_002

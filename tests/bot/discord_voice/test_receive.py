@@ -22,7 +22,7 @@ import pytest
 from discord.ext.voice_recv.opus import VoiceData
 from discord.ext.voice_recv.rtp import RTPPacket
 
-from bot.conversation.ports import FRAME_BYTES, VoiceFrame
+from bot.conversation.ports import VoiceFrame
 from bot.discord_sim.media import LocalDaveGroup, RtpStream, opus_frames
 from bot.discord_voice.dave import DaveReceiveStep, DaveyFrameDecryptor, SpeakerCounters
 from bot.discord_voice.opus import ensure_opus
@@ -36,6 +36,7 @@ from tests.bot.discord_voice_support import (
     voice_client,
     voiced_pcm,
 )
+from voxhall.frames import FRAME_BYTES
 
 BOT_ID = 700_000_000_000_000_001
 SPEAKER_ID = 700_000_000_000_000_002
