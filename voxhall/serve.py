@@ -15,7 +15,7 @@ import uvicorn
 from pydantic_settings import BaseSettings
 from starlette.types import ASGIApp
 
-from voxhall.settings import SharedSettings
+from voxhall.settings import CommonSettings, SharedSettings, environment_variable
 from voxhall.telemetry import configure_logging, configure_telemetry, shutdown_telemetry
 
 Tree = TypeVar("Tree", bound=SharedSettings)
@@ -33,23 +33,27 @@ def serve_main(
     """Parse `--host/--port/--log-level`, then serve `create_app(settings)` until Ctrl-C."""
     settings = tree()
     service_settings: BaseSettings = getattr(settings, section)
+    host_variable, port_variable = (
+        environment_variable(type(service_settings), name) for name in ("host", "port")
+    )
     parser = argparse.ArgumentParser(prog=prog, description=description)
     parser.add_argument(
         "--host",
         default=service_settings.host,  # type: ignore[attr-defined]
-        help=f"address to bind (default %(default)s, from VOXHALL_{section.upper()}_HOST)",
+        help=f"address to bind (default %(default)s, from {host_variable})",
     )
     parser.add_argument(
         "--port",
         type=int,
         default=service_settings.port,  # type: ignore[attr-defined]
-        help=f"port to listen on (default %(default)s, from VOXHALL_{section.upper()}_PORT)",
+        help=f"port to listen on (default %(default)s, from {port_variable})",
     )
     parser.add_argument(
         "--log-level",
         default=settings.common.log_level,
         choices=["DEBUG", "INFO", "WARNING", "ERROR"],
-        help="log level (default %(default)s, from VOXHALL_LOG_LEVEL)",
+        help="log level (default %(default)s, from "
+        f"{environment_variable(CommonSettings, 'log_level')})",
     )
     args = parser.parse_args(argv)
     updated = service_settings.model_copy(update={"host": args.host, "port": args.port})
