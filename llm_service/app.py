@@ -1,11 +1,11 @@
-"""The llm_service HTTP app: OpenAI's chat-completions API over the fallback router.
+"""The llm_service HTTP app: OpenAI's chat-completions API over the fallback chains.
 
 Routes: `POST /v1/chat/completions` (JSON or SSE), `GET /v1/models` (the aliases),
 `GET /v1/backends` (breaker state, last error, recent latency), `/health`, `/ready`. Every
 answer names its backend in the `x-voxhall-backend` header and in `system_fingerprint`.
 
 With `VOXHALL_AGENT_ENABLED` (the default) the model `voxhall-agent` is the tool loop of
-`llm_service.agent` over the same router, with its routes: `GET /v1/approvals`,
+`llm_service.agent` over the same fallback chains, with its routes: `GET /v1/approvals`,
 `POST /v1/approvals/{id}`, `DELETE /v1/threads/{id}`, `POST /v1/threads/{id}/interruptions`,
 `GET /v1/mcp_servers`, `GET /v1/jobs` and `GET /v1/jobs/{server}/{job_id}`.
 """
@@ -29,8 +29,8 @@ from llm_service.backends.base import ChatBackend
 from llm_service.backends.hosted import HostedBackend, hosted_configured
 from llm_service.backends.local import LocalBackend, LocalModel
 from llm_service.breaker import CircuitBreaker
+from llm_service.fallback import ChainLink, FallbackChains, MidStreamError
 from llm_service.metrics import BackendStats, GatewayInstruments
-from llm_service.router import MidStreamError, Route, Router
 from llm_service.schemas import ChatChunk, ChatCompletionRequest, NamedToolChoice
 from llm_service.settings import LlmServiceSettings, LlmSettings
 from voxhall.http import (
@@ -59,15 +59,16 @@ def build_backends(settings: LlmSettings, local_model: LocalModel | None) -> lis
 
 def build_router(
     settings: LlmSettings, backends: list[ChatBackend], instruments: GatewayInstruments
-) -> Router:
-    routes = []
+) -> FallbackChains:
+    """The fallback chains of `CHAINS` over `backends`, each backend with a breaker and stats."""
+    links = []
     for backend in backends:
         stats = BackendStats(backend.name, instruments)
         breaker = CircuitBreaker(
             settings.breaker_failures, settings.breaker_cooldown_s, stats.transition
         )
-        routes.append(Route(backend, breaker, stats))
-    return Router(routes, CHAINS, settings)
+        links.append(ChainLink(backend, breaker, stats))
+    return FallbackChains(links, CHAINS, settings)
 
 
 def validate_tools(request: ChatCompletionRequest) -> None:
@@ -109,7 +110,7 @@ async def sse_events(
     yield "data: [DONE]\n\n"
 
 
-def chat_router(router: Router, agent: Agent | None) -> APIRouter:
+def chat_router(fallback: FallbackChains, agent: Agent | None) -> APIRouter:
     """`POST /v1/chat/completions`: the agent for `voxhall-agent`, else the alias's chain."""
     routes = APIRouter()
 
@@ -118,16 +119,16 @@ def chat_router(router: Router, agent: Agent | None) -> APIRouter:
         validate_tools(request)
         if agent is not None and request.model == AGENT_MODEL:
             return await _agent_answer(agent, request)
-        chain = await router.fitting_chain(request.model, request)
+        chain = await fallback.fitting_chain(request.model, request)
         if request.stream:
-            opened = await router.stream(chain, request)
+            opened = await fallback.stream(chain, request)
             return StreamingResponse(
-                sse_events(router.relay(opened), request),
+                sse_events(fallback.relay(opened), request),
                 media_type="text/event-stream",
-                headers={BACKEND_HEADER: opened.route.name, "cache-control": "no-cache"},
+                headers={BACKEND_HEADER: opened.link.name, "cache-control": "no-cache"},
             )
-        route, completion = await router.complete(chain, request)
-        return JSONResponse(completion.wire(), headers={BACKEND_HEADER: route.name})
+        link, completion = await fallback.complete(chain, request)
+        return JSONResponse(completion.wire(), headers={BACKEND_HEADER: link.name})
 
     return routes
 
@@ -144,11 +145,11 @@ async def _agent_answer(agent: Agent, request: ChatCompletionRequest) -> Respons
     return JSONResponse((await agent.complete(request, options)).wire(), headers=headers)
 
 
-def catalogue_router(router: Router, agent: Agent | None) -> APIRouter:
+def catalogue_router(fallback: FallbackChains, agent: Agent | None) -> APIRouter:
     """`GET /v1/models` (the aliases, and the agent) and `GET /v1/backends` (live state)."""
     routes = APIRouter()
     created = int(time.time())
-    models = [*router.aliases(), *([AGENT_MODEL] if agent is not None else [])]
+    models = [*fallback.aliases(), *([AGENT_MODEL] if agent is not None else [])]
 
     @routes.get("/v1/models")
     async def list_models() -> dict[str, Any]:
@@ -163,13 +164,13 @@ def catalogue_router(router: Router, agent: Agent | None) -> APIRouter:
         data = [
             {
                 "name": name,
-                "state": route.breaker.state.value,
-                "retry_in_s": round(route.breaker.retry_in(), 3),
-                "last_error": route.stats.last_error,
-                "recent_first_token_ms": route.stats.recent_first_token_ms(),
-                "aliases": [a for a, chain in router.chains.items() if route in chain],
+                "state": link.breaker.state.value,
+                "retry_in_s": round(link.breaker.retry_in(), 3),
+                "last_error": link.stats.last_error,
+                "recent_first_token_ms": link.stats.recent_first_token_ms(),
+                "aliases": [a for a, chain in fallback.chains.items() if link in chain],
             }
-            for name, route in router.routes.items()
+            for name, link in fallback.links.items()
         ]
         return {"object": "list", "data": data}
 
@@ -187,9 +188,11 @@ def create_app(
     `VOXHALL_CONFIG`."""
     llm = settings.llm
     backends = build_backends(llm, local_model)
-    router = build_router(llm, backends, GatewayInstruments(meter))
+    fallback = build_router(llm, backends, GatewayInstruments(meter))
     agent = (
-        build_agent(settings, RouterChain(router), agent_config) if settings.agent.enabled else None
+        build_agent(settings, RouterChain(fallback), agent_config)
+        if settings.agent.enabled
+        else None
     )
     status = {"ready": False}
 
@@ -210,8 +213,8 @@ def create_app(
     app.add_middleware(BodySizeLimit, max_bytes=int(llm.max_body_mb * 1_000_000))
     app.include_router(health_router(lambda: status["ready"]))
     auth = [Depends(bearer_auth(settings.common.api_key))]
-    app.include_router(chat_router(router, agent), dependencies=auth)
-    app.include_router(catalogue_router(router, agent), dependencies=auth)
+    app.include_router(chat_router(fallback, agent), dependencies=auth)
+    app.include_router(catalogue_router(fallback, agent), dependencies=auth)
     for agent_routes in agent_routers(agent) if agent is not None else []:
         app.include_router(agent_routes, dependencies=auth)
     instrument_app(app)

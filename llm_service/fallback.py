@@ -1,4 +1,4 @@
-"""The fallback router: an ordered chain of backends per model alias.
+"""The gateway's fallback: an ordered chain of backends per model alias.
 
 For each request the chain is walked in order, skipping backends whose prompt does not fit and
 those whose circuit breaker is open. On one backend, 408/409/429/5xx answers are retried with
@@ -41,7 +41,7 @@ T = TypeVar("T")
 
 @dataclass
 class ChainLink:
-    """A backend with its breaker and its stats."""
+    """One link of a fallback chain: a backend with its breaker and its stats."""
 
     backend: ChatBackend
     breaker: CircuitBreaker
@@ -65,7 +65,7 @@ class MidStreamError(Exception):
 class Opened:
     """A backend stream that produced its first output; `buffered` holds what came so far."""
 
-    route: ChainLink
+    link: ChainLink
     chunks: AsyncIterator[ChatChunk]
     buffered: list[ChatChunk]
     first_token_at: float
@@ -92,14 +92,14 @@ def _upstream_error(error: BackendError) -> OpenAIError:
 
 
 class FallbackChains:
-    """Routes requests for each alias over its chain of backends."""
+    """Each alias's fallback chain of backends, and the walk along it for a request."""
 
     def __init__(
-        self, routes: Sequence[ChainLink], chains: dict[str, list[str]], settings: LlmSettings
+        self, links: Sequence[ChainLink], chains: dict[str, list[str]], settings: LlmSettings
     ) -> None:
-        self.routes = {route.name: route for route in routes}
+        self.links = {link.name: link for link in links}
         self.chains = {
-            alias: [self.routes[name] for name in names if name in self.routes]
+            alias: [self.links[name] for name in names if name in self.links]
             for alias, names in chains.items()
         }
         self._settings = settings
@@ -118,7 +118,7 @@ class FallbackChains:
                 param="model",
                 code="model_not_found",
             )
-        fitting = [route for route in chain if await route.backend.fits(request)]
+        fitting = [link for link in chain if await link.backend.fits(request)]
         if not fitting:
             raise OpenAIError(
                 400,
@@ -131,45 +131,47 @@ class FallbackChains:
 
     async def stream(self, chain: list[ChainLink], request: ChatCompletionRequest) -> Opened:
         """The first backend of the chain that starts answering in time."""
-        return await self._walk(chain, lambda route: self._open_with_retries(route, request))
+        return await self._walk(chain, lambda link: self._open_with_retries(link, request))
 
     async def complete(
         self, chain: list[ChainLink], request: ChatCompletionRequest
     ) -> tuple[ChainLink, ChatCompletion]:
         """The whole answer from the first backend that gives one."""
 
-        async def attempt(route: ChainLink) -> tuple[ChainLink, ChatCompletion]:
-            opened = await self._open_with_retries(route, request)
+        async def attempt(link: ChainLink) -> tuple[ChainLink, ChatCompletion]:
+            opened = await self._open_with_retries(link, request)
             builder = CompletionBuilder()
             async for chunk in self._rest(opened):
                 builder.add(chunk)
-            return route, builder.build(request.model, route.name)
+            return link, builder.build(request.model, link.name)
 
         return await self._walk(chain, attempt)
 
-    async def _walk(self, chain: list[ChainLink], attempt: Callable[[ChainLink], Awaitable[T]]) -> T:
+    async def _walk(
+        self, chain: list[ChainLink], attempt: Callable[[ChainLink], Awaitable[T]]
+    ) -> T:
         failures: list[str] = []
-        for position, route in enumerate(chain):
-            if not route.breaker.try_acquire():
-                failures.append(f"{route.name}: circuit open")
+        for position, link in enumerate(chain):
+            if not link.breaker.try_acquire():
+                failures.append(f"{link.name}: circuit open")
                 continue
-            route.stats.request()
+            link.stats.request()
             try:
-                return await attempt(route)
+                return await attempt(link)
             except BackendError as error:
-                self._record_failure(route, error)
-                failures.append(f"{route.name}: {error.summary()}")
+                self._record_failure(link, error)
+                failures.append(f"{link.name}: {error.summary()}")
                 if not error.falls_through:
                     raise _upstream_error(error) from error
                 if position + 1 < len(chain):
-                    route.stats.fallback(chain[position + 1].name)
+                    link.stats.fallback(chain[position + 1].name)
             except BaseException:  # cancelled (the client left): no verdict on the backend
-                route.breaker.release()
+                link.breaker.release()
                 raise
         raise self._exhausted(chain, failures)
 
     def _exhausted(self, chain: list[ChainLink], failures: list[str]) -> OpenAIError:
-        retry_in = min((route.breaker.retry_in() for route in chain), default=0.0)
+        retry_in = min((link.breaker.retry_in() for link in chain), default=0.0)
         return OpenAIError(
             503,
             "No backend could answer: " + "; ".join(failures),
@@ -178,12 +180,12 @@ class FallbackChains:
         )
 
     @staticmethod
-    def _record_failure(route: ChainLink, error: BackendError) -> None:
-        route.stats.error(error.kind, error.summary())
+    def _record_failure(link: ChainLink, error: BackendError) -> None:
+        link.stats.error(error.kind, error.summary())
         if error.falls_through:
-            route.breaker.record_failure(trip=error.trips_at_once)
+            link.breaker.record_failure(trip=error.trips_at_once)
         else:  # the backend answered sensibly; the request was at fault
-            route.breaker.record_success()
+            link.breaker.record_success()
 
     def _wait(self, state: RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
@@ -198,7 +200,7 @@ class FallbackChains:
             and (error.retry_after or 0.0) <= self._settings.retry_max_wait_s
         )
 
-    async def _open_with_retries(self, route: ChainLink, request: ChatCompletionRequest) -> Opened:
+    async def _open_with_retries(self, link: ChainLink, request: ChatCompletionRequest) -> Opened:
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._settings.retries + 1),
             wait=self._wait,
@@ -207,13 +209,13 @@ class FallbackChains:
         )
         async for attempt in retrying:
             with attempt:
-                return await self._open(route, request)
+                return await self._open(link, request)
         raise AssertionError("unreachable: tenacity reraises the last error")
 
-    async def _open(self, route: ChainLink, request: ChatCompletionRequest) -> Opened:
+    async def _open(self, link: ChainLink, request: ChatCompletionRequest) -> Opened:
         started_at = time.perf_counter()
-        deadline = route.backend.first_token_timeout_s
-        chunks = aiter(route.backend.stream(request))
+        deadline = link.backend.first_token_timeout_s
+        chunks = aiter(link.backend.stream(request))
         buffered: list[ChatChunk] = []
         try:
             async with asyncio.timeout(deadline):
@@ -228,9 +230,9 @@ class FallbackChains:
             await chunks.aclose()  # type: ignore[attr-defined]
             raise
         first_token_at = time.perf_counter()
-        route.stats.first_token(first_token_at - started_at)
-        route.breaker.record_success()
-        return Opened(route, chunks, buffered, first_token_at, done=chunk is None)
+        link.stats.first_token(first_token_at - started_at)
+        link.breaker.record_success()
+        return Opened(link, chunks, buffered, first_token_at, done=chunk is None)
 
     async def _rest(self, opened: Opened) -> AsyncIterator[ChatChunk]:
         """The buffered chunks, then the rest, each within the idle timeout."""
@@ -253,7 +255,7 @@ class FallbackChains:
                 yield chunk
         finally:
             await opened.chunks.aclose()  # type: ignore[attr-defined]
-        opened.route.stats.generation(opened.outputs, time.perf_counter() - opened.first_token_at)
+        opened.link.stats.generation(opened.outputs, time.perf_counter() - opened.first_token_at)
 
     async def relay(self, opened: Opened) -> AsyncIterator[ChatChunk]:
         """A committed stream for the client; a failure becomes `MidStreamError`."""
@@ -261,5 +263,5 @@ class FallbackChains:
             async for chunk in self._rest(opened):
                 yield chunk
         except BackendError as error:
-            self._record_failure(opened.route, error)
-            raise MidStreamError(opened.route.name, error) from error
+            self._record_failure(opened.link, error)
+            raise MidStreamError(opened.link.name, error) from error

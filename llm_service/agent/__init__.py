@@ -2,8 +2,8 @@
 
 `build_agent(settings, chain)` gives an `Agent` whose `stream(request)` answers a chat request
 with OpenAI chunks (Voxhall's events under the `voxhall` key), and `agent_routers(agent)` the
-approval and thread endpoints to mount beside `/v1/chat/completions`; `RouterChain(router)`
-adapts llm_service's fallback router to the chain the agent calls.
+approval and thread endpoints to mount beside `/v1/chat/completions`; `RouterChain(fallback)`
+adapts llm_service's `FallbackChains` to the chain the agent calls.
 """
 
 from llm_service.agent.chain import ChatChain, RouterChain

@@ -6,8 +6,8 @@ the approval counts as denied. `POST /v1/approvals/{id}` with `{"decision": "app
 "by": "<user id>"}` resolves one; `GET /v1/approvals` lists the pending ones.
 
 MCP elicitation (a server asking for confirmation mid-call) goes through the same book: the
-call being run is known from `CURRENT_CALL`, set by the loop around each tool call. A call a
-person already approved answers its server's confirmation with that approval; any other
+call being run is known from `CURRENT_CALL`, set by `tool_calls` around each tool call. A
+call a person already approved answers its server's confirmation with that approval; any other
 elicitation becomes an approval of its own. A server question nobody can answer is declined,
 so tools fail closed.
 """

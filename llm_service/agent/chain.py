@@ -1,7 +1,7 @@
 """What the agent needs from llm_service: a chat backend chain that streams OpenAI chunks.
 
 `ChatChain` is the small protocol the loop is written against; `RouterChain` adapts
-llm_service's fallback `Router` to it for one alias (by default `voxhall-default`: hosted,
+llm_service's `FallbackChains` to it for one alias (by default `voxhall-default`: hosted,
 then local), so the agent gets the same retries, fallback and breakers as any client.
 """
 
@@ -12,7 +12,7 @@ from typing import Protocol
 
 from llm_service.backends.local import LocalBackend
 from llm_service.breaker import BreakerState
-from llm_service.router import Router
+from llm_service.fallback import FallbackChains
 from llm_service.schemas import ChatChunk, ChatCompletionRequest
 
 DEFAULT_ALIAS = "voxhall-default"
@@ -35,23 +35,23 @@ class ChatChain(Protocol):
 
 
 class RouterChain:
-    """llm_service's `Router`, for one alias, as a `ChatChain`."""
+    """llm_service's `FallbackChains`, for one alias, as a `ChatChain`."""
 
-    def __init__(self, router: Router, alias: str = DEFAULT_ALIAS) -> None:
-        self._router = router
+    def __init__(self, fallback: FallbackChains, alias: str = DEFAULT_ALIAS) -> None:
+        self._fallback = fallback
         self.alias = alias
 
     def with_alias(self, alias: str) -> RouterChain:
-        return RouterChain(self._router, alias)
+        return RouterChain(self._fallback, alias)
 
     async def serves_locally(self, request: ChatCompletionRequest) -> bool:
-        chain = await self._router.fitting_chain(self.alias, request)
-        first = next((r for r in chain if r.breaker.state is not BreakerState.OPEN), None)
+        chain = await self._fallback.fitting_chain(self.alias, request)
+        first = next((link for link in chain if link.breaker.state is not BreakerState.OPEN), None)
         return first is not None and isinstance(first.backend, LocalBackend)
 
     async def stream(self, request: ChatCompletionRequest) -> AsyncIterator[ChatChunk]:
         request = request.model_copy(update={"model": self.alias, "stream": True})
-        chain = await self._router.fitting_chain(self.alias, request)
-        opened = await self._router.stream(chain, request)
-        async for chunk in self._router.relay(opened):
+        chain = await self._fallback.fitting_chain(self.alias, request)
+        opened = await self._fallback.stream(chain, request)
+        async for chunk in self._fallback.relay(opened):
             yield chunk

@@ -12,30 +12,26 @@ client goes away stores what it had said so far (see `threads` for how the clien
 it to what was heard).
 
 The request's `voxhall` key may pick the backend chain and turn tools off (see `options`).
-
-When the chain would serve the turn with the small local model, the model does not choose:
-`tool_router` picks the tool (or none) and the model only fills its arguments; after the tool
-step the answer is a summary of the result (`summaries`), since the small model would invent.
+The tool calls run in `tool_calls`, where a write tool waits for its approval; a step the chain
+would serve with the small local model is `local_step`'s, where the model does not choose.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
-from llm_service.agent.approvals import CURRENT_CALL, ApprovalBook, CallScope, summarize_call
+from llm_service.agent.approvals import ApprovalBook
 from llm_service.agent.chain import ChatChain
 from llm_service.agent.config import AgentConfig
-from llm_service.agent.connections import AgentTool, McpConnections, ToolOutcome
+from llm_service.agent.connections import AgentTool, McpConnections
 from llm_service.agent.events import event_chunk
+from llm_service.agent.local_step import LocalStep, StepResult
 from llm_service.agent.options import TurnOptions
-from llm_service.agent.summaries import step_summary
 from llm_service.agent.threads import (
     ThreadLocks,
     ThreadState,
@@ -43,10 +39,10 @@ from llm_service.agent.threads import (
     interrupted_reply,
     open_thread_store,
     prune,
-    redact_secrets,
     scrub_for_storage,
 )
-from llm_service.agent.tool_router import SLOT_CONTEXT, RouteChoice, ToolRouter, fill_arguments
+from llm_service.agent.tool_calls import CallOutcomes, ToolCallRunner, tool_message
+from llm_service.agent.tool_router import ToolRouter
 from llm_service.schemas import (
     AgentEvent,
     ChatChunk,
@@ -56,20 +52,14 @@ from llm_service.schemas import (
     ChoiceDelta,
     ChunkChoice,
     CompletionBuilder,
-    FunctionCall,
-    ToolCall,
     Usage,
     completion_id,
-    tool_call_id,
 )
 from llm_service.settings import AgentSettings
-from voxhall.tasks import ORIGIN_META_KEY
 
 logger = logging.getLogger(__name__)
 
 AGENT_MODEL = "voxhall-agent"
-RESULT_PREVIEW_CHARS = 500
-LOCAL_FINGERPRINT = "local"
 
 
 @dataclass
@@ -142,23 +132,6 @@ def _speaker_text(message: dict[str, Any]) -> dict[str, Any]:
     return {**message, "content": f"{name}: {message['content']}"}
 
 
-def _local_chat(request: ChatCompletionRequest, last: dict[str, Any]) -> list[ChatMessage]:
-    """The system prompt and the latest words alone: given the history (even names before
-    the words), the small model copies it instead of answering."""
-    words = last.get("content") if last.get("role") == "user" else None
-    if not isinstance(words, str):
-        return request.messages
-    return [request.messages[0], ChatMessage(role="user", content=words)]
-
-
-def _last_tool_step(conversation: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The assistant message that called tools last, and the results after it."""
-    for index in range(len(conversation) - 1, -1, -1):
-        if conversation[index].get("tool_calls"):
-            return conversation[index:]
-    return []
-
-
 def _origin(request: ChatCompletionRequest, thread_id: str | None) -> dict[str, str]:
     """Where the request came from (Discord guild, channel, user), for jobs to report back."""
     metadata = request.metadata or {}
@@ -189,6 +162,8 @@ class Turn:
         self.fingerprint: str | None = None
         self.step_text = ""
         self._started = False
+        self.tool_calls = ToolCallRunner(agent.connections, agent.approvals, self.emit, self.origin)
+        self.local_step = LocalStep(self, agent.router, agent.examples)
 
     # --- output -------------------------------------------------------------------------------
 
@@ -258,9 +233,9 @@ class Turn:
             self.step_text = ""
             try:
                 if await self.chain.serves_locally(request):
-                    text, calls = await self._local_step(request, conversation, tools)
+                    text, calls = await self.local_step.run(request, conversation, tools)
                 else:
-                    text, calls = await self._model_step(request)
+                    text, calls = await self.model_step(request)
             except Exception as error:
                 self.emit(AgentEvent(type="error", message=f"No model could answer: {error}"))
                 self.say("Sorry, I can't reach a language model right now.")
@@ -268,8 +243,9 @@ class Turn:
             if not calls:
                 return text
             step = [{"role": "assistant", "content": text or None, "tool_calls": calls}]
-            outcomes = await self._run_calls(calls)
-            step += [self._tool_message(call, outcome) for call, outcome in outcomes]
+            outcomes = await self.tool_calls.run(calls)
+            max_chars = self.settings.tool_result_max_chars
+            step += [tool_message(call, outcome, max_chars) for call, outcome in outcomes]
             conversation += step
             self.new_messages += step
             if self._announce_jobs(outcomes):
@@ -309,7 +285,7 @@ class Turn:
             stream=True,
         )
 
-    async def _model_step(self, request: ChatCompletionRequest) -> tuple[str, list[dict[str, Any]]]:
+    async def model_step(self, request: ChatCompletionRequest) -> StepResult:
         """One call to the chain: text goes out as it comes, tool calls are collected."""
         builder = CompletionBuilder()
         async for chunk in self.chain.stream(request):
@@ -326,137 +302,7 @@ class Turn:
         calls = [call.wire() for call in message.tool_calls or []]
         return message.content or "", calls
 
-    async def _local_step(
-        self,
-        request: ChatCompletionRequest,
-        conversation: list[dict[str, Any]],
-        tools: list[AgentTool],
-    ) -> tuple[str, list[dict[str, Any]]]:
-        """The local model: the router picks the tool and the model fills its arguments; after
-        the tool step the result is read out as a summary (see `summaries`). For plain chat it
-        sees only the system prompt and the latest words (see `_local_chat`)."""
-        last = conversation[-1] if conversation else {}
-        plain = request.model_copy(
-            update={"tools": None, "tool_choice": None, "messages": _local_chat(request, last)}
-        )
-        if last.get("role") == "tool":
-            summary = step_summary(_last_tool_step(conversation))
-            self.fingerprint = self.fingerprint or LOCAL_FINGERPRINT
-            self.say(summary)
-            return summary, []
-        if last.get("role") != "user" or not isinstance(last.get("content"), str):
-            return await self._model_step(plain)
-        choice = self.agent.router.choose(last["content"], tools, self.agent.examples)
-        if choice.tool is None:
-            return await self._model_step(plain)
-        return "", [await self._fill_slots(choice, last["content"])]
-
-    async def _fill_slots(self, choice: RouteChoice, text: str) -> dict[str, Any]:
-        assert choice.tool is not None
-        now = datetime.now(UTC)
-        context = f"{SLOT_CONTEXT} Now: {now:%Y-%m-%dT%H:%M:%SZ}."
-        arguments = await fill_arguments(
-            self.chain, choice.tool, text, self.request.model, context, now
-        )
-        return ToolCall(
-            id=tool_call_id(),
-            function=FunctionCall(name=choice.tool.qualified, arguments=json.dumps(arguments)),
-        ).wire()
-
-    # --- tools --------------------------------------------------------------------------------
-
-    async def _run_calls(
-        self, calls: list[dict[str, Any]]
-    ) -> list[tuple[dict[str, Any], ToolOutcome]]:
-        """Runs of read-only, approval-free calls in parallel; every other call on its own."""
-        batches: list[list[dict[str, Any]]] = []
-        parallel_run = False
-        for call in calls:
-            tool = self.agent.connections.find(call["function"]["name"])
-            parallel = tool is not None and tool.read_only and tool.policy == "auto"
-            if parallel and parallel_run:
-                batches[-1].append(call)
-            else:
-                batches.append([call])
-            parallel_run = parallel
-        results: list[tuple[dict[str, Any], ToolOutcome]] = []
-        for batch in batches:
-            outcomes = await asyncio.gather(*(self._run_call(call) for call in batch))
-            results += zip(batch, outcomes, strict=True)
-        return results
-
-    async def _run_call(self, call: dict[str, Any]) -> ToolOutcome:
-        name = call["function"]["name"]
-        tool = self.agent.connections.find(name)
-        outcome = await self._checked_call(name, tool, call["function"]["arguments"])
-        preview = redact_secrets(outcome.text)[:RESULT_PREVIEW_CHARS]
-        self.emit(
-            AgentEvent(
-                type="tool_finished",
-                tool=name,
-                is_error=outcome.is_error,
-                result=None if outcome.is_error else preview,
-                message=preview if outcome.is_error else None,
-            )
-        )
-        if outcome.job_id:
-            self.emit(AgentEvent(type="job_started", tool=name, job_id=outcome.job_id))
-        return outcome
-
-    async def _checked_call(self, name: str, tool: AgentTool | None, raw: str) -> ToolOutcome:
-        """Look up, parse, apply the policy and run; each refusal is an error result."""
-        if tool is None:
-            return ToolOutcome(f"There is no tool {name} right now.", is_error=True)
-        try:
-            arguments = json.loads(raw or "{}")
-            if not isinstance(arguments, dict):
-                raise ValueError("not an object")
-        except ValueError as error:
-            return ToolOutcome(f"The arguments are not a JSON object: {error}", is_error=True)
-        if tool.policy == "deny":
-            return ToolOutcome(f"{name} is not allowed here (policy deny).", is_error=True)
-        summary = redact_secrets(summarize_call(name, arguments))
-        shown = json.loads(redact_secrets(json.dumps(arguments)))
-        self.emit(AgentEvent(type="tool_started", tool=name, summary=summary, arguments=shown))
-        scope = CallScope(tool=name, emit=self.emit)
-        if tool.policy == "confirm":
-            approval = await self.agent.approvals.ask(name, summary, self.emit)
-            if approval.status != "approved":
-                return ToolOutcome(
-                    f"Not run: the approval was {approval.status}. Tell the user; do not retry.",
-                    is_error=True,
-                )
-            scope.approved_by = approval.by
-        return await self._call_in_scope(tool, arguments, scope)
-
-    async def _call_in_scope(
-        self, tool: AgentTool, arguments: dict[str, Any], scope: CallScope
-    ) -> ToolOutcome:
-        async def progress(done: float, total: float | None, message: str | None) -> None:
-            self.emit(
-                AgentEvent(
-                    type="tool_progress",
-                    tool=tool.qualified,
-                    progress=done,
-                    total=total,
-                    message=message,
-                )
-            )
-
-        token = CURRENT_CALL.set(scope)
-        try:
-            meta = {ORIGIN_META_KEY: self.origin} if self.origin else None
-            return await self.agent.connections.call(tool, arguments, progress, meta)
-        finally:
-            CURRENT_CALL.reset(token)
-
-    def _tool_message(self, call: dict[str, Any], outcome: ToolOutcome) -> dict[str, Any]:
-        text = redact_secrets(outcome.text)[: self.settings.tool_result_max_chars]
-        if outcome.is_error:
-            text = f"Error: {text}"
-        return {"role": "tool", "tool_call_id": call["id"], "content": text}
-
-    def _announce_jobs(self, outcomes: list[tuple[dict[str, Any], ToolOutcome]]) -> bool:
+    def _announce_jobs(self, outcomes: CallOutcomes) -> bool:
         jobs = [(call["function"]["name"], o.job_id) for call, o in outcomes if o.job_id]
         if not jobs:
             return False

@@ -1,6 +1,6 @@
-"""What every chat backend offers the router, and the typed failures it may raise.
+"""What every chat backend offers the fallback chains, and the typed failures it may raise.
 
-A backend streams `ChatChunk`s for a request; the router decides about retries, fallback and
+A backend streams `ChatChunk`s for a request; the fallback chains decide about retries, fallback and
 deadlines from a `BackendError`'s `kind`, `status` and `retry_after`, never from strings.
 """
 
@@ -29,7 +29,7 @@ class ErrorKind(StrEnum):
 
 
 class BackendError(Exception):
-    """A backend's failure, typed so the router can act on it."""
+    """A backend's failure, typed so the fallback chains can act on it."""
 
     def __init__(
         self,

@@ -1,6 +1,6 @@
-"""The router against real peers on loopback: a second llm_service playing the hosted API, and
-a scripted fault peer. Each failure ends as the fallback rules say; the breaker opens and
-recovers through its probe.
+"""The fallback chains against real peers on loopback: a second llm_service playing the hosted
+API, and a scripted fault peer. Each failure ends as the fallback rules say; the breaker opens
+and recovers through its probe.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""Chains for the agent's tests, built the way llm_service builds them (its router, its
-backends): the scripted peer as the hosted model, or the bundled local model; and a whole
+"""Chains for the agent's tests, built the way llm_service builds them (its fallback chains,
+its backends): the scripted peer as the hosted model, or the bundled local model; and a whole
 llm_service serving the agent over given MCP servers with the scripted model behind it."""
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from voxhall.settings import CommonSettings
 FAST_AWS_POLL = {"VOXHALL_AWS_POLL_S": "0.2"}
 
 
-def router_chain(llm: LlmSettings, backend: ChatBackend, alias: str) -> RouterChain:
-    """llm_service's router over one backend, as the agent's chain for `alias`."""
+def fallback_chain(llm: LlmSettings, backend: ChatBackend, alias: str) -> RouterChain:
+    """llm_service's fallback chains over one backend, as the agent's chain for `alias`."""
     return RouterChain(build_router(llm, [backend], GatewayInstruments()), alias)
 
 
@@ -39,7 +39,7 @@ def hosted_settings(peer_url: str) -> LlmSettings:
 
 def hosted_chain(llm: LlmSettings) -> tuple[HostedBackend, RouterChain]:
     backend = HostedBackend(llm)
-    return backend, router_chain(llm, backend, "hosted")
+    return backend, fallback_chain(llm, backend, "hosted")
 
 
 @contextmanager

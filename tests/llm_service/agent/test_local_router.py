@@ -1,4 +1,4 @@
-"""The local path with the real bundled model (SmolLM2-135M through llm_service's router):
+"""The local path with the real bundled model (SmolLM2-135M through llm_service's fallback):
 tool-selection accuracy and argument exact-match on the labelled spoken requests of
 `tests/data/agent_requests.jsonl`, and whole local turns over the real calendar server.
 
@@ -27,7 +27,7 @@ from llm_service.backends.local import LocalBackend
 from llm_service.schemas import ChatCompletionRequest
 from llm_service.settings import AgentSettings, LlmSettings
 from stack.settings import Settings
-from tests.llm_service.agent.support import router_chain
+from tests.llm_service.agent.support import fallback_chain
 from voxhall.settings import CommonSettings
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -41,7 +41,7 @@ async def chain() -> AsyncIterator[RouterChain]:
     llm = LlmSettings(_env_file=None)  # type: ignore[call-arg]
     backend = LocalBackend(llm)
     await backend.start()
-    yield router_chain(llm, backend, "local")
+    yield fallback_chain(llm, backend, "local")
     await backend.aclose()
 
 
