@@ -38,12 +38,15 @@ install: deb-packages $(STAMP)  ## create .venv and install Voxhall with its tes
 demo: install  ## run the full voice loop on bundled models and sample speech
 	$(BIN)/voxhall demo
 
-test: install  ## run the test suite
+test: install  ## check the import contracts, then run the test suite
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
-lint: install  ## ruff check and ruff format --check
+lint: install  ## ruff, the import contracts (lint-imports) and the type checker (mypy)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 format: install  ## apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .

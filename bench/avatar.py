@@ -27,14 +27,13 @@ from rich.table import Table
 from ledgers.settings import ReplaySettings
 from tts_service.app import create_app
 from tts_service.avatar.animation import plan_frames
-from tts_service.avatar.cli import wait_until_ready
 from tts_service.avatar.cpu import CpuAvatarProvider, viseme_track
 from tts_service.avatar.encode import budget_ladder, encode_mp4
 from tts_service.avatar.provider import RenderRequest
 from tts_service.client import TtsClient
 from tts_service.schemas import TimedSpeech
 from tts_service.settings import TtsSettings
-from voxhall.launcher import BackgroundServer
+from voxhall.launcher import BackgroundServer, wait_until_ready
 
 SENTENCES = [
     "Sure, I checked your calendar for tomorrow.",

@@ -152,8 +152,8 @@ def avatar_render(
     ] = None,
 ) -> None:
     """Speak TEXT with the bundled voice and render its lip-synced avatar clip (H.264 MP4)."""
+    from stack.avatar import render_clip_cli
     from tts_service.avatar.avatars import AvatarError
-    from tts_service.avatar.cli import render_clip_cli
     from tts_service.avatar.errors import AvatarRenderError
 
     try:

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tts_service.providers.base import VoiceInfo
 from tts_service.schemas import SpeechInput, SpeechRequest, VoiceRef
-from tts_service.voices import UnknownVoiceError, VoiceCatalogue
+from tts_service.voices import UnknownVoiceError, VoiceCatalogue, VoiceInfo
 from voxhall.audio import ENCODED_FORMATS, EncodedFormat
 from voxhall.http import OpenAIError
 

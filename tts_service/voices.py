@@ -13,7 +13,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from tts_service.providers.base import VoiceInfo
+
+@dataclass(frozen=True)
+class VoiceInfo:
+    """A voice a provider can speak with."""
+
+    id: str
+    language: str
+    sample_rate: int
+    provider: str
+
 
 OPENAI_VOICES: tuple[str, ...] = (
     "alloy",

@@ -40,7 +40,7 @@ from bot.discord_sim.payloads import GUEST_ID, OPS_MEMBER_ID, TEXT_CHANNEL_ID, P
 from bot.discord_sim.rest import RecordedRequest
 from bot.discord_sim.sim import DiscordSim
 from ledgers.services import LocalServices
-from stack.demo.loop import DemoRun
+from stack.demo.run import DemoRun
 from stack.demo.terminal import LiveTranscript, TerminalChannel
 from stack.settings import Settings
 

@@ -19,7 +19,6 @@ import asyncio
 import functools
 import json
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,11 +30,12 @@ from bot.conversation.jobs import JobWatcher
 from bot.conversation.local import CuedVoiceSource, PacedSpeaker
 from bot.conversation.pipeline import PipelineOptions, TurnPipeline
 from bot.conversation.segmenter import Segmenter, SegmenterConfig
-from bot.conversation.turns import ChannelContext, ChannelConversation, ChannelState
+from bot.conversation.turns import ChannelContext, ChannelConversation
 from bot.demo.script import LINES, NAMES, REPLY_PARAMS, WAKE_NAMES, cued_script
 from bot.settings import BotSettings
 from ledgers.services import LocalServices, ics_calendar_agent, local_services, seed_calendar
 from llm_service.client import LlmClient
+from stack.demo.run import DemoRun
 from stack.demo.terminal import LiveTranscript, TerminalChannel
 from stack.settings import Settings
 from stt_service.client import SttClient
@@ -47,22 +47,6 @@ from voxhall.wer import corpus_wer, word_errors
 
 THREAD = "demo:voice-channel"
 APPROVAL_WAIT_S = 300.0
-
-
-@dataclass
-class DemoRun:
-    """What happened: the channel's state, the text channel, and everything the bot said;
-    `speakers` names the script's speaker of each id the conversation knows people by (where
-    that is not the script's own name, as over Discord: user ids)."""
-
-    state: ChannelState
-    channel: TerminalChannel
-    voice: bytes
-    speakers: dict[str, str] = field(default_factory=dict)
-
-    def speaker(self, who: str) -> str:
-        """The script's name ("alice") of the person the conversation calls `who`."""
-        return self.speakers.get(who, who)
 
 
 async def converse(

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from tts_service.providers.base import AudioPiece
-from tts_service.streaming import AudioRenderer, iterate_in_thread
+from tts_service.providers.threaded import iterate_in_thread
+from tts_service.streaming import AudioRenderer
 
 
 async def test_closing_the_bridge_stops_the_worker() -> None:

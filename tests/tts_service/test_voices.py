@@ -12,8 +12,7 @@ from starlette.types import ASGIApp
 from tests.tts_service.support import tts_settings
 from tts_service.app import create_app
 from tts_service.client import TtsClient
-from tts_service.providers.base import VoiceInfo
-from tts_service.voices import OPENAI_VOICES, UnknownVoiceError, VoiceCatalogue
+from tts_service.voices import OPENAI_VOICES, UnknownVoiceError, VoiceCatalogue, VoiceInfo
 from voxhall.bundled_models import bundled_piper_voice
 
 

@@ -3,8 +3,8 @@
 `provider.AvatarProvider` is the Protocol (`render`, `status`, `result`, `cancel`);
 `cpu.CpuAvatarProvider` renders sprites locally (the default), `hosted` talks to D-ID or a
 RunPod-style GPU endpoint. `service.create_provider` picks one from `AvatarSettings`,
-`jobs` declares the Dramatiq job `avatar.render`, and `cli.render_clip_cli` renders one clip
-from text. Avatars live in `avatars/` (see its README.md).
+and `jobs` declares the Dramatiq job `avatar.render` (`voxhall avatar render`, in
+`stack.avatar`, renders one clip from text). Avatars live in `avatars/` (see its README.md).
 """
 
 from tts_service.avatar.errors import (

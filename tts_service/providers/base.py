@@ -11,18 +11,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from tts_service.voices import VoiceInfo
 from voxhall.audio import Samples
 from voxhall.sentences import Sentence
-
-
-@dataclass(frozen=True)
-class VoiceInfo:
-    """A voice a provider can speak with."""
-
-    id: str
-    language: str
-    sample_rate: int
-    provider: str
 
 
 @dataclass(frozen=True)

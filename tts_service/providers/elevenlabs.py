@@ -12,9 +12,10 @@ from typing import Any
 
 import httpx
 
-from tts_service.providers.base import AudioPiece, ProviderError, VoiceInfo
+from tts_service.providers.base import AudioPiece, ProviderError
 from tts_service.providers.pcm import pcm_pieces
 from tts_service.settings import TtsSettings
+from tts_service.voices import VoiceInfo
 from voxhall.telemetry import instrument_client
 
 PCM_RATE = 22_050

@@ -12,10 +12,10 @@ from collections.abc import AsyncIterator
 import httpx
 import openai
 
-from tts_service.providers.base import AudioPiece, ProviderError, VoiceInfo
+from tts_service.providers.base import AudioPiece, ProviderError
 from tts_service.providers.pcm import pcm_pieces
 from tts_service.settings import TtsSettings
-from tts_service.voices import OPENAI_VOICES
+from tts_service.voices import OPENAI_VOICES, VoiceInfo
 
 PCM_RATE = 24_000
 _TIMEOUT = httpx.Timeout(60.0, connect=5.0)

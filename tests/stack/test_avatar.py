@@ -7,9 +7,9 @@ from pathlib import Path
 import av
 import pytest
 
+from stack.avatar import render_clip_cli
 from stack.settings import Settings
 from tts_service.avatar.avatars import AvatarError
-from tts_service.avatar.cli import render_clip_cli
 from tts_service.settings import AvatarSettings, TtsSettings
 
 
