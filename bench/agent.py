@@ -31,9 +31,9 @@ from rich.console import Console
 from rich.table import Table
 
 from ledgers.settings import ReplaySettings
-from llm_service.agent import Agent, RouterChain, build_agent
+from llm_service.agent import Agent, FallbackChatChain, build_agent
 from llm_service.agent.config import AgentConfig, ServerConfig, builtin_server
-from llm_service.app import build_router
+from llm_service.app import build_fallback
 from llm_service.backends.local import LocalBackend
 from llm_service.metrics import GatewayInstruments
 from llm_service.schemas import (
@@ -146,7 +146,7 @@ async def local_turns(config: ServerConfig, repeats: int) -> list[dict[str, floa
     backend = LocalBackend(llm)
     await backend.start()
     settings = ReplaySettings(common=CommonSettings(redis_url="redis://127.0.0.1:1/0"))
-    chain = RouterChain(build_router(llm, [backend], GatewayInstruments()), "local")
+    chain = FallbackChatChain(build_fallback(llm, [backend], GatewayInstruments()), "local")
     agent = build_agent(settings, chain, AgentConfig(servers={"calendar": config}))
     await agent.start()
     try:

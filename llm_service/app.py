@@ -22,7 +22,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from opentelemetry.metrics import Meter
 
-from llm_service.agent import AGENT_MODEL, Agent, RouterChain, agent_routers, build_agent
+from llm_service.agent import AGENT_MODEL, Agent, FallbackChatChain, agent_routers, build_agent
 from llm_service.agent.config import AgentConfig
 from llm_service.agent.options import TurnOptions
 from llm_service.backends.base import ChatBackend
@@ -57,7 +57,7 @@ def build_backends(settings: LlmSettings, local_model: LocalModel | None) -> lis
     return backends
 
 
-def build_router(
+def build_fallback(
     settings: LlmSettings, backends: list[ChatBackend], instruments: GatewayInstruments
 ) -> FallbackChains:
     """The fallback chains of `CHAINS` over `backends`, each backend with a breaker and stats."""
@@ -188,9 +188,9 @@ def create_app(
     `VOXHALL_CONFIG`."""
     llm = settings.llm
     backends = build_backends(llm, local_model)
-    fallback = build_router(llm, backends, GatewayInstruments(meter))
+    fallback = build_fallback(llm, backends, GatewayInstruments(meter))
     agent = (
-        build_agent(settings, RouterChain(fallback), agent_config)
+        build_agent(settings, FallbackChatChain(fallback), agent_config)
         if settings.agent.enabled
         else None
     )

@@ -1,6 +1,6 @@
 """What the agent needs from llm_service: a chat backend chain that streams OpenAI chunks.
 
-`ChatChain` is the small protocol the loop is written against; `RouterChain` adapts
+`ChatChain` is the small protocol the loop is written against; `FallbackChatChain` adapts
 llm_service's `FallbackChains` to it for one alias (by default `voxhall-default`: hosted,
 then local), so the agent gets the same retries, fallback and breakers as any client.
 """
@@ -34,15 +34,15 @@ class ChatChain(Protocol):
         ...
 
 
-class RouterChain:
+class FallbackChatChain:
     """llm_service's `FallbackChains`, for one alias, as a `ChatChain`."""
 
     def __init__(self, fallback: FallbackChains, alias: str = DEFAULT_ALIAS) -> None:
         self._fallback = fallback
         self.alias = alias
 
-    def with_alias(self, alias: str) -> RouterChain:
-        return RouterChain(self._fallback, alias)
+    def with_alias(self, alias: str) -> FallbackChatChain:
+        return FallbackChatChain(self._fallback, alias)
 
     async def serves_locally(self, request: ChatCompletionRequest) -> bool:
         chain = await self._fallback.fitting_chain(self.alias, request)

@@ -1,6 +1,6 @@
 """The agent's entry points for llm_service's app: build it, and the routes it adds.
 
-In `create_app`: `agent = build_agent(settings, RouterChain(fallback))`, then each of
+In `create_app`: `agent = build_agent(settings, FallbackChatChain(fallback))`, then each of
 `agent_routers(agent)` (approvals, threads, MCP server states) included with the app's auth;
 `await agent.start()` and `await agent.aclose()` in the lifespan; and for the model
 `voxhall-agent`, `sse_events(agent.stream(request), request)` (or `await agent.complete(request)`

@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from llm_service.agent import RouterChain
+from llm_service.agent import FallbackChatChain
 from llm_service.agent.config import AgentConfig, ServerConfig
-from llm_service.app import build_router, create_app
+from llm_service.app import build_fallback, create_app
 from llm_service.backends.base import ChatBackend
 from llm_service.backends.hosted import HostedBackend
 from llm_service.metrics import GatewayInstruments
@@ -21,9 +21,9 @@ from voxhall.settings import CommonSettings
 FAST_AWS_POLL = {"VOXHALL_AWS_POLL_S": "0.2"}
 
 
-def fallback_chain(llm: LlmSettings, backend: ChatBackend, alias: str) -> RouterChain:
+def fallback_chain(llm: LlmSettings, backend: ChatBackend, alias: str) -> FallbackChatChain:
     """llm_service's fallback chains over one backend, as the agent's chain for `alias`."""
-    return RouterChain(build_router(llm, [backend], GatewayInstruments()), alias)
+    return FallbackChatChain(build_fallback(llm, [backend], GatewayInstruments()), alias)
 
 
 def hosted_settings(peer_url: str) -> LlmSettings:
@@ -37,7 +37,7 @@ def hosted_settings(peer_url: str) -> LlmSettings:
     )
 
 
-def hosted_chain(llm: LlmSettings) -> tuple[HostedBackend, RouterChain]:
+def hosted_chain(llm: LlmSettings) -> tuple[HostedBackend, FallbackChatChain]:
     backend = HostedBackend(llm)
     return backend, fallback_chain(llm, backend, "hosted")
 

@@ -19,7 +19,7 @@ import pytest
 import pytest_asyncio
 from mcp import Client
 
-from llm_service.agent import Agent, RouterChain, build_agent
+from llm_service.agent import Agent, FallbackChatChain, build_agent
 from llm_service.agent.config import AgentConfig, ServerConfig, builtin_server
 from llm_service.agent.connections import AgentTool
 from llm_service.agent.tool_router import ToolRouter, fill_arguments
@@ -37,7 +37,7 @@ ARGUMENTS_GOAL = 0.8
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def chain() -> AsyncIterator[RouterChain]:
+async def chain() -> AsyncIterator[FallbackChatChain]:
     llm = LlmSettings(_env_file=None)  # type: ignore[call-arg]
     backend = LocalBackend(llm)
     await backend.start()
@@ -73,7 +73,7 @@ def same(expected: Any, got: Any) -> bool:
     return bool(expected == got)
 
 
-async def test_labelled_requests_selection_and_arguments(chain: RouterChain) -> None:
+async def test_labelled_requests_selection_and_arguments(chain: FallbackChatChain) -> None:
     rows = [json.loads(line) for line in REQUESTS.read_text().splitlines() if line.strip()]
     assert len(rows) >= 40
     tools = [
@@ -120,7 +120,9 @@ async def test_labelled_requests_selection_and_arguments(chain: RouterChain) -> 
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def local_agent(chain: RouterChain, calendar_server: ServerConfig) -> AsyncIterator[Agent]:
+async def local_agent(
+    chain: FallbackChatChain, calendar_server: ServerConfig
+) -> AsyncIterator[Agent]:
     settings = Settings(common=CommonSettings(redis_url="redis://127.0.0.1:1/0"))
     agent = build_agent(settings, chain, AgentConfig(servers={"calendar": calendar_server}))
     await agent.start()
