@@ -33,8 +33,8 @@ from mcp import Client, StdioServerParameters
 from rich.console import Console
 from rich.table import Table
 
+from mcp_servers.calendar.ics_provider import IcsProvider
 from mcp_servers.calendar.models import Event
-from mcp_servers.calendar.providers import IcsProvider
 from mcp_servers.calendar.server import create_server
 from mcp_servers.calendar.settings import CalendarSettings
 from voxhall import tasks

@@ -28,7 +28,7 @@ from botocore.exceptions import (
 )
 
 from mcp_servers.aws.settings import AwsSettings
-from mcp_servers.common import ToolError, api_errors, setting_name
+from mcp_servers.errors import ToolError, api_errors, setting_name
 from voxhall.tasks import TransientJobError
 
 GLOBAL_SERVICE_REGIONS = {"ce": "us-east-1"}

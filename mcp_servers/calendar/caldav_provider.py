@@ -17,17 +17,17 @@ import caldav
 from caldav.lib import error as dav_error
 from caldav.lib.http_sync import requests as http
 
-from mcp_servers.calendar.models import CalendarInfo, Event
-from mcp_servers.calendar.providers import (
-    CalendarError,
+from mcp_servers.calendar.errors import CalendarError
+from mcp_servers.calendar.ical import (
     calendar_with,
     component_from_event,
     event_from_component,
     expand,
     occurrences,
 )
+from mcp_servers.calendar.models import CalendarInfo, Event
 from mcp_servers.calendar.settings import CalendarSettings
-from mcp_servers.common import require, setting_name
+from mcp_servers.errors import require, setting_name
 
 
 @contextmanager

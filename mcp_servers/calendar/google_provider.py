@@ -22,10 +22,11 @@ from google.oauth2.credentials import Credentials
 from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
+from mcp_servers.calendar.errors import CalendarError
 from mcp_servers.calendar.models import CalendarInfo, Event
-from mcp_servers.calendar.providers import CalendarError, as_local
 from mcp_servers.calendar.settings import CalendarSettings
-from mcp_servers.common import require, setting_name
+from mcp_servers.calendar.times import as_local
+from mcp_servers.errors import require, setting_name
 
 SCOPES = ["https://www.googleapis.com/auth/calendar"]
 _GOOGLE_ID = re.compile(r"^[a-v0-9]{5,1024}$")

@@ -1,9 +1,9 @@
 """The calendar MCP server: read, search and schedule events on the configured provider.
 
 `create_server()` builds the `MCPServer`. The provider (local iCalendar file, CalDAV or Google,
-`VOXHALL_CALENDAR_PROVIDER`) is created on the first tool call, so a server with missing
-credentials still starts, lists its tools and answers each call with a tool error naming the
-missing setting. Times without a zone are read in `VOXHALL_TIMEZONE`; every time returned is
+`VOXHALL_CALENDAR_PROVIDER`) is chosen here and created on the first tool call, so a server with
+missing credentials still starts, lists its tools and answers each call with a tool error naming
+the missing setting. Times without a zone are read in `VOXHALL_TIMEZONE`; every time returned is
 timezone-aware in that zone. Deleting an event asks the user to confirm.
 
 No `from __future__ import annotations` here: the tools are closures, and their annotations
@@ -14,7 +14,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, tzinfo
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -23,6 +23,8 @@ from dateutil.rrule import rrulestr
 from mcp.server.mcpserver import MCPServer
 from pydantic import Field
 
+from mcp_servers.calendar.errors import CalendarError
+from mcp_servers.calendar.ics_provider import IcsProvider, default_ics_path
 from mcp_servers.calendar.models import (
     CalendarBusy,
     CalendarList,
@@ -35,10 +37,13 @@ from mcp_servers.calendar.models import (
     FreeSlots,
     Interval,
 )
-from mcp_servers.calendar.providers import CalendarError, CalendarProvider, as_local, make_provider
+from mcp_servers.calendar.provider import CalendarProvider
 from mcp_servers.calendar.scheduling import busy_intervals, free_slots, merge, working_windows
 from mcp_servers.calendar.settings import CalendarSettings
-from mcp_servers.common import Approval, ToolError, ToolRegistry, api_errors, confirmation
+from mcp_servers.calendar.times import as_local
+from mcp_servers.confirmation import Approval, confirmation
+from mcp_servers.errors import ToolError, api_errors
+from mcp_servers.tools import ToolRegistry
 from voxhall.settings import CommonSettings
 
 INSTRUCTIONS = (
@@ -78,6 +83,22 @@ def _check_rrule(rule: str | None) -> None:
         raise ToolError(f"invalid recurrence rule {rule!r}; e.g. FREQ=WEEKLY;BYDAY=MO")
 
 
+def _make_provider(settings: CalendarSettings, tz: tzinfo) -> CalendarProvider:
+    """The provider the settings name; raises `ToolError` naming a missing setting.
+
+    CalDAV and Google are imported only when chosen, so unused client libraries never load.
+    """
+    if settings.provider == "caldav":
+        from mcp_servers.calendar.caldav_provider import CaldavProvider
+
+        return CaldavProvider.from_settings(settings, tz)
+    if settings.provider == "google":
+        from mcp_servers.calendar.google_provider import GoogleProvider
+
+        return GoogleProvider.from_settings(settings, tz)
+    return IcsProvider(settings.ics or default_ics_path(), tz)
+
+
 class _Calendars:
     """The configured provider, created on first use, and the defaults around it."""
 
@@ -97,7 +118,7 @@ class _Calendars:
     def provider(self) -> CalendarProvider:
         with self._lock:
             if self._provider is None:
-                self._provider = make_provider(self.settings, self.tz)
+                self._provider = _make_provider(self.settings, self.tz)
             return self._provider
 
     def calendar_id(self, requested: str | None) -> str:

@@ -31,7 +31,7 @@ from githubkit.retry import RetryServerError
 from githubkit.typing import RetryOption
 from opentelemetry import metrics
 
-from mcp_servers.common import require, setting_name
+from mcp_servers.errors import require, setting_name
 from mcp_servers.github.models import (
     Comment,
     Issue,

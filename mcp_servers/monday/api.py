@@ -21,7 +21,7 @@ import httpx
 from opentelemetry import metrics
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
-from mcp_servers.common import require, setting_name
+from mcp_servers.errors import require, setting_name
 from mcp_servers.monday.models import (
     BoardSchema,
     CreatedUpdate,

@@ -17,7 +17,8 @@ from typing import Annotated, Any, Literal
 from mcp.server.mcpserver import MCPServer
 from pydantic import Field
 
-from mcp_servers.common import Approval, ToolRegistry, api_errors, confirmation
+from mcp_servers.confirmation import Approval, confirmation
+from mcp_servers.errors import api_errors
 from mcp_servers.monday.api import MondayApi, MondayApiError, SearchKind
 from mcp_servers.monday.models import (
     BoardSchema,
@@ -30,6 +31,7 @@ from mcp_servers.monday.models import (
     UsersAndTeams,
 )
 from mcp_servers.monday.settings import MondaySettings
+from mcp_servers.tools import ToolRegistry
 
 INSTRUCTIONS = (
     "monday.com for a voice assistant: find boards, read a board's columns and items, read and "

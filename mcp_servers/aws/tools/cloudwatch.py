@@ -1,0 +1,151 @@
+"""CloudWatch tools: alarms now firing, alarm history and metric datapoints."""
+
+from datetime import timedelta
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
+
+from mcp_servers.aws.client import Aws, aws_errors
+from mcp_servers.aws.models import (
+    Alarm,
+    AlarmHistory,
+    AlarmHistoryItem,
+    AlarmList,
+    MetricData,
+    MetricPoint,
+)
+from mcp_servers.aws.tools.arguments import MaxItems, Name, Since, Until, window
+from mcp_servers.errors import ToolError
+from mcp_servers.tools import ToolRegistry
+
+ALARM_KINDS = ("MetricAlarm", "CompositeAlarm")
+MAX_DATAPOINTS = 1440
+
+
+def _alarm(raw: dict[str, Any], kind: str) -> Alarm:
+    return Alarm(
+        name=raw["AlarmName"],
+        state=raw["StateValue"],
+        reason=raw.get("StateReason"),
+        metric=raw.get("MetricName"),
+        namespace=raw.get("Namespace"),
+        dimensions={d["Name"]: d["Value"] for d in raw.get("Dimensions", [])},
+        updated_at=raw.get("StateUpdatedTimestamp"),
+        kind=kind,
+    )
+
+
+def _alarms_in_state(aws: Aws, state: str, name_prefix: str | None) -> list[Alarm]:
+    """Every metric and composite alarm now in `state`, page by page."""
+    query: dict[str, Any] = {"StateValue": state, "AlarmTypes": list(ALARM_KINDS)}
+    if name_prefix:
+        query["AlarmNamePrefix"] = name_prefix
+    alarms: list[Alarm] = []
+    paginator = aws.client("cloudwatch").get_paginator("describe_alarms")
+    for page in paginator.paginate(**query):
+        for kind in ALARM_KINDS:
+            alarms += [
+                _alarm(a, kind) for a in page.get(f"{kind}s", []) if a["StateValue"] == state
+            ]
+    return alarms
+
+
+def _metric_query(
+    namespace: str, metric_name: str, dimensions: dict[str, str], statistic: str, period: int
+) -> dict[str, Any]:
+    return {
+        "Id": "m0",
+        "MetricStat": {
+            "Metric": {
+                "Namespace": namespace,
+                "MetricName": metric_name,
+                "Dimensions": [{"Name": k, "Value": v} for k, v in dimensions.items()],
+            },
+            "Period": period,
+            "Stat": statistic,
+        },
+    }
+
+
+def _points(result: dict[str, Any]) -> list[MetricPoint]:
+    """A metric's datapoints, oldest first."""
+    pairs = zip(result.get("Timestamps", []), result.get("Values", []), strict=False)
+    return sorted((MetricPoint(timestamp=t, value=v) for t, v in pairs), key=lambda p: p.timestamp)
+
+
+def register_cloudwatch_tools(tools: ToolRegistry, aws: Aws, *, max_results: int) -> None:
+    """get_active_alarms, get_alarm_history and get_metric_data."""
+
+    @tools.read(title="Active alarms")
+    def get_active_alarms(
+        name_prefix: Annotated[str | None, Field(max_length=255)] = None,
+        include_insufficient_data: bool = False,
+    ) -> AlarmList:
+        """CloudWatch alarms now in ALARM (and, if asked, INSUFFICIENT_DATA)."""
+        states = ["ALARM", "INSUFFICIENT_DATA"] if include_insufficient_data else ["ALARM"]
+        alarms: list[Alarm] = []
+        with aws_errors():
+            for state in states:
+                alarms += _alarms_in_state(aws, state, name_prefix)
+            region = aws.region
+        return AlarmList(alarms=alarms[:max_results], region=region)
+
+    @tools.read(title="Alarm history")
+    def get_alarm_history(
+        alarm_name: Annotated[str | None, Field(max_length=255)] = None,
+        history_type: Literal["ConfigurationUpdate", "StateUpdate", "Action"] | None = None,
+        start: Since = None,
+        end: Until = None,
+        max_items: MaxItems = 50,
+    ) -> AlarmHistory:
+        """State changes, actions and configuration updates of alarms (default: the last day)."""
+        begin, finish = window(start, end, timedelta(days=1))
+        query: dict[str, Any] = {"StartDate": begin, "EndDate": finish, "MaxRecords": max_items}
+        if alarm_name:
+            query["AlarmName"] = alarm_name
+        if history_type:
+            query["HistoryItemType"] = history_type
+        with aws_errors():
+            raw = aws.client("cloudwatch").describe_alarm_history(
+                ScanBy="TimestampDescending", **query
+            )
+        items = [
+            AlarmHistoryItem(
+                alarm_name=i["AlarmName"],
+                timestamp=i["Timestamp"],
+                type=i["HistoryItemType"],
+                summary=i["HistorySummary"],
+            )
+            for i in raw.get("AlarmHistoryItems", [])
+        ]
+        return AlarmHistory(items=items)
+
+    @tools.read(title="Metric data")
+    def get_metric_data(
+        namespace: Name,
+        metric_name: Name,
+        dimensions: Annotated[dict[str, str], Field(max_length=30)] = {},  # noqa: B006
+        statistic: Literal["Average", "Sum", "Minimum", "Maximum", "SampleCount"] = "Average",
+        period_seconds: Annotated[int, Field(ge=60, le=86400, multiple_of=60)] = 300,
+        start: Since = None,
+        end: Until = None,
+    ) -> MetricData:
+        """Datapoints of one CloudWatch metric (default: the last 3 hours), oldest first."""
+        begin, finish = window(start, end, timedelta(hours=3))
+        if (finish - begin).total_seconds() / period_seconds > MAX_DATAPOINTS:
+            raise ToolError(
+                f"at most {MAX_DATAPOINTS} datapoints: widen period_seconds or narrow the window"
+            )
+        query = _metric_query(namespace, metric_name, dimensions, statistic, period_seconds)
+        with aws_errors():
+            answer = aws.client("cloudwatch").get_metric_data(
+                MetricDataQueries=[query], StartTime=begin, EndTime=finish
+            )
+        result = answer["MetricDataResults"][0] if answer.get("MetricDataResults") else {}
+        return MetricData(
+            namespace=namespace,
+            metric_name=metric_name,
+            statistic=statistic,
+            period_seconds=period_seconds,
+            points=_points(result),
+        )

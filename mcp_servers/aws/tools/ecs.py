@@ -1,0 +1,122 @@
+"""ECS tools: services and their deployments, and redeploying a service as a job."""
+
+from typing import Annotated, Any
+
+from mcp.server.mcpserver import Context
+from pydantic import Field
+
+from mcp_servers.aws import jobs
+from mcp_servers.aws.client import Aws, aws_errors
+from mcp_servers.aws.models import EcsDeployment, EcsService, EcsServiceList, EcsServiceSummary
+from mcp_servers.aws.tools.arguments import Name
+from mcp_servers.confirmation import Approval, confirmation
+from mcp_servers.errors import ToolError
+from mcp_servers.jobs import JobStarted, start_job
+from mcp_servers.tools import ToolRegistry
+
+DESCRIBE_BATCH = 10
+"""Most services one DescribeServices call describes."""
+
+
+def _service_summary(cluster: str, raw: dict[str, Any]) -> EcsServiceSummary:
+    return EcsServiceSummary(
+        cluster=cluster.rsplit("/", 1)[-1],
+        name=raw["serviceName"],
+        status=raw["status"],
+        desired_count=raw.get("desiredCount", 0),
+        running_count=raw.get("runningCount", 0),
+        pending_count=raw.get("pendingCount", 0),
+    )
+
+
+def _deployment(raw: dict[str, Any]) -> EcsDeployment:
+    return EcsDeployment(
+        id=raw["id"],
+        status=raw["status"],
+        rollout_state=raw.get("rolloutState"),
+        rollout_state_reason=raw.get("rolloutStateReason"),
+        desired_count=raw.get("desiredCount", 0),
+        running_count=raw.get("runningCount", 0),
+        pending_count=raw.get("pendingCount", 0),
+        failed_tasks=raw.get("failedTasks", 0),
+        task_definition=raw.get("taskDefinition"),
+        created_at=raw.get("createdAt"),
+    )
+
+
+def _service(aws: Aws, cluster: str, name: str) -> dict[str, Any]:
+    answer = aws.client("ecs").describe_services(cluster=cluster, services=[name])
+    if not answer.get("services"):
+        raise ToolError(f"no ECS service {name!r} in cluster {cluster!r}")
+    return answer["services"][0]
+
+
+def _cluster_services(ecs: Any, cluster: str, max_results: int) -> list[EcsServiceSummary]:
+    """The first `max_results` services of one cluster, described ten at a time."""
+    arns: list[str] = []
+    for page in ecs.get_paginator("list_services").paginate(cluster=cluster):
+        arns += page.get("serviceArns", [])
+    summaries: list[EcsServiceSummary] = []
+    for offset in range(0, min(len(arns), max_results), DESCRIBE_BATCH):
+        batch = arns[offset : offset + DESCRIBE_BATCH]
+        found = ecs.describe_services(cluster=cluster, services=batch)
+        summaries += [_service_summary(cluster, s) for s in found.get("services", [])]
+    return summaries
+
+
+def register_ecs_tools(tools: ToolRegistry, aws: Aws, *, max_results: int) -> None:
+    """list_ecs_services, describe_ecs_service and redeploy_ecs_service."""
+
+    @tools.read(title="ECS services")
+    def list_ecs_services(
+        cluster: Annotated[str | None, Field(description="Empty: every cluster.")] = None,
+    ) -> EcsServiceList:
+        """ECS services with their desired, running and pending task counts."""
+        ecs = aws.client("ecs")
+        summaries: list[EcsServiceSummary] = []
+        with aws_errors():
+            clusters = [cluster] if cluster else ecs.list_clusters().get("clusterArns", [])
+            for name in clusters:
+                summaries += _cluster_services(ecs, name, max_results)
+                if len(summaries) >= max_results:
+                    break
+        return EcsServiceList(services=summaries[:max_results])
+
+    @tools.read(title="ECS service")
+    def describe_ecs_service(cluster: Name, service_name: Name) -> EcsService:
+        """One ECS service: its counts, deployments and newest events."""
+        with aws_errors():
+            raw = _service(aws, cluster, service_name)
+        return EcsService(
+            **_service_summary(cluster, raw).model_dump(),
+            task_definition=raw.get("taskDefinition"),
+            launch_type=raw.get("launchType"),
+            deployments=[_deployment(d) for d in raw.get("deployments", [])],
+            events=[e["message"] for e in raw.get("events", [])[:10]],
+        )
+
+    def redeploy_prompt(cluster: str, service_name: str) -> str:
+        with aws_errors():
+            raw = _service(aws, cluster, service_name)
+            where = aws.where()
+        return (
+            f"Redeploy ECS service {service_name} in cluster {cluster} ({where})? Its "
+            f"{raw.get('runningCount', 0)} running tasks will be replaced."
+        )
+
+    @tools.write(title="Redeploy ECS service", destructive=True, idempotent=False)
+    def redeploy_ecs_service(
+        cluster: Name,
+        service_name: Name,
+        approval: Annotated[Approval, confirmation(redeploy_prompt)],
+        ctx: Context,
+    ) -> JobStarted:
+        """Force a new deployment of an ECS service (same task definition, fresh tasks) and
+        start a job that waits until it has rolled out. Needs the user's approval."""
+        with aws_errors():
+            raw = aws.client("ecs").update_service(
+                cluster=cluster, service=service_name, forceNewDeployment=True
+            )["service"]
+        primary = next(d for d in raw["deployments"] if d["status"] == "PRIMARY")
+        args = {"cluster": cluster, "service": service_name, "deployment_id": primary["id"]}
+        return start_job(jobs.REDEPLOY_JOB, args, ctx)

@@ -1,0 +1,67 @@
+"""CloudWatch Logs tools: log groups, and Logs Insights queries run as jobs."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+from mcp.server.mcpserver import Context
+from pydantic import Field
+
+from mcp_servers.aws import jobs
+from mcp_servers.aws.client import Aws, aws_errors
+from mcp_servers.aws.models import LogGroup, LogGroupList
+from mcp_servers.aws.tools.arguments import Name, Since, Until, window
+from mcp_servers.jobs import JobStarted, start_job
+from mcp_servers.tools import ToolRegistry
+
+
+def _log_group(raw: dict[str, Any]) -> LogGroup:
+    return LogGroup(
+        name=raw["logGroupName"],
+        stored_bytes=raw.get("storedBytes"),
+        retention_days=raw.get("retentionInDays"),
+        created_at=(
+            datetime.fromtimestamp(raw["creationTime"] / 1000, UTC)
+            if "creationTime" in raw
+            else None
+        ),
+    )
+
+
+def register_logs_tools(tools: ToolRegistry, aws: Aws, *, max_results: int) -> None:
+    """describe_log_groups and run_logs_insights_query."""
+
+    @tools.read(title="Log groups")
+    def describe_log_groups(
+        name_prefix: Annotated[str | None, Field(max_length=512)] = None,
+    ) -> LogGroupList:
+        """CloudWatch Logs log groups, optionally only those whose name starts with a prefix."""
+        query = {"logGroupNamePrefix": name_prefix} if name_prefix else {}
+        groups: list[LogGroup] = []
+        with aws_errors():
+            for page in aws.client("logs").get_paginator("describe_log_groups").paginate(**query):
+                groups += [_log_group(g) for g in page.get("logGroups", [])]
+                if len(groups) >= max_results:
+                    break
+        return LogGroupList(log_groups=groups[:max_results])
+
+    @tools.read(title="Logs Insights query")
+    def run_logs_insights_query(
+        log_group_names: Annotated[list[Name], Field(min_length=1, max_length=50)],
+        query: Annotated[str, Field(min_length=1, max_length=10000)],
+        ctx: Context,
+        start: Since = None,
+        end: Until = None,
+        max_rows: Annotated[int, Field(ge=1, le=1000)] = 100,
+    ) -> JobStarted:
+        """Start a CloudWatch Logs Insights query (default window: the last hour) as a job;
+        its rows are the job's result (get_job)."""
+        begin, finish = window(start, end, timedelta(hours=1))
+        with aws_errors():
+            query_id = aws.client("logs").start_query(
+                logGroupNames=log_group_names,
+                startTime=int(begin.timestamp()),
+                endTime=int(finish.timestamp()),
+                queryString=query,
+                limit=max_rows,
+            )["queryId"]
+        return start_job(jobs.LOGS_QUERY_JOB, {"query_id": query_id, "max_rows": max_rows}, ctx)

@@ -1,0 +1,35 @@
+"""Argument types the GitHub tools share: repository, numbers, paging, labels and text."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+Owner = Annotated[
+    str | None,
+    Field(
+        description="Repository owner, a user or organisation (default: the configured one).",
+        max_length=100,
+    ),
+]
+Repo = Annotated[
+    str | None,
+    Field(description="Repository name (default: the configured one).", max_length=100),
+]
+IssueNumber = Annotated[int, Field(ge=1, description="The issue's number.")]
+PullNumber = Annotated[int, Field(ge=1, description="The pull request's number.")]
+RunId = Annotated[int, Field(ge=1, description="The workflow run's id.")]
+PerPage = Annotated[int, Field(ge=1, le=100, description="Results per page, 1 to 100.")]
+Page = Annotated[int, Field(ge=1, description="Page number, from 1.")]
+Labels = Annotated[
+    list[Annotated[str, Field(max_length=50)]] | None,
+    Field(description="Label names.", max_length=20),
+]
+Logins = Annotated[
+    list[Annotated[str, Field(max_length=39)]] | None,
+    Field(description="GitHub logins.", max_length=10),
+]
+Title = Annotated[str, Field(min_length=1, max_length=256, description="Title.")]
+Body = Annotated[str | None, Field(description="Text in GitHub Markdown.", max_length=65536)]
+MilestoneNumber = Annotated[int | None, Field(ge=1, description="Milestone number.")]

@@ -1,0 +1,157 @@
+"""GitHub issue tools: list, search and read issues, open and change them, and comment."""
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from mcp_servers.errors import ToolError
+from mcp_servers.github.api import Direction, State
+from mcp_servers.github.models import Comment, Issue, IssueList
+from mcp_servers.github.tools.arguments import (
+    Body,
+    IssueNumber,
+    Labels,
+    Logins,
+    MilestoneNumber,
+    Owner,
+    Page,
+    PerPage,
+    Repo,
+    Title,
+)
+from mcp_servers.github.tools.calls import GithubCalls
+from mcp_servers.tools import ToolRegistry
+
+
+def register_issue_tools(tools: ToolRegistry, calls: GithubCalls) -> None:
+    """list_issues, search_issues, get_issue, create_issue, update_issue and add_issue_comment."""
+    api = calls.api
+
+    @tools.read(title="List issues")
+    async def list_issues(
+        owner: Owner = None,
+        repo: Repo = None,
+        state: Annotated[State, Field(description="Which issues.")] = "open",
+        labels: Labels = None,
+        sort: Literal["created", "updated", "comments"] = "created",
+        direction: Direction = "desc",
+        since: Annotated[
+            dt.datetime | None, Field(description="Only issues updated at or after this time.")
+        ] = None,
+        per_page: PerPage = 30,
+        page: Page = 1,
+    ) -> IssueList:
+        """Issues of a repository (pull requests left out), newest first by default."""
+        return await calls.in_repository(
+            owner,
+            repo,
+            api.list_issues,
+            state=state,
+            labels=labels,
+            sort=sort,
+            direction=direction,
+            since=since,
+            per_page=per_page,
+            page=page,
+        )
+
+    @tools.read(title="Search issues")
+    async def search_issues(
+        query: Annotated[
+            str,
+            Field(
+                min_length=1,
+                max_length=256,
+                description="GitHub search syntax, e.g. 'crash label:bug is:open'.",
+            ),
+        ],
+        owner: Annotated[
+            str | None, Field(description="Only this owner's repositories.", max_length=100)
+        ] = None,
+        repo: Annotated[
+            str | None, Field(description="Only this repository (needs owner).", max_length=100)
+        ] = None,
+        sort: Literal["comments", "reactions", "created", "updated"] | None = None,
+        order: Direction = "desc",
+        per_page: PerPage = 30,
+        page: Page = 1,
+    ) -> IssueList:
+        """Search issues across GitHub (add is:pr to search pull requests instead)."""
+        return await calls.call(
+            api.search_issues,
+            query,
+            owner=owner,
+            repo=repo,
+            sort=sort,
+            order=order,
+            per_page=per_page,
+            page=page,
+        )
+
+    @tools.read(title="Get issue")
+    async def get_issue(issue_number: IssueNumber, owner: Owner = None, repo: Repo = None) -> Issue:
+        """One issue with its text, labels, assignees and state."""
+        return await calls.in_repository(owner, repo, api.get_issue, issue_number)
+
+    @tools.write(title="Create issue", destructive=False)
+    async def create_issue(
+        title: Title,
+        body: Body = None,
+        labels: Labels = None,
+        assignees: Logins = None,
+        milestone: MilestoneNumber = None,
+        owner: Owner = None,
+        repo: Repo = None,
+    ) -> Issue:
+        """Open a new issue."""
+        return await calls.in_repository(
+            owner,
+            repo,
+            api.create_issue,
+            title=title,
+            body=body,
+            labels=labels,
+            assignees=assignees,
+            milestone=milestone,
+        )
+
+    @tools.write(title="Update issue", destructive=False, idempotent=True)
+    async def update_issue(
+        issue_number: IssueNumber,
+        title: Annotated[str | None, Field(min_length=1, max_length=256)] = None,
+        body: Body = None,
+        state: Literal["open", "closed"] | None = None,
+        state_reason: Annotated[
+            Literal["completed", "not_planned", "reopened"] | None,
+            Field(description="Why the state changed."),
+        ] = None,
+        labels: Annotated[Labels, Field(description="Replaces all labels.")] = None,
+        assignees: Annotated[Logins, Field(description="Replaces all assignees.")] = None,
+        milestone: MilestoneNumber = None,
+        owner: Owner = None,
+        repo: Repo = None,
+    ) -> Issue:
+        """Change an issue: only the fields given change (close it with state='closed')."""
+        changes = {
+            "title": title,
+            "body": body,
+            "state": state,
+            "state_reason": state_reason,
+            "labels": labels,
+            "assignees": assignees,
+            "milestone": milestone,
+        }
+        if all(value is None for value in changes.values()):
+            raise ToolError("Nothing to change: give at least one field to update.")
+        return await calls.in_repository(owner, repo, api.update_issue, issue_number, **changes)
+
+    @tools.write(title="Comment on issue", destructive=False)
+    async def add_issue_comment(
+        issue_number: Annotated[int, Field(ge=1, description="Issue or pull request number.")],
+        body: Annotated[str, Field(min_length=1, max_length=65536, description="The comment.")],
+        owner: Owner = None,
+        repo: Repo = None,
+    ) -> Comment:
+        """Add a comment to an issue or pull request."""
+        return await calls.in_repository(owner, repo, api.add_issue_comment, issue_number, body)

@@ -1,0 +1,88 @@
+"""GitHub pull request tools: list and read pull requests, and merge one after approval."""
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from mcp_servers.confirmation import Approval, confirmation
+from mcp_servers.errors import ToolError
+from mcp_servers.github.api import Direction, MergeMethod, State
+from mcp_servers.github.models import MergeResult, PullRequest, PullRequestList
+from mcp_servers.github.tools.arguments import Owner, Page, PerPage, PullNumber, Repo
+from mcp_servers.github.tools.calls import GithubCalls
+from mcp_servers.tools import ToolRegistry
+
+
+def register_pull_request_tools(tools: ToolRegistry, calls: GithubCalls) -> None:
+    """list_pull_requests, get_pull_request and merge_pull_request."""
+    api = calls.api
+
+    @tools.read(title="List pull requests")
+    async def list_pull_requests(
+        owner: Owner = None,
+        repo: Repo = None,
+        state: State = "open",
+        head: Annotated[
+            str | None, Field(description="Only from this branch, as user:branch.", max_length=200)
+        ] = None,
+        base: Annotated[
+            str | None, Field(description="Only into this branch.", max_length=200)
+        ] = None,
+        sort: Literal["created", "updated", "popularity", "long-running"] = "created",
+        direction: Direction = "desc",
+        per_page: PerPage = 30,
+        page: Page = 1,
+    ) -> PullRequestList:
+        """Pull requests of a repository."""
+        return await calls.in_repository(
+            owner,
+            repo,
+            api.list_pull_requests,
+            state=state,
+            head=head,
+            base=base,
+            sort=sort,
+            direction=direction,
+            per_page=per_page,
+            page=page,
+        )
+
+    @tools.read(title="Get pull request")
+    async def get_pull_request(
+        pull_number: PullNumber, owner: Owner = None, repo: Repo = None
+    ) -> PullRequest:
+        """One pull request with its branches, size and whether it can be merged."""
+        return await calls.in_repository(owner, repo, api.get_pull_request, pull_number)
+
+    async def merge_question(
+        pull_number: int, merge_method: str, owner: str | None, repo: str | None
+    ) -> str:
+        owner, repo = calls.repository(owner, repo)
+        pull = await calls.call(api.get_pull_request, owner, repo, pull_number)
+        if pull.merged or pull.state != "open":
+            raise ToolError(f"Pull request #{pull_number} in {owner}/{repo} is not open.")
+        return (
+            f'Merge pull request #{pull.number} "{pull.title}" ({pull.head} into {pull.base}) '
+            f"in {owner}/{repo} with a {merge_method}?"
+        )
+
+    @tools.write(title="Merge pull request", destructive=True)
+    async def merge_pull_request(
+        pull_number: PullNumber,
+        approval: Annotated[Approval, confirmation(merge_question)],
+        merge_method: Annotated[MergeMethod, Field(description="How to merge.")] = "merge",
+        commit_title: Annotated[str | None, Field(max_length=256)] = None,
+        commit_message: Annotated[str | None, Field(max_length=65536)] = None,
+        owner: Owner = None,
+        repo: Repo = None,
+    ) -> MergeResult:
+        """Merge a pull request, after the user approves."""
+        return await calls.in_repository(
+            owner,
+            repo,
+            api.merge_pull_request,
+            pull_number,
+            merge_method=merge_method,
+            commit_title=commit_title,
+            commit_message=commit_message,
+        )
