@@ -97,7 +97,8 @@ def pcm16_to_float(pcm: bytes, channels: int = 1, byteorder: str = "little") -> 
         raise AudioError("raw PCM length is not a whole number of 16-bit frames")
     dtype = np.dtype(">i2" if byteorder == "big" else "<i2")
     frames = np.frombuffer(pcm, dtype=dtype).reshape(-1, channels).astype(np.float32)
-    return (frames.mean(axis=1) / 32768.0).astype(np.float32)
+    mono: Samples = (frames.mean(axis=1) / 32768.0).astype(np.float32)
+    return mono
 
 
 def float_to_pcm16(samples: Samples, channels: int = 1) -> bytes:
@@ -112,7 +113,10 @@ def resample(samples: Samples, from_rate: int, to_rate: int) -> Samples:
     """Band-limited sample-rate conversion (soxr, high quality)."""
     if from_rate == to_rate or samples.size == 0:
         return samples.astype(np.float32, copy=False)
-    return soxr.resample(samples, from_rate, to_rate, quality="HQ").astype(np.float32, copy=False)
+    resampled: Samples = soxr.resample(samples, from_rate, to_rate, quality="HQ").astype(
+        np.float32, copy=False
+    )
+    return resampled
 
 
 def discord_to_whisper(pcm: bytes) -> Samples:
@@ -253,7 +257,10 @@ class AudioStreamEncoder:
             self._encode_rate = 48_000
         self._sink = _Sink()
         self._container = av.open(self._sink, mode="w", format=container_format)
-        self._stream = self._container.add_stream(codec, rate=self._encode_rate)
+        stream = self._container.add_stream(codec, rate=self._encode_rate)
+        if not isinstance(stream, av.AudioStream):
+            raise AudioError(f"{codec!r} is not an audio codec")
+        self._stream = stream
         self._stream.layout = "stereo" if self.channels == 2 else "mono"
         self._resampler = av.AudioResampler(
             format=sample_format, layout=self._stream.layout, rate=self._encode_rate

@@ -136,8 +136,7 @@ def sections(tree: type[BaseModel]) -> list[type[BaseSettings]]:
     found: list[type[BaseSettings]] = []
     for field in tree.model_fields.values():
         section = field.annotation
-        is_section = isinstance(section, type) and issubclass(section, BaseSettings)
-        if is_section and section not in found:
+        if isinstance(section, type) and issubclass(section, BaseSettings) and section not in found:
             found.append(section)
     return found
 

@@ -18,7 +18,7 @@ _NORMALISE = jiwer.Compose(
         jiwer.ToLowerCase(),
         jiwer.ExpandCommonEnglishContractions(),
         jiwer.SubstituteRegexes({r"[-–—/]": " "}),
-        jiwer.RemovePunctuation(),
+        jiwer.RemovePunctuation(),  # type: ignore[no-untyped-call]  # jiwer: unannotated __init__
         jiwer.RemoveMultipleSpaces(),
         jiwer.Strip(),
         jiwer.ReduceToListOfListOfWords(),
@@ -59,7 +59,8 @@ def normalised_words(text: str) -> list[str]:
     """The words WER compares, after normalisation."""
     if not text.strip():
         return []
-    return _NORMALISE(text)[0]
+    words: list[str] = _NORMALISE(text)[0]
+    return words
 
 
 def word_errors(reference: str, hypothesis: str) -> WordErrors:

@@ -8,9 +8,11 @@ import queue
 import threading
 import time
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import redis
+from redis.client import PubSub
+from redis.typing import EncodableT, FieldT
 
 from voxhall.tasks.models import (
     JOBS_CHANNEL,
@@ -73,8 +75,8 @@ class RedisJobStore:
     def _key(job_id: str) -> str:
         return f"voxhall:job:{job_id}"
 
-    def _encode(self, state: Mapping[str, Any]) -> dict[str, str]:
-        encoded: dict[str, str] = {}
+    def _encode(self, state: Mapping[str, Any]) -> dict[FieldT, EncodableT]:
+        encoded: dict[FieldT, EncodableT] = {}
         for name, value in state.items():
             if name in _STATE_FIELDS_JSON:
                 encoded[name] = dumps_json(value)
@@ -107,7 +109,8 @@ class RedisJobStore:
         return True
 
     def load(self, job_id: str) -> JobState | None:
-        raw = self.client.hgetall(self._key(job_id))
+        # decode_responses=True: the client returns str, which redis-py's types cannot express.
+        raw = cast("dict[str, str]", self.client.hgetall(self._key(job_id)))
         return self._decode(raw) if raw.get("kind") else None
 
     def update(self, job_id: str, event: str, **changes: Any) -> JobState:
@@ -123,7 +126,7 @@ class RedisJobStore:
             raise UnknownJobError(job_id)
         state = self._decode(raw)
         seq = state.seq
-        payload = JobEvent(event=event, seq=seq, job=state).model_dump_json()  # type: ignore[arg-type]
+        payload = JobEvent(event=event, seq=seq, job=state).model_dump_json()
         with self.client.pipeline() as pipe:
             pipe.publish(job_channel(job_id), payload)
             pipe.publish(JOBS_CHANNEL, payload)
@@ -134,7 +137,11 @@ class RedisJobStore:
         return state
 
     def list(self, limit: int) -> list[JobState]:
-        job_ids = self.client.zrevrange("voxhall:job-index", 0, max(limit * 2, limit) - 1)
+        # decode_responses=True and no scores: a list of str, which redis-py's types cannot express.
+        job_ids = cast(
+            "list[str]",
+            self.client.zrevrange("voxhall:job-index", 0, max(limit * 2, limit) - 1),
+        )
         states = [state for job_id in job_ids if (state := self.load(job_id)) is not None]
         stale = set(job_ids) - {state.job_id for state in states}
         if stale:
@@ -169,7 +176,8 @@ class RedisJobStore:
 class _RedisSubscription:
     def __init__(self, client: redis.Redis, channel: str) -> None:
         self._client = client
-        self._pubsub = client.pubsub(ignore_subscribe_messages=True)
+        # redis-py leaves pubsub() unannotated.
+        self._pubsub: PubSub = client.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
         self._pubsub.subscribe(channel)
 
     def get(self, timeout: float) -> JobEvent | None:
@@ -222,7 +230,7 @@ class MemoryJobStore:
             changes["seq"] = current.seq + 1
             state = current.model_copy(update=changes, deep=True)
             self._states[job_id] = state
-            job_event = JobEvent(event=event, seq=state.seq, job=state)  # type: ignore[arg-type]
+            job_event = JobEvent(event=event, seq=state.seq, job=state)
             for wanted, inbox in self._subscribers:
                 if wanted in (None, job_id):
                     inbox.put(job_event)
