@@ -77,9 +77,9 @@ class ToolActivity:
         if event.tool is None:
             return None
         if event.type == "tool_started":
-            record = ToolCallRecord(event.tool, event.arguments or {}, event.summary or "")
-            self.calls.append(record)
-            return record
+            started = ToolCallRecord(event.tool, event.arguments or {}, event.summary or "")
+            self.calls.append(started)
+            return started
         record = self._call_for(event)
         if record is None:
             return None

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Iterator
 
 from opentelemetry import metrics, trace
+from opentelemetry.util.types import AttributeValue
 
 from bot.conversation.pipeline import TurnRequest, TurnResult
 
@@ -34,7 +35,10 @@ _failures = _meter.create_counter(
 @contextlib.contextmanager
 def turn_span(request: TurnRequest) -> Iterator[trace.Span]:
     """The span one turn runs in (set the outcome with `end_turn_span`)."""
-    attributes = {"voxhall.thread_id": request.thread_id, "voxhall.tools": request.tools_allowed}
+    attributes: dict[str, AttributeValue] = {
+        "voxhall.thread_id": request.thread_id,
+        "voxhall.tools": request.tools_allowed,
+    }
     with _tracer.start_as_current_span("bot.turn", attributes=attributes) as span:
         yield span
 

@@ -101,9 +101,9 @@ async def gather_status(
     ready = await asyncio.gather(stt.ready(), tts.ready(), llm.ready())
     report = StatusReport(services=dict(zip(("stt", "tts", "llm"), ready, strict=True)))
     if ready[2]:
-        backends, servers = await asyncio.gather(
-            llm.backends(), llm.mcp_servers(), return_exceptions=True
-        )
+        # Gathered whole, then unpacked: mypy cannot type names unpacked straight from the await.
+        answers = await asyncio.gather(llm.backends(), llm.mcp_servers(), return_exceptions=True)
+        backends, servers = answers
         report.backends = backends if isinstance(backends, list) else []
         report.tool_servers = servers if isinstance(servers, list) else []
     report.latencies = stage_percentiles(recent)

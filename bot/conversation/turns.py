@@ -15,9 +15,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from bot.conversation import metrics
 from bot.conversation.addressing import AddressPolicy, AddressReason
@@ -75,7 +75,7 @@ class EarlyTranscripts:
     """Transcriptions started at a pause, before the speaker's turn is over (at most one per
     speaker): if the turn ends with nothing more said, its transcript is ready or nearly."""
 
-    def __init__(self, transcribe: Callable[[bytes], Awaitable[TranscribedText]]) -> None:
+    def __init__(self, transcribe: Callable[[bytes], Coroutine[Any, Any, TranscribedText]]) -> None:
         self._transcribe = transcribe
         self._started: dict[str, tuple[bytes, asyncio.Task[TranscribedText]]] = {}
 
