@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import TypeVar
 
 import numpy as np
@@ -60,7 +60,7 @@ class AudioRenderer:
 
 async def rendered(
     pieces: AsyncIterator[AudioPiece], renderer: AudioRenderer
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes, None]:
     """Encoded, non-empty byte chunks for a stream of audio pieces; closes `pieces` when done."""
     try:
         async for piece in pieces:
@@ -81,10 +81,13 @@ class ClosingStreamingResponse(StreamingResponse):
         try:
             await super().__call__(scope, receive, send)
         finally:
-            await self.body_iterator.aclose()  # type: ignore[union-attr]
+            body = self.body_iterator
+            if not isinstance(body, AsyncGenerator):
+                raise TypeError(f"the body iterator cannot be closed: {body!r}")
+            await body.aclose()
 
 
-async def prepend(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+async def prepend(first: bytes, rest: AsyncIterator[bytes]) -> AsyncGenerator[bytes, None]:
     """`first` (when not empty), then the items of `rest`; closes `rest` however it ends."""
     try:
         if first:

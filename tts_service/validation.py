@@ -80,7 +80,7 @@ def speech_job(
         raise _invalid(f"channels must be 1 or 2; got {request.channels}.", "channels")
     if request.stream_format not in (None, "audio"):
         raise _invalid("Only stream_format 'audio' is supported.", "stream_format")
-    audio_format: EncodedFormat = request.response_format  # type: ignore[assignment]
+    audio_format: EncodedFormat = request.response_format
     default_rate = pcm_rate if audio_format == "pcm" else voice.sample_rate
     return SpeechJob(
         text=request.input,

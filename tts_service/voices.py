@@ -121,7 +121,7 @@ def discover_piper_voices(
     default_voice: str | Path, voices_dir: Path | None
 ) -> list[PiperVoiceFile]:
     """The default voice first, then every voice in `voices_dir` (one entry per id)."""
-    found = {}
+    found: dict[str, PiperVoiceFile] = {}
     candidates = [Path(default_voice)]
     if voices_dir is not None:
         candidates += sorted(voices_dir.glob("*.onnx"))

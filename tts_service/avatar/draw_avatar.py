@@ -61,7 +61,7 @@ def paint_body(draw: ImageDraw.ImageDraw) -> None:
     draw.ellipse(px(376, 244, 414, 310), fill=SKIN_SHADE)
 
 
-def paint_hair(draw: ImageDraw.Draw) -> None:
+def paint_hair(draw: ImageDraw.ImageDraw) -> None:
     draw.chord(px(100, 96, 412, 330), 180, 360, fill=HAIR)
     draw.ellipse(px(120, 120, 250, 230), fill=HAIR)
     draw.ellipse(px(230, 104, 390, 214), fill=HAIR)

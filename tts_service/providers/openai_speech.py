@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import httpx
 import openai
 
 from tts_service.providers.base import AudioPiece, ProviderError
@@ -18,7 +17,7 @@ from tts_service.settings import TtsSettings
 from tts_service.voices import OPENAI_VOICES, VoiceInfo
 
 PCM_RATE = 24_000
-_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
+_TIMEOUT = openai.Timeout(60.0, connect=5.0)
 
 
 class OpenAISpeechProvider:

@@ -21,11 +21,10 @@ from tts_service.providers.base import (
     PhonemeTime,
     TimedAudio,
     TimedSentence,
-    VoiceInfo,
 )
 from tts_service.providers.threaded import iterate_in_thread
 from tts_service.settings import TtsSettings
-from tts_service.voices import PiperVoiceFile, discover_piper_voices
+from tts_service.voices import PiperVoiceFile, VoiceInfo, discover_piper_voices
 from voxhall.audio import Samples
 from voxhall.sentences import Sentence, split_sentences
 
