@@ -21,6 +21,7 @@ from bot.discord_bot import VoxhallBot
 from bot.discord_commands import VoxhallCommands
 from ledgers.recorder import LedgerRecorder
 from stack.settings import Settings
+from voxhall import tasks
 from voxhall.telemetry import configure_logging, configure_telemetry, shutdown_telemetry
 
 
@@ -72,6 +73,7 @@ def run_bot(settings: Settings) -> None:
     token = discord_token(settings)
     configure_logging(settings.common.log_level)
     configure_telemetry("bot", settings.telemetry)
+    tasks.provide_settings(settings.avatar)  # clips render in this process without Redis
     bot = settings.bot
     recorder = LedgerRecorder(recordings_folder(bot), bot.wake_name_list())
     try:

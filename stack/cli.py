@@ -109,9 +109,11 @@ def worker(
     from voxhall.tasks import run_worker
     from voxhall.telemetry import configure_logging
 
-    configure_logging(Settings().common.log_level)
+    settings = Settings()
+    configure_logging(settings.common.log_level)
+    sections = [getattr(settings, name) for name in Settings.model_fields]
     try:
-        run_worker(JOB_MODULES, threads=threads)
+        run_worker(JOB_MODULES, sections=sections, threads=threads)
     except RuntimeError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from error

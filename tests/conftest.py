@@ -13,6 +13,7 @@ import redis
 from starlette.types import ASGIApp
 
 from voxhall.launcher import BackgroundServer, free_loopback_port
+from voxhall.tasks import runtime
 
 pytest_plugins = ("tests.llm_service.agent.fixtures",)
 
@@ -75,3 +76,10 @@ def serve() -> Iterator[Callable[[ASGIApp], str]]:
     yield start
     for server in servers:
         server.stop()
+
+
+@pytest.fixture(autouse=True)
+def settings_given_to_jobs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts with no settings handed to jobs (`tasks.provide_settings`), as a fresh
+    process does; a server created by an earlier test must not lend a later one its settings."""
+    monkeypatch.setattr(runtime, "_SECTIONS", {})

@@ -4,7 +4,7 @@ The tools make the change themselves (after the user approved it), so AWS reject
 at once, and then start one of these jobs to watch it settle. Watching has no side effect (only
 cancelling a Logs Insights query stops it), so a redelivered job simply watches again.
 Throttling, 5xx and network errors retry the job with backoff; other AWS errors fail it with
-AWS's message. The worker builds its own clients from `VOXHALL_AWS_*`.
+AWS's message. Each job builds its clients from the AWS settings it is given (`ctx.settings`).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ class _Watch:
 
     def __init__(self, ctx: JobContext, timeout_s: float | None = None) -> None:
         self.ctx = ctx
-        self.settings = AwsSettings()
+        self.settings = ctx.settings(AwsSettings)
         self.aws = Aws(self.settings)
         self.deadline = time.monotonic() + (timeout_s or self.settings.wait_timeout_s)
 
@@ -119,7 +119,7 @@ def wait_for_stack_delete(ctx: JobContext, stack_id: str) -> dict[str, Any]:
 @job(LOGS_QUERY_JOB, time_limit_s=WAIT_TIME_LIMIT_S)
 def wait_for_logs_query(ctx: JobContext, query_id: str, max_rows: int) -> dict[str, Any]:
     """Wait for a Logs Insights query and return its rows; cancelling the job stops the query."""
-    watch = _Watch(ctx, AwsSettings().logs_query_timeout_s)
+    watch = _Watch(ctx, ctx.settings(AwsSettings).logs_query_timeout_s)
     logs = watch.aws.client("logs")
     try:
         while True:

@@ -20,6 +20,7 @@ from mcp_servers.aws.tools.ecs import register_ecs_tools
 from mcp_servers.aws.tools.logs import register_logs_tools
 from mcp_servers.jobs import add_job_tools
 from mcp_servers.tools import ToolRegistry
+from voxhall import tasks
 
 INSTRUCTIONS = (
     "AWS tools for one account and region. Times without an offset are UTC. Long operations "
@@ -39,4 +40,5 @@ def create_server(settings: AwsSettings | None = None) -> MCPServer:
     register_ecs_tools(tools, aws, max_results=settings.max_results)
     register_cloudformation_tools(tools, aws)
     add_job_tools(tools, kinds="aws.")
+    tasks.provide_settings(settings)  # for the jobs this process runs in single-machine mode
     return tools.server

@@ -69,7 +69,7 @@ def watch_workflow_run(
     Without a `run_id` (GitHub did not report one) the newest workflow_dispatch run of the
     workflow on `ref` created since `dispatched_at` is the one watched.
     """
-    settings = GithubSettings()
+    settings = ctx.settings(GithubSettings)
     api = GithubApi(settings)
     deadline = time.monotonic() + settings.watch_timeout_s
     since = dt.datetime.fromisoformat(dispatched_at)

@@ -21,6 +21,7 @@ from mcp_servers.github.tools.pull_requests import register_pull_request_tools
 from mcp_servers.github.tools.workflows import register_workflow_tools
 from mcp_servers.jobs import add_job_tools
 from mcp_servers.tools import ToolRegistry
+from voxhall import tasks
 
 INSTRUCTIONS = (
     "GitHub for a voice assistant: read and triage issues and pull requests, merge pull "
@@ -40,4 +41,5 @@ def create_server(settings: GithubSettings | None = None) -> MCPServer:
     register_pull_request_tools(tools, calls)
     register_workflow_tools(tools, calls)
     add_job_tools(tools, kinds="github.")
+    tasks.provide_settings(settings)  # for the jobs this process runs in single-machine mode
     return tools.server

@@ -182,6 +182,7 @@ def run_demo(
     seed_calendar(calendar, settings.common.timezone)
     config = ics_calendar_agent(calendar, settings.common.timezone)
     conversation = conversation_for(discord, settings)
+    tasks.provide_settings(settings.avatar)
     with tasks.local_runtime(), local_services(settings, config, console) as services:
         where = " over Discord (the local stand-in)" if discord else ""
         console.rule(f"Two people and Voxhall in a voice channel{where}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import redis
 
+from voxhall.settings import CommonSettings
 from voxhall.tasks import JobContext, TransientJobError, job
 
 
@@ -46,3 +47,9 @@ def hold(ctx: JobContext, seconds: float) -> dict[str, bool]:
 def overrun(ctx: JobContext) -> None:
     """Run past its 0.5 s time limit."""
     ctx.sleep(10)
+
+
+@job("test.timezone")
+def timezone(ctx: JobContext) -> dict[str, str]:
+    """The time zone of the common settings this job was given."""
+    return {"timezone": ctx.settings(CommonSettings).timezone}

@@ -17,7 +17,7 @@ import redis
 from tests.conftest import free_loopback_port
 from tests.voxhall import task_jobs  # noqa: F401  (registers the test jobs)
 from voxhall import tasks
-from voxhall.settings import TaskSettings
+from voxhall.settings import CommonSettings, TaskSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 FAST = {
@@ -227,3 +227,13 @@ def test_the_worker_refuses_to_start_without_redis() -> None:
     nobody = f"redis://127.0.0.1:{free_loopback_port()}/0"
     with pytest.raises(RuntimeError, match="needs Redis"):
         tasks.run_worker(["tests.voxhall.task_jobs"], redis_url=nobody)
+
+
+def test_a_job_reads_the_settings_its_process_was_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VOXHALL_TIMEZONE", "Asia/Tokyo")
+    with tasks.local_runtime(TaskSettings(**FAST)):
+        from_environment = tasks.wait_for(tasks.enqueue("test.timezone").job_id, timeout_s=10)
+        tasks.provide_settings(CommonSettings(timezone="Europe/Berlin"))
+        given = tasks.wait_for(tasks.enqueue("test.timezone").job_id, timeout_s=10)
+    assert from_environment.result == {"timezone": "Asia/Tokyo"}
+    assert given.result == {"timezone": "Europe/Berlin"}

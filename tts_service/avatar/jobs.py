@@ -40,7 +40,7 @@ def render_avatar(
     byte_budget: int | None = None,
 ) -> dict[str, Any]:
     """Render the clip of one reply; see the module docstring for arguments and result."""
-    settings = AvatarSettings()
+    settings = ctx.settings(AvatarSettings)
     request = RenderRequest.from_timed_speech(
         TimedSpeech.model_validate(speech),
         text=text,

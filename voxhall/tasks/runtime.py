@@ -15,7 +15,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import dramatiq
 import redis
@@ -31,6 +31,7 @@ from dramatiq.middleware import (
     TimeLimit,
     TimeLimitExceeded,
 )
+from pydantic_settings import BaseSettings
 
 from voxhall.settings import CommonSettings, TaskSettings
 from voxhall.tasks.models import (
@@ -63,7 +64,17 @@ class JobSpec:
     max_retries: int | None
 
 
+SectionT = TypeVar("SectionT", bound=BaseSettings)
+
 _SPECS: dict[str, JobSpec] = {}
+_SECTIONS: dict[type[BaseSettings], BaseSettings] = {}
+"""The settings sections jobs in this process read, by type (see `provide_settings`)."""
+
+
+def provide_settings(*sections: BaseSettings) -> None:
+    """Hand jobs run in this process their settings: the worker passes every section of the
+    whole tree, a server that runs its own jobs (single-machine mode) passes its own."""
+    _SECTIONS.update({type(section): section for section in sections})
 
 
 def job(
@@ -94,6 +105,12 @@ class JobContext:
         self.job_id = state.job_id
         self.origin = state.origin
         self.attempt = state.attempts
+
+    def settings(self, section: type[SectionT]) -> SectionT:
+        """The job's settings section as this process was given it (`provide_settings`); one
+        read from the environment only where the process gave none."""
+        given = _SECTIONS.get(section)
+        return given if isinstance(given, section) else section()
 
     def cancelled(self) -> bool:
         state = self._runtime.store.load(self.job_id)
@@ -490,6 +507,7 @@ def import_job_modules(modules: Sequence[str]) -> list[str]:
 def run_worker(
     modules: Sequence[str],
     *,
+    sections: Sequence[BaseSettings] = (),
     threads: int | None = None,
     settings: TaskSettings | None = None,
     redis_url: str | None = None,
@@ -508,6 +526,7 @@ def run_worker(
             "without it each process runs its own jobs (single-machine mode)"
         )
     runtime = configure(settings, url, start_local_worker=False)
+    provide_settings(*sections)
     loaded = import_job_modules(modules)
     stop = stop or threading.Event()
     if threading.current_thread() is threading.main_thread():

@@ -23,7 +23,7 @@ FAST_RETRIES = {"min_backoff_ms": 50, "max_backoff_ms": 200, "poll_ms": 20}
 
 @pytest.fixture
 def worker_env(monkeypatch: pytest.MonkeyPatch, peer: GithubPeer, peer_url: str) -> None:
-    """The worker reads its GitHub settings from the environment, as in production."""
+    """A worker process given no settings reads its GitHub settings from the environment."""
     monkeypatch.setenv("VOXHALL_GITHUB_TOKEN", peer.token)
     monkeypatch.setenv("VOXHALL_GITHUB_BASE_URL", peer_url)
     monkeypatch.setenv("VOXHALL_GITHUB_WATCH_POLL_S", "0.05")
@@ -124,11 +124,10 @@ async def test_a_rate_limited_poll_is_retried_by_the_job_layer(
     settings: GithubSettings,
     peer: GithubPeer,
     redis_jobs: tasks.JobRuntime,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("VOXHALL_GITHUB_RATE_LIMIT_RETRIES", "0")
+    no_retries = settings.model_copy(update={"rate_limit_retries": 0})
     peer.runs_advance = False  # the run waits until the rate limit is in place
-    async with Client(create_server(settings)) as client:
+    async with Client(create_server(no_retries)) as client:
         with tasks.subscribe() as feed:
             started = structured(
                 await client.call_tool("trigger_workflow", {"workflow_id": "ci.yml"})
