@@ -238,9 +238,9 @@ class FallbackChains:
         """The buffered chunks, then the rest, each within the idle timeout."""
         idle = self._settings.idle_timeout_s
         try:
-            for chunk in opened.buffered:
-                opened.outputs += chunk.has_output()
-                yield chunk
+            for held in opened.buffered:
+                opened.outputs += held.has_output()
+                yield held
             while not opened.done:
                 try:
                     async with asyncio.timeout(idle):

@@ -133,9 +133,13 @@ class ServerConnection:
         )
 
     async def _on_elicitation(
-        self, _context: Any, params: types.ElicitRequestParams
+        self, context: Any, params: types.ElicitRequestParams
     ) -> types.ElicitResult:
         return await self._elicitation(params)
+
+    def _closed(self) -> bool:
+        # A method, not a comparison in the loop: `aclose` may close the server during an await.
+        return self.state == "closed"
 
     async def start(self) -> None:
         """Start the supervisor and wait (boundedly) for the first connection attempt."""
@@ -152,7 +156,7 @@ class ServerConnection:
 
     async def _supervise(self) -> None:
         pause = FIRST_RESTART_PAUSE_S
-        while self.state != "closed":
+        while not self._closed():
             try:
                 await self._connect_and_watch()
                 pause = FIRST_RESTART_PAUSE_S
@@ -163,7 +167,7 @@ class ServerConnection:
                 self._settled.set()
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, self._settings.server_restart_max_s)
-            if self.state != "closed":
+            if not self._closed():
                 self.restarts += 1
 
     async def _connect_and_watch(self) -> None:

@@ -20,8 +20,8 @@ from typing import Any
 from llm_service.agent.approvals import CURRENT_CALL, ApprovalBook, CallScope, summarize_call
 from llm_service.agent.connections import AgentTool, McpConnections, ToolOutcome
 from llm_service.agent.events import EmitEvent
-from llm_service.agent.threads import redact_secrets
 from llm_service.schemas import AgentEvent
+from voxhall.redact import redact_secrets
 from voxhall.tasks import ORIGIN_META_KEY
 
 RESULT_PREVIEW_CHARS = 500

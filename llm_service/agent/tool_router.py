@@ -104,8 +104,8 @@ class ToolRouter:
         documents = list(self._chat)
         labels = [NO_TOOL] * len(documents)
         for tool in tools:
-            said = [*self._phrasings.get(tool.qualified, ()), *examples.get(tool.qualified, ())]
-            tool_documents = _tool_documents(tool, said)
+            phrases = [*self._phrasings.get(tool.qualified, ()), *examples.get(tool.qualified, ())]
+            tool_documents = _tool_documents(tool, phrases)
             documents += tool_documents
             labels += [tool.qualified] * len(tool_documents)
         self._matrix = self._vectorizer.fit_transform(documents)
@@ -194,7 +194,9 @@ def _slot(schema: dict[str, Any], spans: list[str], numbers: list[int]) -> dict[
     if "enum" in schema or "format" in schema:
         return schema
     kind = schema.get("type")
-    described = {key: schema[key] for key in ("title", "description") if key in schema}
+    described: dict[str, Any] = {
+        key: schema[key] for key in ("title", "description") if key in schema
+    }
     if "pattern" in schema:
         spans = [span for span in spans if re.search(schema["pattern"], span)]
     if kind in ("integer", "number") and numbers:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Generator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -74,7 +74,9 @@ class LocalModel:
     def count_prompt_tokens(self, messages: list[dict[str, str]]) -> int:
         """Prompt tokens after the chat template (an estimate when the GGUF has none)."""
         if self._formatter is not None:
-            return self.count_tokens(self._formatter(messages=messages).prompt)
+            # llama-cpp types messages as per-role TypedDicts; ours are plain role/content dicts.
+            prompt = self._formatter(messages=messages).prompt  # type: ignore[arg-type]
+            return self.count_tokens(prompt)
         content = sum(self.count_tokens(m["content"]) for m in messages)
         return content + TOKENS_PER_MESSAGE_ESTIMATE * len(messages)
 
@@ -91,19 +93,21 @@ class LocalModel:
         try:
             schema = plan.schema
             response_format = {"type": "json_object", "schema": schema} if schema else None
-            chunks: Iterator[Any] = self.llama.create_chat_completion(
+            chunks = self.llama.create_chat_completion(
                 messages=plan.messages,  # type: ignore[arg-type]
                 response_format=response_format,  # type: ignore[arg-type]
                 stream=True,
                 **options,
             )
+            if not isinstance(chunks, Generator):
+                raise TypeError(f"llama.cpp returned no stream of chunks: {chunks!r}")
             try:
                 for chunk in chunks:
                     if stop.is_set():
                         break
                     emit(chunk)
             finally:
-                chunks.close()  # type: ignore[attr-defined]
+                chunks.close()
             emit(END)
         except Exception as error:  # reported to the waiting request, not lost in the thread
             emit(error)
