@@ -104,7 +104,7 @@ class DiscordResponder:
     async def _send(self, **fields: Any) -> discord.Message:
         fields["allowed_mentions"] = NO_MENTIONS
         if isinstance(self.target, discord.Webhook):
-            message = await self.target.send(wait=True, **fields)
+            message: discord.Message = await self.target.send(wait=True, **fields)
         else:
             message = await self.target.send(**fields)
         self.sent += 1

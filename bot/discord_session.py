@@ -28,17 +28,13 @@ from tenacity import (
     wait_exponential,
 )
 
+from bot.conversation.addressing import AddressPolicy
 from bot.conversation.clips import ClipPoster
 from bot.conversation.guilds import apply_guild_settings
 from bot.conversation.jobs import JobWatcher
 from bot.conversation.pipeline import PipelineOptions, TurnPipeline
 from bot.conversation.segmenter import Segmenter, SegmenterConfig
-from bot.conversation.turns import (
-    AddressPolicy,
-    ChannelContext,
-    ChannelConversation,
-    ChannelMode,
-)
+from bot.conversation.turns import ChannelContext, ChannelConversation, ChannelMode
 from bot.discord_responder import DiscordResponder
 from bot.discord_services import BotServices, TextChannel, VoiceChannel
 from bot.discord_voice import DaveVoiceRecvClient, DiscordSpeaker, DiscordVoiceSource
@@ -132,6 +128,7 @@ class VoiceSession:
         self.own_user_id = own_user_id
         self.channel = channel
         self.guild = channel.guild
+        assert isinstance(text_channel, discord.abc.Messageable)  # as `services.responder` asks
         self.text_channel = text_channel
         self.mode = mode
         self.thread_id = f"{self.guild.id}:{channel.id}"

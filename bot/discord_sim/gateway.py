@@ -97,6 +97,14 @@ class GatewaySession:
             await socket.send_bytes(self.compressor.compress(text))
 
 
+def _data(message: Payload) -> Payload:
+    """The `d` object of an op that must carry one."""
+    data = message.get("d")
+    if not isinstance(data, dict):
+        raise ValueError(f"gateway op {message.get('op')} came without its data object: {data!r}")
+    return data
+
+
 class GuildSource(Protocol):
     """What the gateway reports at IDENTIFY: the bot user, READY and the guilds."""
 
@@ -180,15 +188,15 @@ class Gateway:
         self, socket: web.WebSocketResponse, compressor: Compressor | None, message: Payload
     ) -> None:
         self.received.append(message)
-        op, data = message.get("op"), message.get("d")
+        op = message.get("op")
         if op == HEARTBEAT:
             await self._send_on(socket, compressor, {"op": HEARTBEAT_ACK})
         elif op == IDENTIFY:
-            await self._identify(socket, compressor, data)
+            await self._identify(socket, compressor, _data(message))
         elif op == RESUME:
-            await self._resume(socket, compressor, data)
+            await self._resume(socket, compressor, _data(message))
         elif op == VOICE_STATE:
-            await self.on_voice_state(data)
+            await self.on_voice_state(_data(message))
         else:
             log.debug("gateway op %s ignored", op)
 

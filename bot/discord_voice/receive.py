@@ -29,6 +29,7 @@ from discord.ext import voice_recv
 from discord.ext.voice_recv import rtp
 from discord.ext.voice_recv.opus import VoiceData
 from discord.ext.voice_recv.reader import AudioReader, PacketDecryptor
+from discord.types.voice import SupportedModes
 from discord.voice_state import VoiceConnectionState
 from nacl.exceptions import CryptoError
 
@@ -50,7 +51,7 @@ ReaderAfter = Callable[[Exception | None], Any]
 class DavePacketDecryptor(PacketDecryptor):
     """voice_recv's transport decryption followed by the DAVE step."""
 
-    def __init__(self, mode: str, secret_key: bytes, step: DaveReceiveStep) -> None:
+    def __init__(self, mode: SupportedModes, secret_key: bytes, step: DaveReceiveStep) -> None:
         super().__init__(mode, secret_key)
         self.step = step
         self._transport_decrypt_rtp = self.decrypt_rtp
