@@ -3,8 +3,9 @@
 The shared pieces, one module each:
 
 - `mcp_servers.tools`: `ToolRegistry`, the server and the decorators that register its tools.
-- `mcp_servers.errors`: `ToolError`, `require`/`setting_name` for missing settings and
-  `api_errors` for an API's own messages, secrets masked.
+- `mcp_servers.errors`: `ToolError`, `require` for missing settings (named by
+  `voxhall.settings.environment_variable`) and `api_errors` for an API's own messages, secrets
+  masked.
 - `mcp_servers.confirmation`: `Approval` and `confirmation(prompt)`, asking the user first.
 - `mcp_servers.jobs`: `start_job` and `add_job_tools`, long operations as `voxhall.tasks` jobs.
 - `mcp_servers.serving`: `run_server`, the command line of `python -m mcp_servers.<name>`.
@@ -14,10 +15,11 @@ from `__main__.py` with `run_server`:
 
     from typing import Annotated
     from mcp_servers.confirmation import Approval, confirmation
-    from mcp_servers.errors import api_errors, require, setting_name
+    from mcp_servers.errors import api_errors, require
     from mcp_servers.jobs import add_job_tools
     from mcp_servers.serving import run_server
     from mcp_servers.tools import ToolRegistry
+    from voxhall.settings import environment_variable
 
     def _delete_prompt(item_id: str) -> str:              # names tool arguments it needs
         return f"Delete item {item_id}? This cannot be undone."
@@ -29,7 +31,7 @@ from `__main__.py` with `run_server`:
         @tools.read(title="Get item")                     # read-only, idempotent, open-world
         def get_item(item_id: str) -> Item:               # typed args; a model as structured output
             \"\"\"The docstring is the tool description the model reads.\"\"\"
-            token = require(settings.token, setting_name(MondaySettings, "token"))
+            token = require(settings.token, environment_variable(MondaySettings, "token"))
             with api_errors(httpx.HTTPStatusError, describe=_message, secrets=[settings.token]):
                 ...
 

@@ -1,8 +1,8 @@
 """How tools fail: missing settings and API errors as `ToolError`s, secrets masked.
 
 - Missing credentials: build clients lazily inside tools and call
-  `require(value, setting_name(Section, "field"))`; the server still starts and lists its tools
-  and each call returns a tool error naming the missing setting.
+  `require(value, environment_variable(Section, "field"))`; the server still starts and lists
+  its tools and each call returns a tool error naming the missing setting.
 - API errors: `with api_errors(SomeApiError, describe=fn, secrets=[...])` turns them into
   `ToolError` carrying the API's message with every secret value masked
   (`voxhall.redact.redact_secrets`).
@@ -16,18 +16,12 @@ from typing import Any, TypeVar
 
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import SecretStr
-from pydantic_settings import BaseSettings
 
 from voxhall.redact import redact_secrets
 
-__all__ = ["ToolError", "api_errors", "require", "setting_name"]
+__all__ = ["ToolError", "api_errors", "require"]
 
 T = TypeVar("T")
-
-
-def setting_name(section: type[BaseSettings], field: str) -> str:
-    """The environment variable of a settings field, e.g. `VOXHALL_GITHUB_TOKEN`."""
-    return f"{section.model_config.get('env_prefix', '')}{field}".upper()
 
 
 def require(value: T | None, setting: str, hint: str = "") -> T:

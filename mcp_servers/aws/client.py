@@ -28,7 +28,8 @@ from botocore.exceptions import (
 )
 
 from mcp_servers.aws.settings import AwsSettings
-from mcp_servers.errors import ToolError, api_errors, setting_name
+from mcp_servers.errors import ToolError, api_errors
+from voxhall.settings import environment_variable
 from voxhall.tasks import TransientJobError
 
 GLOBAL_SERVICE_REGIONS = {"ce": "us-east-1"}
@@ -61,14 +62,14 @@ def describe_error(exc: BaseException) -> str:
         error = exc.response.get("Error", {})
         return f"{exc.operation_name} failed: {error.get('Code')}: {error.get('Message')}"
     if isinstance(exc, NoRegionError):
-        return f"Missing setting {setting_name(AwsSettings, 'region')} (or AWS_REGION)"
+        return f"Missing setting {environment_variable(AwsSettings, 'region')} (or AWS_REGION)"
     if isinstance(exc, NoCredentialsError | PartialCredentialsError):
         return (
             "No AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or "
-            f"{setting_name(AwsSettings, 'profile')} (the standard AWS credential chain)"
+            f"{environment_variable(AwsSettings, 'profile')} (the standard AWS credential chain)"
         )
     if isinstance(exc, ProfileNotFound):
-        return f"AWS profile not found; check {setting_name(AwsSettings, 'profile')}"
+        return f"AWS profile not found; check {environment_variable(AwsSettings, 'profile')}"
     if isinstance(exc, EndpointConnectionError | ConnectTimeoutError | ReadTimeoutError):
         return f"Cannot reach AWS: {exc}"
     return f"AWS client error: {exc}"

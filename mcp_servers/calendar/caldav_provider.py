@@ -27,7 +27,8 @@ from mcp_servers.calendar.ical import (
 )
 from mcp_servers.calendar.models import CalendarInfo, Event
 from mcp_servers.calendar.settings import CalendarSettings
-from mcp_servers.errors import require, setting_name
+from mcp_servers.errors import require
+from voxhall.settings import environment_variable
 
 
 @contextmanager
@@ -57,7 +58,7 @@ class CaldavProvider:
 
     @classmethod
     def from_settings(cls, settings: CalendarSettings, tz: tzinfo) -> CaldavProvider:
-        url = require(settings.caldav_url, setting_name(CalendarSettings, "caldav_url"))
+        url = require(settings.caldav_url, environment_variable(CalendarSettings, "caldav_url"))
         password = settings.caldav_password
         client = caldav.DAVClient(
             url=url,

@@ -26,7 +26,8 @@ from mcp_servers.calendar.errors import CalendarError
 from mcp_servers.calendar.models import CalendarInfo, Event
 from mcp_servers.calendar.settings import CalendarSettings
 from mcp_servers.calendar.times import as_local
-from mcp_servers.errors import require, setting_name
+from mcp_servers.errors import require
+from voxhall.settings import environment_variable
 
 SCOPES = ["https://www.googleapis.com/auth/calendar"]
 _GOOGLE_ID = re.compile(r"^[a-v0-9]{5,1024}$")
@@ -119,7 +120,7 @@ class GoogleProvider:
     @classmethod
     def from_settings(cls, settings: CalendarSettings, tz: tzinfo) -> GoogleProvider:
         def needed(field: str) -> Any:
-            return require(getattr(settings, field), setting_name(CalendarSettings, field))
+            return require(getattr(settings, field), environment_variable(CalendarSettings, field))
 
         credentials = Credentials(
             token=None,

@@ -31,7 +31,7 @@ from githubkit.retry import RetryServerError
 from githubkit.typing import RetryOption
 from opentelemetry import metrics
 
-from mcp_servers.errors import require, setting_name
+from mcp_servers.errors import require
 from mcp_servers.github.models import (
     Comment,
     Issue,
@@ -46,6 +46,7 @@ from mcp_servers.github.models import (
     WorkflowRunList,
 )
 from mcp_servers.github.settings import GithubSettings
+from voxhall.settings import environment_variable
 
 State = Literal["open", "closed", "all"]
 Direction = Literal["asc", "desc"]
@@ -121,11 +122,11 @@ def _auth_strategy(settings: GithubSettings) -> TokenAuthStrategy | AppInstallat
     if settings.token is not None:
         return TokenAuthStrategy(settings.token.get_secret_value())
     if settings.app_id is None and settings.app_private_key is None:
-        require(None, setting_name(GithubSettings, "token"), APP_HINT)
-    app_id = require(settings.app_id, setting_name(GithubSettings, "app_id"))
-    key = require(settings.app_private_key, setting_name(GithubSettings, "app_private_key"))
+        require(None, environment_variable(GithubSettings, "token"), APP_HINT)
+    app_id = require(settings.app_id, environment_variable(GithubSettings, "app_id"))
+    key = require(settings.app_private_key, environment_variable(GithubSettings, "app_private_key"))
     installation = require(
-        settings.app_installation_id, setting_name(GithubSettings, "app_installation_id")
+        settings.app_installation_id, environment_variable(GithubSettings, "app_installation_id")
     )
     # A PEM key kept on one line in .env has its line breaks written as \n.
     pem = key.get_secret_value().replace("\\n", "\n")

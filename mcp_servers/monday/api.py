@@ -21,7 +21,7 @@ import httpx
 from opentelemetry import metrics
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
-from mcp_servers.errors import require, setting_name
+from mcp_servers.errors import require
 from mcp_servers.monday.models import (
     BoardSchema,
     CreatedUpdate,
@@ -38,6 +38,7 @@ from mcp_servers.monday.models import (
     UsersAndTeams,
 )
 from mcp_servers.monday.settings import MondaySettings
+from voxhall.settings import environment_variable
 
 SearchKind = Literal["board", "doc", "folder"]
 
@@ -135,7 +136,7 @@ class MondayApi:
         return httpx.create_ssl_context()
 
     def _headers(self) -> dict[str, str]:
-        token = require(self.settings.token, setting_name(MondaySettings, "token"))
+        token = require(self.settings.token, environment_variable(MondaySettings, "token"))
         return {
             "Authorization": token.get_secret_value(),
             "API-Version": self.settings.api_version,
