@@ -106,7 +106,7 @@ class RunDiff:
     def markdown(self) -> str:
         lines = [f"# Ledger diff {self.before.run_id} -> {self.after.run_id}", ""]
         for kind in ("REGRESSED", "FIXED", "NEW", "REMOVED"):
-            changes = self.of_kind(kind)  # type: ignore[arg-type]
+            changes = self.of_kind(kind)
             lines.append(f"## {kind} ({len(changes)})")
             lines += [f"- {_describe(change)}" for change in changes] or ["- none"]
             lines.append("")

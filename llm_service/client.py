@@ -34,6 +34,7 @@ __all__ = [
     "AgentEvent",
     "ChatChunk",
     "ChatCompletion",
+    "ChatMessage",
     "LlmClient",
     "LlmStreamError",
     "ServiceError",

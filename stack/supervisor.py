@@ -18,6 +18,7 @@ import sys
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 from rich.console import Console
@@ -267,7 +268,8 @@ async def run_stack(
     supervisors = asyncio.gather(*(supervise(part, stop, policy, printer) for part in parts))
     readiness = asyncio.create_task(report_ready(parts, printer, ready_timeout_s))
     stopping = asyncio.create_task(stop.wait())
-    await asyncio.wait({stopping, supervisors}, return_when=asyncio.FIRST_COMPLETED)
+    waiting: set[asyncio.Future[Any]] = {stopping, supervisors}
+    await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
     stopped_by_signal = stop.is_set()
     stop.set()
     readiness.cancel()
