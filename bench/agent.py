@@ -129,7 +129,8 @@ async def agent_turns(config: ServerConfig, repeats: int) -> tuple[list[float], 
     agent = build_agent(settings, chain, AgentConfig(servers={"calendar": config}))
     await agent.start()
     try:
-        with_tool, without = [], []
+        with_tool: list[float] = []
+        without: list[float] = []
         for _ in range(repeats):
             for use_tool, samples in ((True, with_tool), (False, without)):
                 chain.use_tool = use_tool
@@ -142,7 +143,7 @@ async def agent_turns(config: ServerConfig, repeats: int) -> tuple[list[float], 
 
 
 async def local_turns(config: ServerConfig, repeats: int) -> list[dict[str, float]]:
-    llm = LlmSettings(_env_file=None)  # type: ignore[call-arg]
+    llm = LlmSettings(_env_file=None)
     backend = LocalBackend(llm)
     await backend.start()
     settings = ReplaySettings(common=CommonSettings(redis_url="redis://127.0.0.1:1/0"))

@@ -74,7 +74,7 @@ from typing import Any, TypeVar
 import discord
 import psutil
 from discord.ext import voice_recv
-from rich.console import Console
+from rich.console import Console, JustifyMethod
 from rich.table import Table
 
 from bot.conversation.addressing import AddressPolicy
@@ -180,7 +180,7 @@ def bot_settings(
 ) -> ReplaySettings:
     """The bot pointed at the in-process services, with no clips and room for many turns."""
     bot = BotSettings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         stt_url=services.stt_url,
         tts_url=services.tts_url,
         llm_url=services.llm_url,
@@ -189,7 +189,7 @@ def bot_settings(
         state_file=state_file,
         turns_per_minute=120,
     )
-    discord_settings = DiscordSettings(_env_file=None, approver_roles="Ops")  # type: ignore[call-arg]
+    discord_settings = DiscordSettings(_env_file=None, approver_roles="Ops")
     return settings.model_copy(update={"bot": bot, "discord": discord_settings})
 
 
@@ -271,7 +271,7 @@ async def core_turn(
     asking the agent with the bot's own options, so both paths send the same request."""
     stt, tts, llm = clients
     speaker = PacedSpeaker()
-    bot = BotSettings(_env_file=None)  # type: ignore[call-arg]
+    bot = BotSettings(_env_file=None)
     conversation = ChannelConversation(
         ChannelContext(thread, bot_id="voxhall", people_present=lambda: 1),
         Segmenter(SegmenterConfig.from_settings(bot)),
@@ -399,7 +399,7 @@ def edge_report(timings: dict[str, EdgeTimings], repeats: int) -> Table:
         title=f"End of the last voiced frame to first reply audio, {repeats} turns per path (s)"
     )
     for column in ("question", "path / stage", "p50", "p95", "ratio", "added ms", "goal"):
-        justify = "left" if column in ("question", "path / stage") else "right"
+        justify: JustifyMethod = "left" if column in ("question", "path / stage") else "right"
         table.add_column(column, justify=justify)
     for name, timing in timings.items():
         if not timing.core or not timing.discord:
@@ -662,7 +662,7 @@ class CountingSink(voice_recv.AudioSink):
 def songbird_receiver(songbird: ModuleType, counter: FrameCounter) -> Any:
     """A songbird `VoiceReceiver` that counts the decoded frames of one SSRC."""
 
-    class Receiver(songbird.VoiceReceiver):  # type: ignore[misc, name-defined]
+    class Receiver(songbird.VoiceReceiver):  # type: ignore[name-defined]
         def voice_tick(self, tick: Any) -> None:  # a Rust thread, every 20 ms
             for ssrc, data in tick.speaking:
                 packet = data.packet

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import httpx
+from llama_cpp.llama_types import ChatCompletionRequestMessage
 from rich.console import Console
 from rich.table import Table
 
@@ -30,7 +31,9 @@ from llm_service.backends.local import LocalModel
 from llm_service.settings import LlmSettings
 from voxhall.launcher import BackgroundServer, free_loopback_port
 
-PROMPT = [{"role": "user", "content": "Tell me a short story about a robot who learns to paint."}]
+PROMPT: list[ChatCompletionRequestMessage] = [
+    {"role": "user", "content": "Tell me a short story about a robot who learns to paint."}
+]
 TTFT_OVERHEAD_GOAL_MS = 15.0
 TPS_RATIO_GOAL = 0.95
 REFUSED_GOAL_MS = 50.0
@@ -67,14 +70,18 @@ def timing(pieces: Iterator[str]) -> Timing:
 
 
 def direct_pieces(model: LocalModel, max_tokens: int) -> Iterator[str]:
-    for chunk in model.llama.create_chat_completion(
+    chunks = model.llama.create_chat_completion(
         PROMPT,
         stream=True,
         max_tokens=max_tokens,
         temperature=0.0,
-        seed=1,  # type: ignore[arg-type]
-    ):
-        yield chunk["choices"][0]["delta"].get("content") or ""  # type: ignore[index]
+        seed=1,
+    )
+    if not isinstance(chunks, Iterator):
+        raise TypeError(f"llama.cpp returned no stream of chunks: {chunks!r}")
+    for chunk in chunks:
+        content = chunk["choices"][0]["delta"].get("content")
+        yield content if isinstance(content, str) else ""
 
 
 def service_pieces(http: httpx.Client, base_url: str, model: str, max_tokens: int) -> Iterator[str]:

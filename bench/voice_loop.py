@@ -27,11 +27,13 @@ import asyncio
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from faster_whisper import WhisperModel
 from llama_cpp import Llama
+from llama_cpp.llama_types import ChatCompletionRequestMessage
 from piper import PiperVoice
 from rich.console import Console
 from rich.table import Table
@@ -96,16 +98,22 @@ class DirectLoop:
         return time.perf_counter() - started
 
     def _first_sentence(self, question: str) -> str:
-        messages = [
+        messages: list[ChatCompletionRequestMessage] = [
             {"role": "system", "content": self.system_prompt},
             {"role": "user", "content": question},
         ]
         cutter = SentenceCutter()
+        max_tokens = REPLY_PARAMS["max_tokens"]
+        if not isinstance(max_tokens, int):
+            raise TypeError(f"REPLY_PARAMS max_tokens is not a number of tokens: {max_tokens!r}")
         stream = self.llama.create_chat_completion(
-            messages=messages, stream=True, max_tokens=REPLY_PARAMS["max_tokens"], seed=7
+            messages=messages, stream=True, max_tokens=max_tokens, seed=7
         )
+        if not isinstance(stream, Iterator):
+            raise TypeError(f"llama.cpp returned no stream of chunks: {stream!r}")
         for chunk in stream:
-            if sentences := cutter.feed(chunk["choices"][0]["delta"].get("content") or ""):
+            content = chunk["choices"][0]["delta"].get("content")
+            if sentences := cutter.feed(content if isinstance(content, str) else ""):
                 return sentences[0]
         return (cutter.finish() or ["Okay."])[0]
 
@@ -118,7 +126,7 @@ async def one_turn(services: LocalServices, pcm: bytes, thread: str) -> TurnResu
         LlmClient(services.llm_url, model="voxhall-agent") as llm,
     ):
         speaker = PacedSpeaker()
-        bot = BotSettings(_env_file=None)  # type: ignore[call-arg]
+        bot = BotSettings(_env_file=None)
         conversation = ChannelConversation(
             ChannelContext(thread, bot_id="voxhall", people_present=lambda: 1),
             Segmenter(SegmenterConfig.from_settings(bot)),
