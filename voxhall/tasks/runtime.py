@@ -219,7 +219,8 @@ class JobRuntime:
             self.broker = StubBroker(middleware=middleware)
             self.store = MemoryJobStore()
         else:
-            self.broker = RedisBroker(
+            # dramatiq ships py.typed but leaves RedisBroker.__init__ unannotated.
+            self.broker = RedisBroker(  # type: ignore[no-untyped-call]
                 url=self.redis_url,
                 namespace=self.settings.namespace,
                 heartbeat_timeout=self.settings.heartbeat_timeout_ms,
