@@ -41,10 +41,13 @@ class WakeNames:
 
     def without_leading_name(self, text: str) -> str:
         """`text` without the name it starts with ("Hey Box Hall, book..." is "book..."), so
-        the name is no request word; unchanged when it does not start with one, or is one."""
+        the name is no request word; unchanged when it does not start with one, or is one.
+
+        The fewest words that sound like a name are the name: "Computer, tell me" loses
+        "Computer," and keeps "tell", though "computertell" is close enough to match too."""
         words = text.split()
         skip = 1 if words and _squash(words[0]) in GREETINGS else 0
-        for size in (3, 2, 1):
+        for size in (1, 2, 3):
             candidate = _squash(" ".join(words[skip : skip + size]))
             if candidate and self._sounds_like_a_name(candidate):
                 rest = " ".join(words[skip + size :]).lstrip(" ,.!?;:")

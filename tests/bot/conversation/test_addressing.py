@@ -95,3 +95,26 @@ def test_whisper_is_primed_with_the_names_as_spelled() -> None:
 )
 def test_the_name_a_request_starts_with_is_not_part_of_the_request(heard: str, asked: str) -> None:
     assert WakeNames(["voxhall"]).without_leading_name(heard) == asked
+
+
+@pytest.mark.parametrize(
+    ("heard", "asked"),
+    [
+        ("Computer, tell me a long story about the moon.", "Tell me a long story about the moon."),
+        ("Computer, what's on my calendar today?", "What's on my calendar today?"),
+        ("Computer tell me a joke", "Tell me a joke"),
+        ("Voxhall, tell me a joke.", "Tell me a joke."),
+        ("Voxhall! Me first, then Sam.", "Me first, then Sam."),
+        ("Box Hall, tell me more.", "Tell me more."),
+        ("Vox hall: list my issues", "List my issues"),
+        ("Hey Fox Hall, are you there?", "Are you there?"),
+        ("Okay, computer... read my mail.", "Read my mail."),
+        ("So vox-hall; tell everyone hi", "Tell everyone hi"),
+        ("Voxel, what time is it?", "Voxel, what time is it?"),
+    ],
+)
+def test_every_wake_name_comes_off_with_its_punctuation_and_no_following_word(
+    heard: str, asked: str
+) -> None:
+    names = WakeNames(POLICY_SETTINGS.wake_name_list(), POLICY_SETTINGS.wake_name_similarity)
+    assert names.without_leading_name(heard) == asked
