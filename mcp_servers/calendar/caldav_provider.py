@@ -9,11 +9,14 @@ as for the local file.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from contextlib import contextmanager
 from datetime import datetime, tzinfo
+from typing import Any, TypeVar
 
-import caldav
+from caldav.calendarobjectresource import CalendarObjectResource
+from caldav.collection import Calendar
+from caldav.davclient import DAVClient
 from caldav.lib import error as dav_error
 from caldav.lib.http_sync import requests as http
 
@@ -29,6 +32,15 @@ from mcp_servers.calendar.models import CalendarInfo, Event
 from mcp_servers.calendar.settings import CalendarSettings
 from mcp_servers.errors import require
 from voxhall.settings import environment_variable
+
+T = TypeVar("T")
+
+
+def _answered(result: T | Coroutine[Any, Any, T]) -> T:
+    """caldav types its calls for its async client too; the sync client used here answers."""
+    if isinstance(result, Coroutine):
+        raise TypeError("caldav answered with a coroutine; this provider uses its sync client")
+    return result
 
 
 @contextmanager
@@ -48,19 +60,19 @@ def _dav_errors() -> Iterator[None]:
 class CaldavProvider:
     """Calendars on a CalDAV server."""
 
-    def __init__(self, client: caldav.DAVClient, url: str, tz: tzinfo, default: str | None) -> None:
+    def __init__(self, client: DAVClient, url: str, tz: tzinfo, default: str | None) -> None:
         self.client = client
         self.url = url
         self.tz = tz
         self._default = default
-        self._collections: dict[str, caldav.Calendar] | None = None
+        self._collections: dict[str, Calendar] | None = None
         self._lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: CalendarSettings, tz: tzinfo) -> CaldavProvider:
         url = require(settings.caldav_url, environment_variable(CalendarSettings, "caldav_url"))
         password = settings.caldav_password
-        client = caldav.DAVClient(
+        client = DAVClient(
             url=url,
             username=settings.caldav_username,
             password=password.get_secret_value() if password else None,
@@ -68,7 +80,7 @@ class CaldavProvider:
         )
         return cls(client, url, tz, settings.default_calendar)
 
-    def _all(self) -> dict[str, caldav.Calendar]:
+    def _all(self) -> dict[str, Calendar]:
         with self._lock, _dav_errors():
             if self._collections is None:
                 found = self.client.principal().calendars()
@@ -77,7 +89,7 @@ class CaldavProvider:
                 self._collections = {str(c.url).rstrip("/").rsplit("/", 1)[-1]: c for c in found}
             return self._collections
 
-    def _calendar(self, calendar_id: str) -> caldav.Calendar:
+    def _calendar(self, calendar_id: str) -> Calendar:
         collections = self._all()
         if calendar_id not in collections:
             raise CalendarError(
@@ -108,7 +120,9 @@ class CaldavProvider:
     def events(self, calendar_id: str, start: datetime, end: datetime) -> list[Event]:
         calendar = self._calendar(calendar_id)
         with _dav_errors():
-            found = calendar.search(start=start, end=end, event=True, expand=False)
+            found: list[CalendarObjectResource] = _answered(
+                calendar.search(start=start, end=end, event=True, expand=False)
+            )
             components = [c for obj in found for c in obj.icalendar_instance.walk("VEVENT")]
         query = occurrences(calendar_with(components))
         return expand(query, calendar_id, start, end, self.tz)
@@ -117,7 +131,7 @@ class CaldavProvider:
         calendar = self._calendar(calendar_id)
         with _dav_errors():
             try:
-                found = calendar.event_by_uid(event_id)
+                found = _answered(calendar.event_by_uid(event_id))
             except dav_error.NotFoundError:
                 return None
             for component in found.icalendar_instance.walk("VEVENT"):
@@ -130,7 +144,7 @@ class CaldavProvider:
         text = calendar_with([component_from_event(event)]).to_ical().decode()
         with _dav_errors():
             try:
-                existing = calendar.event_by_uid(event.id)
+                existing = _answered(calendar.event_by_uid(event.id))
             except dav_error.NotFoundError:
                 calendar.add_event(text)
                 return True
@@ -142,7 +156,7 @@ class CaldavProvider:
         calendar = self._calendar(calendar_id)
         with _dav_errors():
             try:
-                calendar.event_by_uid(event_id).delete()
+                _answered(calendar.event_by_uid(event_id)).delete()
             except dav_error.NotFoundError:
                 return False
         return True

@@ -290,14 +290,14 @@ class GithubApi:
     async def create_issue(self, owner: str, repo: str, **fields: Any) -> Issue:
         data = _without_unset(**fields)
         return Issue.from_api(
-            await self._json(lambda: self.client.rest.issues.async_create(owner, repo, data=data))
+            await self._json(lambda: self.client.rest.issues.async_create(owner, repo, **data))
         )
 
     async def update_issue(self, owner: str, repo: str, issue_number: int, **fields: Any) -> Issue:
         data = _without_unset(**fields)
         return Issue.from_api(
             await self._json(
-                lambda: self.client.rest.issues.async_update(owner, repo, issue_number, data=data)
+                lambda: self.client.rest.issues.async_update(owner, repo, issue_number, **data)
             )
         )
 
@@ -352,7 +352,7 @@ class GithubApi:
     ) -> MergeResult:
         data = _without_unset(**fields)
         result = await self._json(
-            lambda: self.client.rest.pulls.async_merge(owner, repo, pull_number, data=data)
+            lambda: self.client.rest.pulls.async_merge(owner, repo, pull_number, **data)
         )
         return MergeResult(
             merged=bool(result.get("merged")), sha=result.get("sha"), message=result["message"]
@@ -399,7 +399,7 @@ class GithubApi:
         data: dict[str, Any] = _without_unset(ref=ref, inputs=inputs)
         answer = await self._json(
             lambda: self.client.rest.actions.async_create_workflow_dispatch(
-                owner, repo, workflow_id, data=data
+                owner, repo, workflow_id, **data
             )
         )
         return answer.get("workflow_run_id") if isinstance(answer, dict) else None
