@@ -41,7 +41,7 @@ from bot.discord_sim.rest import RecordedRequest
 from bot.discord_sim.sim import DiscordSim
 from ledgers.services import LocalServices
 from stack.demo.run import DemoRun
-from stack.demo.terminal import LiveTranscript, TerminalChannel
+from stack.demo.terminal import LiveTranscript, TerminalChannel, alongside
 from stack.settings import Settings
 
 PEOPLE = {"alice": OPS_MEMBER_ID, "bob": GUEST_ID}
@@ -192,13 +192,10 @@ class PostedFeed:
                 await self.catch_up()
                 await asyncio.sleep(POLL_S)
 
-        task = asyncio.create_task(follow())
         try:
-            yield
+            async with alongside(follow()):
+                yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
             await self.catch_up()
             await asyncio.gather(*self._approvals)
 

@@ -14,8 +14,9 @@ import asyncio
 import contextlib
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.prompt import Confirm
@@ -27,6 +28,18 @@ from bot.conversation.turns import ChannelState, Heard
 DISCORD_UPLOAD_LIMIT = 10 * 1024 * 1024
 FOLLOW_EVERY_S = 0.1
 DEMO_APPROVER = "demo-user"
+
+
+@contextlib.asynccontextmanager
+async def alongside(work: Coroutine[Any, Any, None]) -> AsyncIterator[None]:
+    """Run `work` as a task while the block runs; cancel it (and wait for it) at the end."""
+    task = asyncio.create_task(work)
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 class TerminalChannel:
@@ -79,16 +92,9 @@ class LiveTranscript:
         self.names = names
         self.started = time.monotonic()
 
-    @contextlib.asynccontextmanager
-    async def following(self, state: ChannelState) -> AsyncIterator[None]:
+    def following(self, state: ChannelState) -> contextlib.AbstractAsyncContextManager[None]:
         """Print `state` as it changes while the block runs, and what is left when it ends."""
-        task = asyncio.create_task(self.follow(state))
-        try:
-            yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        return alongside(self.follow(state))
 
     async def follow(self, state: ChannelState) -> None:
         """Print until cancelled, then print what is left."""
