@@ -2,7 +2,8 @@
 
 `read()` marks a tool read-only (and idempotent); `write(destructive=..., idempotent=...)` marks
 it non-read-only. Both are open-world unless `open_world=False`. With `read_only=True`
-(`VOXHALL_<NAME>_READ_ONLY=1`) `write()` registers nothing.
+(`VOXHALL_<NAME>_READ_ONLY=1`) `write()` registers nothing. `speech=` publishes how the tool's
+result is said aloud (`voxhall.spoken.SpokenSummary`) in the tool's `_meta`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from mcp.server.mcpserver import MCPServer
 from mcp_types import ToolAnnotations
 
 from voxhall import __version__
+from voxhall.spoken import SPEECH_META_KEY, SpokenSummary
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -26,20 +28,27 @@ class ToolRegistry:
         self.server = MCPServer(name, instructions=instructions, version=__version__)
         self.read_only = read_only
 
-    def read(self, *, title: str, open_world: bool = True) -> Callable[[F], F]:
+    def read(
+        self, *, title: str, open_world: bool = True, speech: SpokenSummary | None = None
+    ) -> Callable[[F], F]:
         """Register a tool that changes nothing (offered in read-only mode too)."""
-        return self._register(
-            ToolAnnotations(
-                title=title,
-                read_only_hint=True,
-                destructive_hint=False,
-                idempotent_hint=True,
-                open_world_hint=open_world,
-            )
+        annotations = ToolAnnotations(
+            title=title,
+            read_only_hint=True,
+            destructive_hint=False,
+            idempotent_hint=True,
+            open_world_hint=open_world,
         )
+        return self._register(annotations, speech)
 
     def write(
-        self, *, title: str, destructive: bool, idempotent: bool = False, open_world: bool = True
+        self,
+        *,
+        title: str,
+        destructive: bool,
+        idempotent: bool = False,
+        open_world: bool = True,
+        speech: SpokenSummary | None = None,
     ) -> Callable[[F], F]:
         """Register a tool that changes something; in read-only mode it is left out."""
         annotations = ToolAnnotations(
@@ -51,13 +60,21 @@ class ToolRegistry:
         )
         if self.read_only:
             return lambda fn: fn
-        return self._register(annotations)
+        return self._register(annotations, speech)
 
-    def _register(self, annotations: ToolAnnotations) -> Callable[[F], F]:
+    def _register(
+        self, annotations: ToolAnnotations, speech: SpokenSummary | None
+    ) -> Callable[[F], F]:
+        meta = {SPEECH_META_KEY: speech.model_dump(exclude_none=True)} if speech else None
+
         def decorator(fn: F) -> F:
             _check_annotations_resolve(fn)
             self.server.add_tool(
-                fn, title=annotations.title, annotations=annotations, structured_output=True
+                fn,
+                title=annotations.title,
+                annotations=annotations,
+                meta=meta,
+                structured_output=True,
             )
             return fn
 

@@ -25,10 +25,12 @@ from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 from mcp.shared.exceptions import MCPError
 from mcp.types.jsonrpc import CONNECTION_CLOSED
+from pydantic import ValidationError
 
 from llm_service.agent.config import AgentConfig, Policy, ServerConfig
 from llm_service.schemas import FunctionDefinition, Tool
 from llm_service.settings import AgentSettings
+from voxhall.spoken import SPEECH_META_KEY, SpokenSummary
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +40,17 @@ FIRST_RESTART_PAUSE_S = 0.2
 Progress = Callable[[float, float | None, str | None], Awaitable[None]]
 Elicitation = Callable[[types.ElicitRequestParams], Awaitable[types.ElicitResult]]
 ServerState = Literal["starting", "up", "down", "closed"]
+
+
+def _published_speech(tool: types.Tool) -> SpokenSummary | None:
+    """How the server says this tool's result aloud, if it publishes that (a malformed entry
+    is ignored: the generic summary is said instead)."""
+    published = (tool.meta or {}).get(SPEECH_META_KEY)
+    try:
+        return SpokenSummary.model_validate(published) if published else None
+    except ValidationError:
+        logger.warning("tool %s publishes a malformed spoken summary; ignored", tool.name)
+        return None
 
 
 @dataclass(frozen=True)
@@ -50,6 +63,7 @@ class AgentTool:
     input_schema: dict[str, Any]
     read_only: bool
     policy: Policy
+    speech: SpokenSummary | None = None
 
     @property
     def qualified(self) -> str:
@@ -220,6 +234,7 @@ class ServerConnection:
             input_schema=tool.input_schema,
             read_only=read_only,
             policy=self.config.policy_for(tool.name, read_only),
+            speech=_published_speech(tool),
         )
 
     async def wait_up(self, timeout_s: float) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from llm_service.agent.chain import ChatChain
 from llm_service.agent.connections import AgentTool
@@ -64,9 +65,16 @@ def _last_tool_step(conversation: list[dict[str, Any]]) -> list[dict[str, Any]]:
 class LocalStep:
     """The local model's steps for one turn: the tool router picks, the model fills slots."""
 
-    def __init__(self, turn: LocalTurn, picker: ToolRouter, examples: dict[str, list[str]]) -> None:
+    def __init__(
+        self,
+        turn: LocalTurn,
+        picker: ToolRouter,
+        examples: dict[str, list[str]],
+        timezone: str = "UTC",
+    ) -> None:
         self._turn = turn
         self._picker = picker
+        self._timezone = ZoneInfo(timezone)
         self._examples = examples
 
     async def run(
@@ -82,7 +90,9 @@ class LocalStep:
             update={"tools": None, "tool_choice": None, "messages": _local_chat(request, last)}
         )
         if last.get("role") == "tool":
-            summary = step_summary(_last_tool_step(conversation))
+            speech = {tool.qualified: tool.speech for tool in tools}
+            now = datetime.now(self._timezone)
+            summary = step_summary(_last_tool_step(conversation), now, speech)
             self._turn.fingerprint = self._turn.fingerprint or LOCAL_FINGERPRINT
             self._turn.say(summary)
             return summary, []

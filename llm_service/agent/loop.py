@@ -76,6 +76,8 @@ class Agent:
     redis_url: str
     model: str = AGENT_MODEL
     examples: dict[str, list[str]] = field(default_factory=dict)
+    timezone: str = "UTC"
+    """The listeners' time zone: tool results are said in it."""
     locks: ThreadLocks = field(default_factory=ThreadLocks)
     _start_lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
     _started: bool = field(default=False, init=False, repr=False)
@@ -163,7 +165,7 @@ class Turn:
         self.step_text = ""
         self._started = False
         self.tool_calls = ToolCallRunner(agent.connections, agent.approvals, self.emit, self.origin)
-        self.local_step = LocalStep(self, agent.router, agent.examples)
+        self.local_step = LocalStep(self, agent.router, agent.examples, agent.timezone)
 
     # --- output -------------------------------------------------------------------------------
 
@@ -303,11 +305,11 @@ class Turn:
         return message.content or "", calls
 
     def _announce_jobs(self, outcomes: CallOutcomes) -> bool:
-        jobs = [(call["function"]["name"], o.job_id) for call, o in outcomes if o.job_id]
+        jobs = [o.job_id for _, o in outcomes if o.job_id]
         if not jobs:
             return False
-        started = "; ".join(f"{name} is running as job {job_id}" for name, job_id in jobs)
-        line = f"Started: {started}. I'll post the progress and the result here."
+        which = f"it's running as job {jobs[0]}" if len(jobs) == 1 else f"jobs {', '.join(jobs)}"
+        line = f"I've started that; {which}. I'll post the progress and the result here."
         self.say(line)
         self.new_messages.append({"role": "assistant", "content": line})
         return True

@@ -45,6 +45,7 @@ def build_agent(
         approvals=approvals,
         threads=MemoryThreadStore(agent_settings.thread_ttl_s),
         router=ToolRouter(agent_settings.router_min_similarity),
+        timezone=settings.common.timezone,
         redis_url=settings.common.redis_url,
         examples=examples,
     )

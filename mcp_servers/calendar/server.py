@@ -45,6 +45,16 @@ from mcp_servers.confirmation import Approval, confirmation
 from mcp_servers.errors import ToolError, api_errors
 from mcp_servers.tools import ToolRegistry
 from voxhall.settings import CommonSettings
+from voxhall.spoken import SpokenSummary
+
+EVENTS_SPEECH = SpokenSummary(
+    items="events",
+    none="There's nothing on your calendar then.",
+    one="You have one event: {items}.",
+    many="You have {count} events: {items}.",
+    item="{summary} {:span}",
+)
+"""How a list of events is said aloud (list_events, search_events)."""
 
 INSTRUCTIONS = (
     "Calendar tools. Call get_current_time before reasoning about 'today' or 'next week'. "
@@ -163,7 +173,11 @@ def create_server(
     )
     limit = settings.max_results
 
-    @tools.read(title="Current time", open_world=False)
+    @tools.read(
+        title="Current time",
+        open_world=False,
+        speech=SpokenSummary(text="It is {datetime:clock} on {weekday}."),
+    )
     def get_current_time(
         timezone: Annotated[str | None, Field(description="IANA zone (empty: the user's).")] = None,
     ) -> CurrentTime:
@@ -177,7 +191,16 @@ def create_server(
             weekday=now.strftime("%A"),
         )
 
-    @tools.read(title="List calendars")
+    @tools.read(
+        title="List calendars",
+        speech=SpokenSummary(
+            items="calendars",
+            none="I can't see any calendars.",
+            one="You have one calendar, {items}.",
+            many="You have {count} calendars: {items}.",
+            item="{name}",
+        ),
+    )
     def list_calendars() -> CalendarList:
         """The calendars available, with the ids other tools take."""
         with state.errors():
@@ -186,7 +209,7 @@ def create_server(
     def _events(calendar_id: str | None, start: datetime, end: datetime) -> list[Event]:
         return state.provider().events(state.calendar_id(calendar_id), start, end)
 
-    @tools.read(title="List events")
+    @tools.read(title="List events", speech=EVENTS_SPEECH)
     def list_events(
         start: Start = None,
         end: Annotated[
@@ -200,7 +223,7 @@ def create_server(
             events = _events(calendar_id, begin, finish)
         return EventList(events=events[:limit], timezone=str(tz), truncated=len(events) > limit)
 
-    @tools.read(title="Search events")
+    @tools.read(title="Search events", speech=EVENTS_SPEECH)
     def search_events(
         query: Annotated[str, Field(min_length=1, max_length=200)],
         start: Annotated[
@@ -241,7 +264,16 @@ def create_server(
             for c in ids
         ]
 
-    @tools.read(title="Free/busy")
+    @tools.read(
+        title="Free/busy",
+        speech=SpokenSummary(
+            items="calendars",
+            none="I can't see any calendars for that.",
+            one="{items}.",
+            many="{items}.",
+            item="{calendar_id} has {busy:count} busy times",
+        ),
+    )
     def get_freebusy(
         start: datetime,
         end: datetime,
@@ -253,7 +285,16 @@ def create_server(
             calendars = _busy(calendar_ids, begin, finish)
         return FreeBusy(start=begin, end=finish, timezone=str(tz), calendars=calendars)
 
-    @tools.read(title="Find a free slot")
+    @tools.read(
+        title="Find a free slot",
+        speech=SpokenSummary(
+            items="slots",
+            none="I couldn't find a free slot that long.",
+            one="You're free {items}.",
+            many="You're free {items}.",
+            item="{:span}",
+        ),
+    )
     def find_free_slot(
         duration_minutes: Annotated[int, Field(ge=5, le=1440)],
         start: Start = None,
@@ -277,7 +318,12 @@ def create_server(
         slots = free_slots(windows, merged, timedelta(minutes=duration_minutes), max_slots)
         return FreeSlots(duration_minutes=duration_minutes, slots=slots, timezone=str(tz))
 
-    @tools.write(title="Create event", destructive=False, idempotent=True)
+    @tools.write(
+        title="Create event",
+        destructive=False,
+        idempotent=True,
+        speech=SpokenSummary(text="Done: {event.summary}, {event:span}."),
+    )
     def create_event(
         summary: Annotated[str, Field(min_length=1, max_length=500)],
         start: datetime,
@@ -330,7 +376,12 @@ def create_server(
             stored = state.provider().get(calendar, event.id) or event
         return EventResult(event=stored, created=created)
 
-    @tools.write(title="Update event", destructive=True, idempotent=True)
+    @tools.write(
+        title="Update event",
+        destructive=True,
+        idempotent=True,
+        speech=SpokenSummary(text="Updated: {event.summary}, now {event:span}."),
+    )
     def update_event(
         event_id: Annotated[str, Field(min_length=1, max_length=1024)],
         calendar_id: CalendarId = None,
@@ -376,7 +427,12 @@ def create_server(
         series = " (every occurrence)" if event.recurrence else ""
         return f"Delete '{event.summary}' on {when}{series} from calendar {calendar}?"
 
-    @tools.write(title="Delete event", destructive=True, idempotent=True)
+    @tools.write(
+        title="Delete event",
+        destructive=True,
+        idempotent=True,
+        speech=SpokenSummary(text="Deleted it."),
+    )
     def delete_event(
         event_id: Annotated[str, Field(min_length=1, max_length=1024)],
         approval: Annotated[Approval, confirmation(delete_prompt)],

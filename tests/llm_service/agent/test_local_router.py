@@ -152,7 +152,7 @@ async def test_a_local_turn_picks_fills_runs_and_answers(local_agent: Agent) -> 
     assert events[0]["tool"] == "calendar__search_events"
     assert events[0]["summary"] == "calendar__search_events: query=standup"
     assert not events[1]["is_error"]
-    assert text == "calendar search events found no events.", "the result, read out"
+    assert text == "There's nothing on your calendar then.", "said with the tool's own sentences"
 
 
 async def test_plain_chat_on_the_local_model_calls_no_tool(local_agent: Agent) -> None:

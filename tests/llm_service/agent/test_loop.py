@@ -228,7 +228,7 @@ async def test_a_job_tool_ends_the_turn_with_the_job(
     result = await turn(agent, "search the api logs", guild_id="g1", channel_id="c1", user_id="u1")
     jobs = result.of("job_started")
     assert len(jobs) == 1 and jobs[0]["tool"] == "aws__run_logs_insights_query"
-    assert jobs[0]["job_id"] in result.text and "Started" in result.text
+    assert jobs[0]["job_id"] in result.text and "I've started that" in result.text
     assert len(model.requests) == 1
     get_job = agent.connections.find("aws__get_job")
     assert get_job is not None

@@ -18,6 +18,7 @@ from mcp_servers.calendar.server import create_server
 from tests.conftest import free_loopback_port
 from tests.mcp_servers.calendar.conftest import TIMEZONE, calendar_settings
 from tests.mcp_servers.support import ScriptedUser, structured, text_of
+from voxhall.spoken import SPEECH_META_KEY, SpokenSummary, say_result
 
 READ_TOOLS = {
     "get_current_time",
@@ -58,6 +59,25 @@ async def test_tools_are_listed_with_annotations_and_output_schemas(server: MCPS
     assert tools["get_current_time"].annotations.open_world_hint is False
     assert all(tool.output_schema and tool.description for tool in tools.values())
     assert "approval" not in tools["delete_event"].input_schema["properties"]
+
+
+async def test_every_tool_publishes_how_its_result_is_said(server: MCPServer) -> None:
+    async with Client(server) as client:
+        tools = (await client.list_tools()).tools
+    now = datetime(2026, 12, 3, 9, 0, tzinfo=BERLIN)
+    for tool in tools:
+        speech = SpokenSummary.model_validate((tool.meta or {})[SPEECH_META_KEY])
+        assert speech.text or (speech.items and speech.none and speech.many), tool.name
+    by_name = {tool.name: tool for tool in tools}
+    created = SpokenSummary.model_validate(by_name["create_event"].meta[SPEECH_META_KEY])
+    event = {
+        "summary": "Sync",
+        "start": "2026-12-04T10:00:00+01:00",
+        "end": "2026-12-04T10:30:00+01:00",
+    }
+    assert say_result(created, {"event": event, "created": True}, now) == (
+        "Done: Sync, tomorrow from ten to ten thirty."
+    )
 
 
 async def test_read_only_mode_leaves_the_write_tools_out(ics_path: Path) -> None:
