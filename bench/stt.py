@@ -27,7 +27,7 @@ import httpx
 import numpy as np
 import psutil
 from faster_whisper import WhisperModel
-from piper import PiperVoice
+from piper import PiperVoice, SynthesisConfig
 from rich.console import Console
 from rich.table import Table
 
@@ -65,7 +65,7 @@ class Row:
 
 def speak(voice: PiperVoice, text: str) -> Samples:
     """Piper's rendering of `text` at 16 kHz."""
-    chunks = list(voice.synthesize(text))
+    chunks = list(voice.synthesize(text, SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0)))
     samples = np.concatenate([chunk.audio_float_array for chunk in chunks]).astype(np.float32)
     return resample(samples, chunks[0].sample_rate, WHISPER_RATE)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from piper import PiperVoice
+from piper import PiperVoice, SynthesisConfig
 
 from stack.settings import Settings
 from stt_service.settings import SttSettings
@@ -36,8 +36,9 @@ class Speech:
 
 
 def synthesize(voice: PiperVoice, text: str, key_words: set[str]) -> Speech:
-    """Speak `text` with Piper (one chunk per sentence) into one clip."""
-    chunks = list(voice.synthesize(text))
+    """Speak `text` with Piper (one chunk per sentence) into one clip, without Piper's random
+    noise: the same clip every run, so a test never hangs on one unlucky draw."""
+    chunks = list(voice.synthesize(text, SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0)))
     samples = np.concatenate([chunk.audio_float_array for chunk in chunks]).astype(np.float32)
     return Speech(text, samples, chunks[0].sample_rate, frozenset(key_words))
 
