@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from mcp_servers.errors import ToolError
 from mcp_servers.tools import ToolRegistry
 from voxhall import tasks
+from voxhall.spoken import SpokenSummary
 
 
 class JobStarted(BaseModel):
@@ -76,6 +77,10 @@ def start_job(
     return JobStarted(job_id=state.job_id, status=state.status, kind=state.kind)
 
 
+JOB_SPEECH = SpokenSummary(text="The job is {status}. {message}")
+"""How a job's state is said aloud: its status and its latest progress message."""
+
+
 def add_job_tools(tools: ToolRegistry, kinds: str) -> None:
     """Add `get_job`, `list_jobs` (read) and `cancel_job` (write) for jobs whose kind starts
     with `kinds` (e.g. `"aws."`)."""
@@ -89,12 +94,22 @@ def add_job_tools(tools: ToolRegistry, kinds: str) -> None:
             raise ToolError(f"No job {job_id!r} on this server.")
         return state
 
-    @tools.read(title="Get job", open_world=False)
+    @tools.read(title="Get job", open_world=False, speech=JOB_SPEECH)
     def get_job(job_id: str) -> JobInfo:
         """Status, progress and (once finished) the result or error of a job started here."""
         return JobInfo.of(own(job_id))
 
-    @tools.read(title="List jobs", open_world=False)
+    @tools.read(
+        title="List jobs",
+        open_world=False,
+        speech=SpokenSummary(
+            items="jobs",
+            none="No jobs have run lately.",
+            one="One job: {items}.",
+            many="{count} jobs: {items}.",
+            item="{status}",
+        ),
+    )
     def list_jobs(
         status: Literal["queued", "running", "retrying", "succeeded", "failed", "cancelled"]
         | None = None,
@@ -104,7 +119,13 @@ def add_job_tools(tools: ToolRegistry, kinds: str) -> None:
         states = tasks.list_jobs(limit * 5, status)
         return JobList(jobs=[JobInfo.of(s) for s in states if s.kind.startswith(kinds)][:limit])
 
-    @tools.write(title="Cancel job", destructive=False, idempotent=True, open_world=False)
+    @tools.write(
+        title="Cancel job",
+        destructive=False,
+        idempotent=True,
+        open_world=False,
+        speech=SpokenSummary(text="I've asked the job to stop; it is {status} now."),
+    )
     def cancel_job(job_id: str) -> JobInfo:
         """Ask a job to stop: a queued job is cancelled at once, a running one at its next step."""
         own(job_id)

@@ -65,7 +65,7 @@ def _fill(template: str, values: Any, now: datetime) -> str:
         value = _lookup(values, match.group(1))
         return _say(value, match.group(2), now)
 
-    return _FIELD.sub(field, template)
+    return _FIELD.sub(field, template).strip()
 
 
 def _lookup(values: Any, path: str) -> Any:
