@@ -5,6 +5,8 @@ Reads answer at once; long operations (Logs Insights queries, ECS redeployments,
 and deletions) return `{job_id, status}` and finish as `voxhall.tasks` jobs (`get_job`,
 `list_jobs`, `cancel_job`). Redeploying a service and updating or deleting a stack ask the user
 first, naming the account and region. With `VOXHALL_AWS_READ_ONLY=1` those tools are left out.
+Its tools (not the shared job tools) publish how their results are said aloud
+(`voxhall.spoken.SpokenSummary`).
 """
 
 from __future__ import annotations

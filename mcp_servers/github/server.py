@@ -5,7 +5,8 @@
 snake_case); results are compact models. Write tools are left out when
 `VOXHALL_GITHUB_READ_ONLY=1`; `merge_pull_request` asks the user to approve first, and
 `trigger_workflow` dispatches the run and hands the watching to a job (`get_job` reports it).
-`owner`/`repo` default to `VOXHALL_GITHUB_DEFAULT_OWNER`/`_REPO`.
+`owner`/`repo` default to `VOXHALL_GITHUB_DEFAULT_OWNER`/`_REPO`. Its tools (not the
+shared job tools) publish how their results are said aloud (`voxhall.spoken.SpokenSummary`).
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 `create_server(settings)` builds the `MCPServer`. Tool names follow mondaycom/mcp (parameters in
 snake_case); there is deliberately no free-form GraphQL tool. Write tools are left out when
 `VOXHALL_MONDAY_READ_ONLY=1`, and `delete_item` asks the user to approve first, naming the item
-and its board.
+and its board. Each tool publishes how its result is said aloud
+(`voxhall.spoken.SpokenSummary`).
 
 This module deliberately does not use `from __future__ import annotations`: the confirmation
 prompt is a closure over the server's API client, and its `Annotated[...]` marker must be
@@ -32,6 +33,7 @@ from mcp_servers.monday.models import (
 )
 from mcp_servers.monday.settings import MondaySettings
 from mcp_servers.tools import ToolRegistry
+from voxhall.spoken import SpokenSummary
 
 INSTRUCTIONS = (
     "monday.com for a voice assistant: find boards, read a board's columns and items, read and "
@@ -73,7 +75,16 @@ def create_server(settings: MondaySettings | None = None) -> MCPServer:
         with api_errors(MondayApiError, secrets=[settings.token]):
             yield
 
-    @tools.read(title="Search monday.com")
+    @tools.read(
+        title="Search monday.com",
+        speech=SpokenSummary(
+            items="results",
+            none="I couldn't find anything by that name.",
+            one="I found {items}.",
+            many="I found {count}: {items}.",
+            item="the {kind} {name}",
+        ),
+    )
     async def search(
         search_term: Annotated[
             str, Field(min_length=1, max_length=100, description="Part of the name.")
@@ -85,13 +96,27 @@ def create_server(settings: MondaySettings | None = None) -> MCPServer:
         with monday_call():
             return await api.search(search_term, search_type, limit)
 
-    @tools.read(title="Get board schema")
+    @tools.read(
+        title="Get board schema",
+        speech=SpokenSummary(
+            text="The board {name} has {groups:count} groups and {columns:count} columns."
+        ),
+    )
     async def get_board_schema(board_id: BoardId) -> BoardSchema:
         """A board's groups and columns (with status labels): the ids other tools need."""
         with monday_call():
             return await api.get_board_schema(board_id)
 
-    @tools.read(title="Get board items")
+    @tools.read(
+        title="Get board items",
+        speech=SpokenSummary(
+            items="items",
+            none="There are no items there.",
+            one="There's one item: {items}.",
+            many="Here are {count} items: {items}.",
+            item="{name} in {group}",
+        ),
+    )
     async def get_board_items_page(
         board_id: BoardId,
         limit: Annotated[int, Field(ge=1, le=100, description="Items per page.")] = 25,
@@ -112,13 +137,24 @@ def create_server(settings: MondaySettings | None = None) -> MCPServer:
                 board_id, limit=limit, cursor=cursor, search_term=search_term, group_id=group_id
             )
 
-    @tools.read(title="Get item")
+    @tools.read(
+        title="Get item", speech=SpokenSummary(text="{name} is in {group} on the board {board}.")
+    )
     async def get_item(item_id: ItemId) -> Item:
         """One item: its board, group, column values and subitems."""
         with monday_call():
             return await api.get_item(item_id)
 
-    @tools.read(title="Get updates")
+    @tools.read(
+        title="Get updates",
+        speech=SpokenSummary(
+            items="updates",
+            none="There are no updates yet.",
+            one="There's one update: {items}.",
+            many="Here are the latest {count} updates: {items}.",
+            item="{author} {created_at:when}: {text}",
+        ),
+    )
     async def get_updates(
         object_id: Annotated[str, _id("item or board")],
         object_type: Literal["item", "board"] = "item",
@@ -129,7 +165,16 @@ def create_server(settings: MondaySettings | None = None) -> MCPServer:
         with monday_call():
             return await api.get_updates(object_id, object_type, limit, page)
 
-    @tools.read(title="List users and teams")
+    @tools.read(
+        title="List users and teams",
+        speech=SpokenSummary(
+            items="users",
+            none="I couldn't find anyone by that name.",
+            one="I found {items}.",
+            many="I found {count} people: {items}.",
+            item="{name}",
+        ),
+    )
     async def list_users_and_teams(
         name: Annotated[
             str | None, Field(max_length=100, description="Only users whose name matches.")
@@ -144,7 +189,11 @@ def create_server(settings: MondaySettings | None = None) -> MCPServer:
                 name=name, user_ids=user_ids, include_teams=include_teams, limit=limit
             )
 
-    @tools.write(title="Create item", destructive=False)
+    @tools.write(
+        title="Create item",
+        destructive=False,
+        speech=SpokenSummary(text="Added {name} to {group}."),
+    )
     async def create_item(
         board_id: BoardId,
         name: Annotated[str, Field(min_length=1, max_length=255, description="Item name.")],
@@ -157,7 +206,12 @@ def create_server(settings: MondaySettings | None = None) -> MCPServer:
         with monday_call():
             return await api.create_item(board_id, name, group_id, column_values)
 
-    @tools.write(title="Change item columns", destructive=False, idempotent=True)
+    @tools.write(
+        title="Change item columns",
+        destructive=False,
+        idempotent=True,
+        speech=SpokenSummary(text="Updated {name}."),
+    )
     async def change_item_column_values(
         board_id: BoardId, item_id: ItemId, column_values: ColumnValues
     ) -> ItemRef:
@@ -165,13 +219,20 @@ def create_server(settings: MondaySettings | None = None) -> MCPServer:
         with monday_call():
             return await api.change_item_column_values(board_id, item_id, column_values)
 
-    @tools.write(title="Move item to group", destructive=False, idempotent=True)
+    @tools.write(
+        title="Move item to group",
+        destructive=False,
+        idempotent=True,
+        speech=SpokenSummary(text="Moved {name} to {group}."),
+    )
     async def move_item_to_group(item_id: ItemId, group_id: GroupId) -> ItemRef:
         """Move an item to another group of its board."""
         with monday_call():
             return await api.move_item_to_group(item_id, group_id)
 
-    @tools.write(title="Post update", destructive=False)
+    @tools.write(
+        title="Post update", destructive=False, speech=SpokenSummary(text="Your update is posted.")
+    )
     async def create_update(
         item_id: ItemId,
         body: Annotated[
@@ -190,7 +251,12 @@ def create_server(settings: MondaySettings | None = None) -> MCPServer:
             f'"{item.board}"? This cannot be undone.'
         )
 
-    @tools.write(title="Delete item", destructive=True, idempotent=True)
+    @tools.write(
+        title="Delete item",
+        destructive=True,
+        idempotent=True,
+        speech=SpokenSummary(text="Deleted {name}."),
+    )
     async def delete_item(
         item_id: ItemId, approval: Annotated[Approval, confirmation(delete_question)]
     ) -> ItemRef:

@@ -13,6 +13,7 @@ from mcp_servers.confirmation import Approval, confirmation
 from mcp_servers.errors import ToolError
 from mcp_servers.jobs import JobStarted, start_job
 from mcp_servers.tools import ToolRegistry
+from voxhall.spoken import SpokenSummary
 
 Capability = Literal["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
 
@@ -86,13 +87,24 @@ def _update_request(
 def register_cloudformation_tools(tools: ToolRegistry, aws: Aws) -> None:
     """describe_stack, list_stack_events, update_stack and delete_stack."""
 
-    @tools.read(title="CloudFormation stack")
+    @tools.read(
+        title="CloudFormation stack", speech=SpokenSummary(text="The stack {name} is {status}.")
+    )
     def describe_stack(stack_name: Name) -> Stack:
         """A CloudFormation stack: status, parameters, outputs and tags."""
         with aws_errors():
             return _stack(_describe(aws, stack_name))
 
-    @tools.read(title="Stack events")
+    @tools.read(
+        title="Stack events",
+        speech=SpokenSummary(
+            items="events",
+            none="That stack has no events.",
+            one="The latest event: {items}.",
+            many="The latest {count} events: {items}.",
+            item="{logical_id} {status} {timestamp:when}",
+        ),
+    )
     def list_stack_events(stack_name: Name, max_items: MaxItems = 25) -> StackEventList:
         """A stack's newest events (what CloudFormation did, and why something failed)."""
         with aws_errors():
@@ -120,7 +132,12 @@ def register_cloudformation_tools(tools: ToolRegistry, aws: Aws) -> None:
             f"with {template} and {changed}?"
         )
 
-    @tools.write(title="Update stack", destructive=True, idempotent=False)
+    @tools.write(
+        title="Update stack",
+        destructive=True,
+        idempotent=False,
+        speech=SpokenSummary(text="The stack update has started."),
+    )
     def update_stack(
         stack_name: Name,
         approval: Annotated[Approval, confirmation(update_prompt)],
@@ -151,7 +168,12 @@ def register_cloudformation_tools(tools: ToolRegistry, aws: Aws) -> None:
             f"resource it manages in {where}? This cannot be undone."
         )
 
-    @tools.write(title="Delete stack", destructive=True, idempotent=True)
+    @tools.write(
+        title="Delete stack",
+        destructive=True,
+        idempotent=True,
+        speech=SpokenSummary(text="The stack is being deleted."),
+    )
     def delete_stack(
         stack_name: Name,
         approval: Annotated[Approval, confirmation(delete_prompt)],

@@ -17,6 +17,7 @@ from mcp_servers.aws.models import (
 from mcp_servers.aws.tools.arguments import MaxItems, Name, Since, Until, window
 from mcp_servers.errors import ToolError
 from mcp_servers.tools import ToolRegistry
+from voxhall.spoken import SpokenSummary
 
 ALARM_KINDS = ("MetricAlarm", "CompositeAlarm")
 MAX_DATAPOINTS = 1440
@@ -76,7 +77,16 @@ def _points(result: dict[str, Any]) -> list[MetricPoint]:
 def register_cloudwatch_tools(tools: ToolRegistry, aws: Aws, *, max_results: int) -> None:
     """get_active_alarms, get_alarm_history and get_metric_data."""
 
-    @tools.read(title="Active alarms")
+    @tools.read(
+        title="Active alarms",
+        speech=SpokenSummary(
+            items="alarms",
+            none="No alarms are going off in {region}.",
+            one="One alarm needs attention in {region}: {items}.",
+            many="{count} alarms need attention in {region}: {items}.",
+            item="{name}",
+        ),
+    )
     def get_active_alarms(
         name_prefix: Annotated[str | None, Field(max_length=255)] = None,
         include_insufficient_data: bool = False,
@@ -90,7 +100,16 @@ def register_cloudwatch_tools(tools: ToolRegistry, aws: Aws, *, max_results: int
             region = aws.region
         return AlarmList(alarms=alarms[:max_results], region=region)
 
-    @tools.read(title="Alarm history")
+    @tools.read(
+        title="Alarm history",
+        speech=SpokenSummary(
+            items="items",
+            none="No alarm changes in that time.",
+            one="One alarm change: {items}.",
+            many="The last {count} alarm changes, newest first: {items}.",
+            item="{alarm_name} {timestamp:when}: {summary}",
+        ),
+    )
     def get_alarm_history(
         alarm_name: Annotated[str | None, Field(max_length=255)] = None,
         history_type: Literal["ConfigurationUpdate", "StateUpdate", "Action"] | None = None,
@@ -120,7 +139,16 @@ def register_cloudwatch_tools(tools: ToolRegistry, aws: Aws, *, max_results: int
         ]
         return AlarmHistory(items=items)
 
-    @tools.read(title="Metric data")
+    @tools.read(
+        title="Metric data",
+        speech=SpokenSummary(
+            items="points",
+            none="There's no {metric_name} data for that time.",
+            one="{metric_name} was {items}.",
+            many="I have {count} datapoints of {metric_name}.",
+            item="{value}",
+        ),
+    )
     def get_metric_data(
         namespace: Name,
         metric_name: Name,

@@ -9,6 +9,7 @@ from mcp_servers.aws.client import Aws, aws_errors
 from mcp_servers.aws.models import CostForecast, CostPeriod, CostReport
 from mcp_servers.errors import ToolError
 from mcp_servers.tools import ToolRegistry
+from voxhall.spoken import SpokenSummary
 
 
 def _cost_period(raw: dict[str, Any], metric: str) -> CostPeriod:
@@ -50,7 +51,16 @@ def _forecast(answer: dict[str, Any], metric: str) -> CostForecast:
 def register_cost_tools(tools: ToolRegistry, aws: Aws) -> None:
     """get_cost_and_usage and get_cost_forecast."""
 
-    @tools.read(title="Cost and usage")
+    @tools.read(
+        title="Cost and usage",
+        speech=SpokenSummary(
+            items="periods",
+            none="There's no cost data for that time.",
+            one="That came to {items}.",
+            many="Over {count} periods: {items}.",
+            item="{total} {unit} from {start} to {end}",
+        ),
+    )
     def get_cost_and_usage(
         start: date,
         end: date,
@@ -75,7 +85,7 @@ def register_cost_tools(tools: ToolRegistry, aws: Aws) -> None:
         periods = [_cost_period(p, metric) for p in answer.get("ResultsByTime", [])]
         return CostReport(metric=metric, periods=periods)
 
-    @tools.read(title="Cost forecast")
+    @tools.read(title="Cost forecast", speech=SpokenSummary(text="The forecast is {total} {unit}."))
     def get_cost_forecast(
         end: date,
         start: Annotated[date | None, Field(description="Empty: today.")] = None,

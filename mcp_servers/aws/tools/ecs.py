@@ -13,6 +13,7 @@ from mcp_servers.confirmation import Approval, confirmation
 from mcp_servers.errors import ToolError
 from mcp_servers.jobs import JobStarted, start_job
 from mcp_servers.tools import ToolRegistry
+from voxhall.spoken import SpokenSummary
 
 DESCRIBE_BATCH = 10
 """Most services one DescribeServices call describes."""
@@ -67,7 +68,16 @@ def _cluster_services(ecs: Any, cluster: str, max_results: int) -> list[EcsServi
 def register_ecs_tools(tools: ToolRegistry, aws: Aws, *, max_results: int) -> None:
     """list_ecs_services, describe_ecs_service and redeploy_ecs_service."""
 
-    @tools.read(title="ECS services")
+    @tools.read(
+        title="ECS services",
+        speech=SpokenSummary(
+            items="services",
+            none="There are no ECS services.",
+            one="There's one service: {items}.",
+            many="There are {count} services: {items}.",
+            item="{name} with {running_count} of {desired_count} tasks running",
+        ),
+    )
     def list_ecs_services(
         cluster: Annotated[str | None, Field(description="Empty: every cluster.")] = None,
     ) -> EcsServiceList:
@@ -82,7 +92,13 @@ def register_ecs_tools(tools: ToolRegistry, aws: Aws, *, max_results: int) -> No
                     break
         return EcsServiceList(services=summaries[:max_results])
 
-    @tools.read(title="ECS service")
+    @tools.read(
+        title="ECS service",
+        speech=SpokenSummary(
+            text="{name} in {cluster} is {status}, with {running_count} of {desired_count} "
+            "tasks running and {pending_count} pending."
+        ),
+    )
     def describe_ecs_service(cluster: Name, service_name: Name) -> EcsService:
         """One ECS service: its counts, deployments and newest events."""
         with aws_errors():
@@ -104,7 +120,12 @@ def register_ecs_tools(tools: ToolRegistry, aws: Aws, *, max_results: int) -> No
             f"{raw.get('runningCount', 0)} running tasks will be replaced."
         )
 
-    @tools.write(title="Redeploy ECS service", destructive=True, idempotent=False)
+    @tools.write(
+        title="Redeploy ECS service",
+        destructive=True,
+        idempotent=False,
+        speech=SpokenSummary(text="The redeployment has started."),
+    )
     def redeploy_ecs_service(
         cluster: Name,
         service_name: Name,

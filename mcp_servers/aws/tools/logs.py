@@ -12,6 +12,7 @@ from mcp_servers.aws.models import LogGroup, LogGroupList
 from mcp_servers.aws.tools.arguments import Name, Since, Until, window
 from mcp_servers.jobs import JobStarted, start_job
 from mcp_servers.tools import ToolRegistry
+from voxhall.spoken import SpokenSummary
 
 
 def _log_group(raw: dict[str, Any]) -> LogGroup:
@@ -30,7 +31,16 @@ def _log_group(raw: dict[str, Any]) -> LogGroup:
 def register_logs_tools(tools: ToolRegistry, aws: Aws, *, max_results: int) -> None:
     """describe_log_groups and run_logs_insights_query."""
 
-    @tools.read(title="Log groups")
+    @tools.read(
+        title="Log groups",
+        speech=SpokenSummary(
+            items="log_groups",
+            none="There are no log groups.",
+            one="There's one log group: {items}.",
+            many="There are {count} log groups: {items}.",
+            item="{name}",
+        ),
+    )
     def describe_log_groups(
         name_prefix: Annotated[str | None, Field(max_length=512)] = None,
     ) -> LogGroupList:
@@ -44,7 +54,7 @@ def register_logs_tools(tools: ToolRegistry, aws: Aws, *, max_results: int) -> N
                     break
         return LogGroupList(log_groups=groups[:max_results])
 
-    @tools.read(title="Logs Insights query")
+    @tools.read(title="Logs Insights query", speech=SpokenSummary(text="The query is running."))
     def run_logs_insights_query(
         log_group_names: Annotated[list[Name], Field(min_length=1, max_length=50)],
         query: Annotated[str, Field(min_length=1, max_length=10000)],

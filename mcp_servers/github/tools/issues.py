@@ -22,13 +22,23 @@ from mcp_servers.github.tools.arguments import (
 )
 from mcp_servers.github.tools.calls import GithubCalls
 from mcp_servers.tools import ToolRegistry
+from voxhall.spoken import SpokenSummary
 
 
 def register_issue_tools(tools: ToolRegistry, calls: GithubCalls) -> None:
     """list_issues, search_issues, get_issue, create_issue, update_issue and add_issue_comment."""
     api = calls.api
 
-    @tools.read(title="List issues")
+    @tools.read(
+        title="List issues",
+        speech=SpokenSummary(
+            items="issues",
+            none="There are no issues like that.",
+            one="There's one issue: {items}.",
+            many="There are {count} issues: {items}.",
+            item="issue {number}, {title}",
+        ),
+    )
     async def list_issues(
         owner: Owner = None,
         repo: Repo = None,
@@ -56,7 +66,16 @@ def register_issue_tools(tools: ToolRegistry, calls: GithubCalls) -> None:
             page=page,
         )
 
-    @tools.read(title="Search issues")
+    @tools.read(
+        title="Search issues",
+        speech=SpokenSummary(
+            items="issues",
+            none="I found nothing that matches.",
+            one="I found one match: {items}.",
+            many="I found {count} matches: {items}.",
+            item="number {number}, {title}",
+        ),
+    )
     async def search_issues(
         query: Annotated[
             str,
@@ -89,12 +108,16 @@ def register_issue_tools(tools: ToolRegistry, calls: GithubCalls) -> None:
             page=page,
         )
 
-    @tools.read(title="Get issue")
+    @tools.read(title="Get issue", speech=SpokenSummary(text="Issue {number} is {state}: {title}."))
     async def get_issue(issue_number: IssueNumber, owner: Owner = None, repo: Repo = None) -> Issue:
         """One issue with its text, labels, assignees and state."""
         return await calls.in_repository(owner, repo, api.get_issue, issue_number)
 
-    @tools.write(title="Create issue", destructive=False)
+    @tools.write(
+        title="Create issue",
+        destructive=False,
+        speech=SpokenSummary(text="Opened issue {number}: {title}."),
+    )
     async def create_issue(
         title: Title,
         body: Body = None,
@@ -116,7 +139,12 @@ def register_issue_tools(tools: ToolRegistry, calls: GithubCalls) -> None:
             milestone=milestone,
         )
 
-    @tools.write(title="Update issue", destructive=False, idempotent=True)
+    @tools.write(
+        title="Update issue",
+        destructive=False,
+        idempotent=True,
+        speech=SpokenSummary(text="Updated issue {number}, {title}. It's {state}."),
+    )
     async def update_issue(
         issue_number: IssueNumber,
         title: Annotated[str | None, Field(min_length=1, max_length=256)] = None,
@@ -146,7 +174,11 @@ def register_issue_tools(tools: ToolRegistry, calls: GithubCalls) -> None:
             raise ToolError("Nothing to change: give at least one field to update.")
         return await calls.in_repository(owner, repo, api.update_issue, issue_number, **changes)
 
-    @tools.write(title="Comment on issue", destructive=False)
+    @tools.write(
+        title="Comment on issue",
+        destructive=False,
+        speech=SpokenSummary(text="Your comment is posted."),
+    )
     async def add_issue_comment(
         issue_number: Annotated[int, Field(ge=1, description="Issue or pull request number.")],
         body: Annotated[str, Field(min_length=1, max_length=65536, description="The comment.")],

@@ -11,13 +11,23 @@ from mcp_servers.github.models import MergeResult, PullRequest, PullRequestList
 from mcp_servers.github.tools.arguments import Owner, Page, PerPage, PullNumber, Repo
 from mcp_servers.github.tools.calls import GithubCalls
 from mcp_servers.tools import ToolRegistry
+from voxhall.spoken import SpokenSummary
 
 
 def register_pull_request_tools(tools: ToolRegistry, calls: GithubCalls) -> None:
     """list_pull_requests, get_pull_request and merge_pull_request."""
     api = calls.api
 
-    @tools.read(title="List pull requests")
+    @tools.read(
+        title="List pull requests",
+        speech=SpokenSummary(
+            items="pull_requests",
+            none="There are no pull requests like that.",
+            one="There's one pull request: {items}.",
+            many="There are {count} pull requests: {items}.",
+            item="pull request {number}, {title}",
+        ),
+    )
     async def list_pull_requests(
         owner: Owner = None,
         repo: Repo = None,
@@ -47,7 +57,12 @@ def register_pull_request_tools(tools: ToolRegistry, calls: GithubCalls) -> None
             page=page,
         )
 
-    @tools.read(title="Get pull request")
+    @tools.read(
+        title="Get pull request",
+        speech=SpokenSummary(
+            text="Pull request {number} is {state}: {title}, from {head} into {base}."
+        ),
+    )
     async def get_pull_request(
         pull_number: PullNumber, owner: Owner = None, repo: Repo = None
     ) -> PullRequest:
@@ -66,7 +81,9 @@ def register_pull_request_tools(tools: ToolRegistry, calls: GithubCalls) -> None
             f"in {owner}/{repo} with a {merge_method}?"
         )
 
-    @tools.write(title="Merge pull request", destructive=True)
+    @tools.write(
+        title="Merge pull request", destructive=True, speech=SpokenSummary(text="{message}.")
+    )
     async def merge_pull_request(
         pull_number: PullNumber,
         approval: Annotated[Approval, confirmation(merge_question)],

@@ -15,6 +15,7 @@ from mcp_servers.github.tools.arguments import Owner, Page, PerPage, Repo, RunId
 from mcp_servers.github.tools.calls import GithubCalls
 from mcp_servers.jobs import JobStarted, start_job
 from mcp_servers.tools import ToolRegistry
+from voxhall.spoken import SpokenSummary
 
 RunStatus = Literal[
     "queued", "in_progress", "completed", "success", "failure", "cancelled", "waiting"
@@ -31,7 +32,16 @@ def register_workflow_tools(tools: ToolRegistry, calls: GithubCalls) -> None:
     """list_workflow_runs, get_workflow_run, rerun_failed_jobs and trigger_workflow."""
     api = calls.api
 
-    @tools.read(title="List workflow runs")
+    @tools.read(
+        title="List workflow runs",
+        speech=SpokenSummary(
+            items="workflow_runs",
+            none="There are no workflow runs like that.",
+            one="There's one run: {items}.",
+            many="Here are the last {count} runs: {items}.",
+            item="{name} on {branch}, {status} {conclusion}",
+        ),
+    )
     async def list_workflow_runs(
         workflow_id: Annotated[
             str | None,
@@ -64,20 +74,31 @@ def register_workflow_tools(tools: ToolRegistry, calls: GithubCalls) -> None:
             page=page,
         )
 
-    @tools.read(title="Get workflow run")
+    @tools.read(
+        title="Get workflow run",
+        speech=SpokenSummary(text="{name} run {run_number} on {branch}: {status} {conclusion}"),
+    )
     async def get_workflow_run(
         run_id: RunId, owner: Owner = None, repo: Repo = None
     ) -> WorkflowRun:
         """One workflow run: its status and, once completed, its conclusion."""
         return await calls.in_repository(owner, repo, api.get_workflow_run, run_id)
 
-    @tools.write(title="Re-run failed jobs", destructive=False)
+    @tools.write(
+        title="Re-run failed jobs",
+        destructive=False,
+        speech=SpokenSummary(text="Re-running the failed jobs."),
+    )
     async def rerun_failed_jobs(run_id: RunId, owner: Owner = None, repo: Repo = None) -> Accepted:
         """Re-run only the failed jobs of a workflow run."""
         await calls.in_repository(owner, repo, api.rerun_failed_jobs, run_id)
         return Accepted(message=f"Re-running the failed jobs of run {run_id}.")
 
-    @tools.write(title="Trigger workflow", destructive=False)
+    @tools.write(
+        title="Trigger workflow",
+        destructive=False,
+        speech=SpokenSummary(text="Started the workflow."),
+    )
     async def trigger_workflow(
         workflow_id: Annotated[
             str,

@@ -3,19 +3,32 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import boto3
 import pytest
 import requests
 from mcp import Client
 from mcp.shared.exceptions import MCPError
+from mcp_types import Tool
 
+from mcp_servers.aws.models import (
+    Alarm,
+    AlarmHistory,
+    AlarmHistoryItem,
+    AlarmList,
+    EcsServiceList,
+    EcsServiceSummary,
+)
 from mcp_servers.aws.server import create_server
+from mcp_servers.jobs import JobStarted
 from tests.mcp_servers.aws.conftest import ACCOUNT, REGION, aws_settings
-from tests.mcp_servers.support import ScriptedUser, structured, text_of
+from tests.mcp_servers.support import ScriptedUser, listed_tools, structured, text_of
 from voxhall import tasks
+from voxhall.spoken import SPEECH_META_KEY, SpokenSummary, say_result
 
 READ_TOOLS = {
     "get_active_alarms",
@@ -34,6 +47,41 @@ READ_TOOLS = {
 }
 WRITE_TOOLS = {"redeploy_ecs_service", "update_stack", "delete_stack", "cancel_job"}
 CONFIRMED = {"redeploy_ecs_service", "update_stack", "delete_stack"}
+
+
+JOB_TOOLS = {"get_job", "list_jobs", "cancel_job"}
+
+
+def template_fields(template: str | None) -> set[str]:
+    """The result keys a template names (the first part of each dotted field)."""
+    return {name.split(".")[0] for name in re.findall(r"\{([\w.]*)", template or "") if name}
+
+
+def assert_speech_fits_schema(tool: Tool, speech: SpokenSummary) -> None:
+    """Every field a tool's templates name is a field of its output schema."""
+    schema = tool.output_schema or {}
+    keys = set(schema["properties"])
+    if speech.items is None:
+        assert template_fields(speech.text) <= keys, tool.name
+        return
+    item_ref = schema["properties"][speech.items]["items"]["$ref"].rsplit("/", 1)[-1]
+    assert template_fields(speech.item) <= set(schema["$defs"][item_ref]["properties"]), tool.name
+    for template in (speech.none, speech.one, speech.many):
+        assert template_fields(template) <= keys | {"count", "items"}, tool.name
+
+
+def published_speech(tools: dict[str, Tool]) -> dict[str, SpokenSummary]:
+    """Each tool's `SpokenSummary`, checked: it validates and names only fields of its result.
+    The shared job tools (mcp_servers.jobs) are left out: they are not this server's."""
+    speeches = {}
+    for name, tool in tools.items():
+        if name in JOB_TOOLS:
+            continue
+        speech = SpokenSummary.model_validate((tool.meta or {})[SPEECH_META_KEY])
+        assert speech.text or (speech.items and speech.none and speech.one and speech.many), name
+        assert_speech_fits_schema(tool, speech)
+        speeches[name] = speech
+    return speeches
 
 
 async def call(client: Client, tool: str, **arguments: Any) -> dict[str, Any]:
@@ -70,6 +118,49 @@ async def test_tools_are_listed_with_annotations(aws_env: None) -> None:
     assert tools["describe_stack"].annotations.open_world_hint is True
     assert tools["get_job"].annotations.open_world_hint is False
     assert all(tool.output_schema and tool.description for tool in tools.values())
+
+
+async def test_every_tool_publishes_how_its_result_is_said(aws_env: None) -> None:
+    tools = await listed_tools(create_server(aws_settings()))
+    speech = published_speech(tools)
+    assert set(speech) == (READ_TOOLS | WRITE_TOOLS) - JOB_TOOLS
+    now = datetime(2026, 12, 3, 9, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+    alarms = AlarmList(
+        alarms=[Alarm(name="api-5xx", state="ALARM"), Alarm(name="db-cpu-high", state="ALARM")],
+        region="eu-west-1",
+    )
+    assert say_result(speech["get_active_alarms"], alarms.model_dump(mode="json"), now) == (
+        "2 alarms need attention in eu-west-1: api-5xx and db-cpu-high."
+    )
+    history = AlarmHistory(
+        items=[
+            AlarmHistoryItem(
+                alarm_name="api-5xx",
+                timestamp=datetime(2026, 12, 3, 7, 15, tzinfo=UTC),
+                type="StateUpdate",
+                summary="Alarm updated from OK to ALARM",
+            )
+        ]
+    )
+    assert say_result(speech["get_alarm_history"], history.model_dump(mode="json"), now) == (
+        "One alarm change: api-5xx today at eight fifteen: Alarm updated from OK to ALARM."
+    )
+    services = EcsServiceList(
+        services=[
+            EcsServiceSummary(
+                cluster="prod", name=name, status="ACTIVE", desired_count=desired,
+                running_count=running, pending_count=desired - running,
+            )
+            for name, desired, running in [("web", 3, 3), ("worker", 2, 1)]
+        ]
+    )  # fmt: skip
+    assert say_result(speech["list_ecs_services"], services.model_dump(mode="json"), now) == (
+        "There are 2 services: web with 3 of 3 tasks running and worker with 1 of 2 tasks running."
+    )
+    started = JobStarted(job_id="7f3a", status="queued", kind="aws.logs_query")
+    assert say_result(speech["run_logs_insights_query"], started.model_dump(), now) == (
+        "The query is running."
+    )
 
 
 async def test_read_only_mode_leaves_the_write_tools_out(aws_env: None) -> None:

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import re
 import time
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from mcp.client import Client
 from mcp.shared.exceptions import MCPError
+from mcp_types import Tool
 from pydantic import SecretStr
 
+from mcp_servers.github.models import IssueList, IssueSummary, PullRequest, WorkflowRun
 from mcp_servers.github.server import create_server
 from mcp_servers.github.settings import GithubSettings
 from tests.mcp_servers.github.conftest import github_settings
@@ -22,6 +27,7 @@ from tests.mcp_servers.support import (
     structured,
     text_of,
 )
+from voxhall.spoken import SPEECH_META_KEY, SpokenSummary, say_result
 
 READ_TOOLS = {
     "get_me",
@@ -46,6 +52,41 @@ WRITE_TOOLS = {
 }
 
 
+JOB_TOOLS = {"get_job", "list_jobs", "cancel_job"}
+
+
+def template_fields(template: str | None) -> set[str]:
+    """The result keys a template names (the first part of each dotted field)."""
+    return {name.split(".")[0] for name in re.findall(r"\{([\w.]*)", template or "") if name}
+
+
+def assert_speech_fits_schema(tool: Tool, speech: SpokenSummary) -> None:
+    """Every field a tool's templates name is a field of its output schema."""
+    schema = tool.output_schema or {}
+    keys = set(schema["properties"])
+    if speech.items is None:
+        assert template_fields(speech.text) <= keys, tool.name
+        return
+    item_ref = schema["properties"][speech.items]["items"]["$ref"].rsplit("/", 1)[-1]
+    assert template_fields(speech.item) <= set(schema["$defs"][item_ref]["properties"]), tool.name
+    for template in (speech.none, speech.one, speech.many):
+        assert template_fields(template) <= keys | {"count", "items"}, tool.name
+
+
+def published_speech(tools: dict[str, Tool]) -> dict[str, SpokenSummary]:
+    """Each tool's `SpokenSummary`, checked: it validates and names only fields of its result.
+    The shared job tools (mcp_servers.jobs) are left out: they are not this server's."""
+    speeches = {}
+    for name, tool in tools.items():
+        if name in JOB_TOOLS:
+            continue
+        speech = SpokenSummary.model_validate((tool.meta or {})[SPEECH_META_KEY])
+        assert speech.text or (speech.items and speech.none and speech.one and speech.many), name
+        assert_speech_fits_schema(tool, speech)
+        speeches[name] = speech
+    return speeches
+
+
 async def test_lists_every_tool_with_annotations_and_schemas(settings: GithubSettings) -> None:
     tools = await listed_tools(create_server(settings))
     assert set(tools) == READ_TOOLS | WRITE_TOOLS
@@ -55,6 +96,38 @@ async def test_lists_every_tool_with_annotations_and_schemas(settings: GithubSet
     assert tools["get_issue"].annotations.open_world_hint is True
     assert "approval" not in tools["merge_pull_request"].input_schema["properties"]
     assert tools["get_issue"].input_schema["required"] == ["issue_number"]
+
+
+async def test_every_tool_publishes_how_its_result_is_said(settings: GithubSettings) -> None:
+    tools = await listed_tools(create_server(settings))
+    speech = published_speech(tools)
+    assert set(speech) == (READ_TOOLS | WRITE_TOOLS) - JOB_TOOLS
+    now = datetime(2026, 12, 3, 9, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+    url = "https://github.com/octo/app/issues/42"
+    issues = IssueList(
+        issues=[
+            IssueSummary(number=42, title="Crash on start", state="open", html_url=url),
+            IssueSummary(number=7, title="Typo in the docs", state="open", author="bob"),
+        ]
+    )
+    assert say_result(speech["list_issues"], issues.model_dump(mode="json"), now) == (
+        "There are 2 issues: issue 42, Crash on start and issue 7, Typo in the docs."
+    )
+    empty = IssueList(issues=[]).model_dump(mode="json")
+    assert say_result(speech["list_issues"], empty, now) == "There are no issues like that."
+    pull = PullRequest(
+        number=7, title="Fix the login", state="open", head="fix-login", base="main", html_url=url
+    )
+    assert say_result(speech["get_pull_request"], pull.model_dump(mode="json"), now) == (
+        "Pull request 7 is open: Fix the login, from fix-login into main."
+    )
+    run = WorkflowRun(
+        id=9876543210, name="CI", status="completed", conclusion="failure", branch="main",
+        run_number=128, html_url=url,
+    )  # fmt: skip
+    assert say_result(speech["get_workflow_run"], run.model_dump(mode="json"), now) == (
+        "CI run 128 on main: completed failure"
+    )
 
 
 async def test_read_only_mode_leaves_out_every_write_tool(peer_url: str) -> None:

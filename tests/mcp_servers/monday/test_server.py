@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import re
 import time
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from mcp.client import Client
 from mcp.shared.exceptions import MCPError
+from mcp_types import Tool
 from pydantic import SecretStr
 
+from mcp_servers.monday.models import ItemRef, SearchHit, SearchResults, Update, UpdateList
 from mcp_servers.monday.server import create_server
 from mcp_servers.monday.settings import MondaySettings
 from tests.mcp_servers.monday.conftest import monday_settings
@@ -21,6 +26,7 @@ from tests.mcp_servers.support import (
     structured,
     text_of,
 )
+from voxhall.spoken import SPEECH_META_KEY, SpokenSummary, say_result
 
 READ_TOOLS = {
     "search",
@@ -39,6 +45,35 @@ WRITE_TOOLS = {
 }
 
 
+def template_fields(template: str | None) -> set[str]:
+    """The result keys a template names (the first part of each dotted field)."""
+    return {name.split(".")[0] for name in re.findall(r"\{([\w.]*)", template or "") if name}
+
+
+def assert_speech_fits_schema(tool: Tool, speech: SpokenSummary) -> None:
+    """Every field a tool's templates name is a field of its output schema."""
+    schema = tool.output_schema or {}
+    keys = set(schema["properties"])
+    if speech.items is None:
+        assert template_fields(speech.text) <= keys, tool.name
+        return
+    item_ref = schema["properties"][speech.items]["items"]["$ref"].rsplit("/", 1)[-1]
+    assert template_fields(speech.item) <= set(schema["$defs"][item_ref]["properties"]), tool.name
+    for template in (speech.none, speech.one, speech.many):
+        assert template_fields(template) <= keys | {"count", "items"}, tool.name
+
+
+def published_speech(tools: dict[str, Tool]) -> dict[str, SpokenSummary]:
+    """Each tool's `SpokenSummary`, checked: it validates and names only fields of its result."""
+    speeches = {}
+    for name, tool in tools.items():
+        speech = SpokenSummary.model_validate((tool.meta or {})[SPEECH_META_KEY])
+        assert speech.text or (speech.items and speech.none and speech.one and speech.many), name
+        assert_speech_fits_schema(tool, speech)
+        speeches[name] = speech
+    return speeches
+
+
 async def call(settings: MondaySettings, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
     async with Client(create_server(settings)) as client:
         return structured(await client.call_tool(tool, arguments))
@@ -55,6 +90,34 @@ async def test_lists_every_tool_with_annotations_and_no_free_form_graphql(
     assert tools["delete_item"].annotations.destructive_hint is True
     assert tools["create_item"].annotations.destructive_hint is False
     assert tools["delete_item"].input_schema["required"] == ["item_id"]
+
+
+async def test_every_tool_publishes_how_its_result_is_said(settings: MondaySettings) -> None:
+    tools = await listed_tools(create_server(settings))
+    speech = published_speech(tools)
+    assert set(speech) == READ_TOOLS | WRITE_TOOLS
+    now = datetime(2026, 12, 3, 9, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+    found = SearchResults(
+        results=[
+            SearchHit(id="11", name="Launch plan", kind="board", url="https://x.monday.com/b/11"),
+            SearchHit(id="12", name="Launch notes", kind="doc"),
+        ]
+    )
+    assert say_result(speech["search"], found.model_dump(mode="json"), now) == (
+        "I found 2: the board Launch plan and the doc Launch notes."
+    )
+    updates = UpdateList(
+        updates=[
+            Update(id="5", author="Dana", text="Shipped the fix", created_at="2026-12-03T07:30:00Z")
+        ]
+    )
+    assert say_result(speech["get_updates"], updates.model_dump(mode="json"), now) == (
+        "There's one update: Dana today at eight thirty: Shipped the fix."
+    )
+    created = ItemRef(id="91", name="Call the printer", group="This week", url="https://x/91")
+    assert say_result(speech["create_item"], created.model_dump(mode="json"), now) == (
+        "Added Call the printer to This week."
+    )
 
 
 async def test_read_only_mode_leaves_out_every_write_tool(api_url: str) -> None:
