@@ -9,7 +9,9 @@ result (dotted paths reach into objects), `{count}` the number of items, `{items
 said one by one ("A, B and C"). A spec after a colon says a value the way people do:
 `{start:when}` is "today at two" or "tomorrow at ten thirty", `{start:clock}` just "two", and
 `{event:span}` an object's start and end: "tomorrow from ten to eleven", `{busy:count}` how
-many items a list holds. Times are said in
+many items a list holds, `{total:amount}` a number rounded to cents ("1,234.57"), and
+`{state:words}` a machine word as words ("CREATE_COMPLETE" is "create complete"). A field
+with no value leaves no gap before punctuation. Times are said in
 the listener's time zone, relative to now.
 """
 
@@ -30,6 +32,8 @@ _NUMBERS = (
 )  # fmt: skip
 _TENS = {2: "twenty", 3: "thirty", 4: "forty", 5: "fifty"}
 _FIELD = re.compile(r"\{([\w.]*)(?::(\w+))?\}")
+_SPACES = re.compile(r"\s{2,}")
+_PUNCTUATION_GAP = re.compile(r"\s+([.,;:!?])")
 
 
 class SpokenSummary(BaseModel):
@@ -65,7 +69,8 @@ def _fill(template: str, values: Any, now: datetime) -> str:
         value = _lookup(values, match.group(1))
         return _say(value, match.group(2), now)
 
-    return _FIELD.sub(field, template).strip()
+    said = _FIELD.sub(field, template)
+    return _PUNCTUATION_GAP.sub(r"\1", _SPACES.sub(" ", said)).strip()
 
 
 def _lookup(values: Any, path: str) -> Any:
@@ -77,6 +82,10 @@ def _lookup(values: Any, path: str) -> Any:
 def _say(value: Any, spec: str | None, now: datetime) -> str:
     if spec == "count" and isinstance(value, list):
         return str(len(value))
+    if spec == "amount" and isinstance(value, int | float):
+        return f"{value:,.2f}".removesuffix(".00")
+    if spec == "words" and isinstance(value, str):
+        return value.replace("_", " ").lower() if value.isupper() or "_" in value else value
     if spec == "span" and isinstance(value, dict):
         return spoken_span(_moment(value.get("start")), _moment(value.get("end")), now)
     moment = _moment(value)

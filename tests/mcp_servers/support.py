@@ -1,17 +1,20 @@
 """Helpers for driving an MCP server through the SDK's in-memory client in tests.
 
-Shared by every server's tests: a scripted user who answers confirmation
-questions, and readers for a tool result's text and structured content.
+
+
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from mcp.client import Client
 from mcp.client.session import ClientRequestContext
 from mcp.server import MCPServer
 from mcp_types import CallToolResult, ElicitRequestParams, ElicitResult, TextContent, Tool
+
+from voxhall.spoken import SPEECH_META_KEY, SpokenSummary
 
 
 class ScriptedUser:
@@ -55,3 +58,32 @@ def assert_annotated(tools: dict[str, Tool], read_tools: set[str]) -> None:
         assert tool.annotations.read_only_hint is (name in read_tools), name
         assert tool.description, name
         assert tool.output_schema is not None, name
+
+
+def template_fields(template: str | None) -> set[str]:
+    """The result keys a template names (the first part of each dotted field)."""
+    return {name.split(".")[0] for name in re.findall(r"\{([\w.]*)", template or "") if name}
+
+
+def assert_speech_fits_schema(tool: Tool, speech: SpokenSummary) -> None:
+    """Every field a tool's templates name is a field of its output schema."""
+    schema = tool.output_schema or {}
+    keys = set(schema["properties"])
+    if speech.items is None:
+        assert template_fields(speech.text) <= keys, tool.name
+        return
+    item_ref = schema["properties"][speech.items]["items"]["$ref"].rsplit("/", 1)[-1]
+    assert template_fields(speech.item) <= set(schema["$defs"][item_ref]["properties"]), tool.name
+    for template in (speech.none, speech.one, speech.many):
+        assert template_fields(template) <= keys | {"count", "items"}, tool.name
+
+
+def published_speech(tools: dict[str, Tool]) -> dict[str, SpokenSummary]:
+    """Each tool's `SpokenSummary`, checked: it validates and names only fields of its result."""
+    speeches = {}
+    for name, tool in tools.items():
+        speech = SpokenSummary.model_validate((tool.meta or {})[SPEECH_META_KEY])
+        assert speech.text or (speech.items and speech.none and speech.one and speech.many), name
+        assert_speech_fits_schema(tool, speech)
+        speeches[name] = speech
+    return speeches

@@ -92,3 +92,11 @@ def test_templates_that_do_not_fit_the_result_say_nothing() -> None:
     assert say_result(listing, {"calendars": []}, NOW) is None
     assert say_result(listing, ["not", "an", "object"], NOW) is None
     assert say_result(SpokenSummary(), {"anything": 1}, NOW) is None
+
+
+def test_amounts_machine_words_and_missing_values_are_said_cleanly() -> None:
+    summary = SpokenSummary(text="{name}: {state:words} {conclusion:words}, {total:amount} USD.")
+    result = {"name": "CI", "state": "in_progress", "conclusion": None, "total": 1234.5678}
+    assert say_result(summary, result, NOW) == "CI: in progress, 1,234.57 USD."
+    stack = {"name": "web", "state": "UPDATE_COMPLETE", "conclusion": "success", "total": 12.0}
+    assert say_result(summary, stack, NOW) == "web: update complete success, 12 USD."

@@ -88,7 +88,8 @@ def register_cloudformation_tools(tools: ToolRegistry, aws: Aws) -> None:
     """describe_stack, list_stack_events, update_stack and delete_stack."""
 
     @tools.read(
-        title="CloudFormation stack", speech=SpokenSummary(text="The stack {name} is {status}.")
+        title="CloudFormation stack",
+        speech=SpokenSummary(text="The stack {name} is {status:words}."),
     )
     def describe_stack(stack_name: Name) -> Stack:
         """A CloudFormation stack: status, parameters, outputs and tags."""
@@ -102,7 +103,7 @@ def register_cloudformation_tools(tools: ToolRegistry, aws: Aws) -> None:
             none="That stack has no events.",
             one="The latest event: {items}.",
             many="The latest {count} events: {items}.",
-            item="{logical_id} {status} {timestamp:when}",
+            item="{logical_id} {status:words} {timestamp:when}",
         ),
     )
     def list_stack_events(stack_name: Name, max_items: MaxItems = 25) -> StackEventList:

@@ -58,7 +58,7 @@ def register_cost_tools(tools: ToolRegistry, aws: Aws) -> None:
             none="There's no cost data for that time.",
             one="That came to {items}.",
             many="Over {count} periods: {items}.",
-            item="{total} {unit} from {start} to {end}",
+            item="{total:amount} {unit} from {start} to {end}",
         ),
     )
     def get_cost_and_usage(
@@ -85,7 +85,9 @@ def register_cost_tools(tools: ToolRegistry, aws: Aws) -> None:
         periods = [_cost_period(p, metric) for p in answer.get("ResultsByTime", [])]
         return CostReport(metric=metric, periods=periods)
 
-    @tools.read(title="Cost forecast", speech=SpokenSummary(text="The forecast is {total} {unit}."))
+    @tools.read(
+        title="Cost forecast", speech=SpokenSummary(text="The forecast is {total:amount} {unit}.")
+    )
     def get_cost_forecast(
         end: date,
         start: Annotated[date | None, Field(description="Empty: today.")] = None,

@@ -95,7 +95,7 @@ def register_ecs_tools(tools: ToolRegistry, aws: Aws, *, max_results: int) -> No
     @tools.read(
         title="ECS service",
         speech=SpokenSummary(
-            text="{name} in {cluster} is {status}, with {running_count} of {desired_count} "
+            text="{name} in {cluster} is {status:words}, with {running_count} of {desired_count} "
             "tasks running and {pending_count} pending."
         ),
     )

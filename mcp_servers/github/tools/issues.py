@@ -108,7 +108,9 @@ def register_issue_tools(tools: ToolRegistry, calls: GithubCalls) -> None:
             page=page,
         )
 
-    @tools.read(title="Get issue", speech=SpokenSummary(text="Issue {number} is {state}: {title}."))
+    @tools.read(
+        title="Get issue", speech=SpokenSummary(text="Issue {number} is {state:words}: {title}.")
+    )
     async def get_issue(issue_number: IssueNumber, owner: Owner = None, repo: Repo = None) -> Issue:
         """One issue with its text, labels, assignees and state."""
         return await calls.in_repository(owner, repo, api.get_issue, issue_number)
@@ -143,7 +145,7 @@ def register_issue_tools(tools: ToolRegistry, calls: GithubCalls) -> None:
         title="Update issue",
         destructive=False,
         idempotent=True,
-        speech=SpokenSummary(text="Updated issue {number}, {title}. It's {state}."),
+        speech=SpokenSummary(text="Updated issue {number}, {title}. It's {state:words}."),
     )
     async def update_issue(
         issue_number: IssueNumber,

@@ -60,7 +60,7 @@ def register_pull_request_tools(tools: ToolRegistry, calls: GithubCalls) -> None
     @tools.read(
         title="Get pull request",
         speech=SpokenSummary(
-            text="Pull request {number} is {state}: {title}, from {head} into {base}."
+            text="Pull request {number} is {state:words}: {title}, from {head} into {base}."
         ),
     )
     async def get_pull_request(

@@ -39,7 +39,7 @@ def register_workflow_tools(tools: ToolRegistry, calls: GithubCalls) -> None:
             none="There are no workflow runs like that.",
             one="There's one run: {items}.",
             many="Here are the last {count} runs: {items}.",
-            item="{name} on {branch}, {status} {conclusion}",
+            item="{name} on {branch}, {status:words} {conclusion:words}",
         ),
     )
     async def list_workflow_runs(
@@ -76,7 +76,9 @@ def register_workflow_tools(tools: ToolRegistry, calls: GithubCalls) -> None:
 
     @tools.read(
         title="Get workflow run",
-        speech=SpokenSummary(text="{name} run {run_number} on {branch}: {status} {conclusion}"),
+        speech=SpokenSummary(
+            text="{name} run {run_number} on {branch}: {status:words} {conclusion:words}"
+        ),
     )
     async def get_workflow_run(
         run_id: RunId, owner: Owner = None, repo: Repo = None

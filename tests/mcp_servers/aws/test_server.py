@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,7 +12,6 @@ import pytest
 import requests
 from mcp import Client
 from mcp.shared.exceptions import MCPError
-from mcp_types import Tool
 
 from mcp_servers.aws.models import (
     Alarm,
@@ -26,9 +24,15 @@ from mcp_servers.aws.models import (
 from mcp_servers.aws.server import create_server
 from mcp_servers.jobs import JobStarted
 from tests.mcp_servers.aws.conftest import ACCOUNT, REGION, aws_settings
-from tests.mcp_servers.support import ScriptedUser, listed_tools, structured, text_of
+from tests.mcp_servers.support import (
+    ScriptedUser,
+    listed_tools,
+    published_speech,
+    structured,
+    text_of,
+)
 from voxhall import tasks
-from voxhall.spoken import SPEECH_META_KEY, SpokenSummary, say_result
+from voxhall.spoken import say_result
 
 READ_TOOLS = {
     "get_active_alarms",
@@ -47,41 +51,6 @@ READ_TOOLS = {
 }
 WRITE_TOOLS = {"redeploy_ecs_service", "update_stack", "delete_stack", "cancel_job"}
 CONFIRMED = {"redeploy_ecs_service", "update_stack", "delete_stack"}
-
-
-JOB_TOOLS = {"get_job", "list_jobs", "cancel_job"}
-
-
-def template_fields(template: str | None) -> set[str]:
-    """The result keys a template names (the first part of each dotted field)."""
-    return {name.split(".")[0] for name in re.findall(r"\{([\w.]*)", template or "") if name}
-
-
-def assert_speech_fits_schema(tool: Tool, speech: SpokenSummary) -> None:
-    """Every field a tool's templates name is a field of its output schema."""
-    schema = tool.output_schema or {}
-    keys = set(schema["properties"])
-    if speech.items is None:
-        assert template_fields(speech.text) <= keys, tool.name
-        return
-    item_ref = schema["properties"][speech.items]["items"]["$ref"].rsplit("/", 1)[-1]
-    assert template_fields(speech.item) <= set(schema["$defs"][item_ref]["properties"]), tool.name
-    for template in (speech.none, speech.one, speech.many):
-        assert template_fields(template) <= keys | {"count", "items"}, tool.name
-
-
-def published_speech(tools: dict[str, Tool]) -> dict[str, SpokenSummary]:
-    """Each tool's `SpokenSummary`, checked: it validates and names only fields of its result.
-    The shared job tools (mcp_servers.jobs) are left out: they are not this server's."""
-    speeches = {}
-    for name, tool in tools.items():
-        if name in JOB_TOOLS:
-            continue
-        speech = SpokenSummary.model_validate((tool.meta or {})[SPEECH_META_KEY])
-        assert speech.text or (speech.items and speech.none and speech.one and speech.many), name
-        assert_speech_fits_schema(tool, speech)
-        speeches[name] = speech
-    return speeches
 
 
 async def call(client: Client, tool: str, **arguments: Any) -> dict[str, Any]:
@@ -123,7 +92,7 @@ async def test_tools_are_listed_with_annotations(aws_env: None) -> None:
 async def test_every_tool_publishes_how_its_result_is_said(aws_env: None) -> None:
     tools = await listed_tools(create_server(aws_settings()))
     speech = published_speech(tools)
-    assert set(speech) == (READ_TOOLS | WRITE_TOOLS) - JOB_TOOLS
+    assert set(speech) == READ_TOOLS | WRITE_TOOLS
     now = datetime(2026, 12, 3, 9, 0, tzinfo=ZoneInfo("Europe/Berlin"))
     alarms = AlarmList(
         alarms=[Alarm(name="api-5xx", state="ALARM"), Alarm(name="db-cpu-high", state="ALARM")],

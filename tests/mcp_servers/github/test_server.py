@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -12,7 +11,6 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from mcp.client import Client
 from mcp.shared.exceptions import MCPError
-from mcp_types import Tool
 from pydantic import SecretStr
 
 from mcp_servers.github.models import IssueList, IssueSummary, PullRequest, WorkflowRun
@@ -24,10 +22,11 @@ from tests.mcp_servers.support import (
     ScriptedUser,
     assert_annotated,
     listed_tools,
+    published_speech,
     structured,
     text_of,
 )
-from voxhall.spoken import SPEECH_META_KEY, SpokenSummary, say_result
+from voxhall.spoken import say_result
 
 READ_TOOLS = {
     "get_me",
@@ -52,41 +51,6 @@ WRITE_TOOLS = {
 }
 
 
-JOB_TOOLS = {"get_job", "list_jobs", "cancel_job"}
-
-
-def template_fields(template: str | None) -> set[str]:
-    """The result keys a template names (the first part of each dotted field)."""
-    return {name.split(".")[0] for name in re.findall(r"\{([\w.]*)", template or "") if name}
-
-
-def assert_speech_fits_schema(tool: Tool, speech: SpokenSummary) -> None:
-    """Every field a tool's templates name is a field of its output schema."""
-    schema = tool.output_schema or {}
-    keys = set(schema["properties"])
-    if speech.items is None:
-        assert template_fields(speech.text) <= keys, tool.name
-        return
-    item_ref = schema["properties"][speech.items]["items"]["$ref"].rsplit("/", 1)[-1]
-    assert template_fields(speech.item) <= set(schema["$defs"][item_ref]["properties"]), tool.name
-    for template in (speech.none, speech.one, speech.many):
-        assert template_fields(template) <= keys | {"count", "items"}, tool.name
-
-
-def published_speech(tools: dict[str, Tool]) -> dict[str, SpokenSummary]:
-    """Each tool's `SpokenSummary`, checked: it validates and names only fields of its result.
-    The shared job tools (mcp_servers.jobs) are left out: they are not this server's."""
-    speeches = {}
-    for name, tool in tools.items():
-        if name in JOB_TOOLS:
-            continue
-        speech = SpokenSummary.model_validate((tool.meta or {})[SPEECH_META_KEY])
-        assert speech.text or (speech.items and speech.none and speech.one and speech.many), name
-        assert_speech_fits_schema(tool, speech)
-        speeches[name] = speech
-    return speeches
-
-
 async def test_lists_every_tool_with_annotations_and_schemas(settings: GithubSettings) -> None:
     tools = await listed_tools(create_server(settings))
     assert set(tools) == READ_TOOLS | WRITE_TOOLS
@@ -101,7 +65,7 @@ async def test_lists_every_tool_with_annotations_and_schemas(settings: GithubSet
 async def test_every_tool_publishes_how_its_result_is_said(settings: GithubSettings) -> None:
     tools = await listed_tools(create_server(settings))
     speech = published_speech(tools)
-    assert set(speech) == (READ_TOOLS | WRITE_TOOLS) - JOB_TOOLS
+    assert set(speech) == READ_TOOLS | WRITE_TOOLS
     now = datetime(2026, 12, 3, 9, 0, tzinfo=ZoneInfo("Europe/Berlin"))
     url = "https://github.com/octo/app/issues/42"
     issues = IssueList(

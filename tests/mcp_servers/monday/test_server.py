@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 from datetime import datetime
 from typing import Any
@@ -11,7 +10,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from mcp.client import Client
 from mcp.shared.exceptions import MCPError
-from mcp_types import Tool
 from pydantic import SecretStr
 
 from mcp_servers.monday.models import ItemRef, SearchHit, SearchResults, Update, UpdateList
@@ -23,10 +21,11 @@ from tests.mcp_servers.support import (
     ScriptedUser,
     assert_annotated,
     listed_tools,
+    published_speech,
     structured,
     text_of,
 )
-from voxhall.spoken import SPEECH_META_KEY, SpokenSummary, say_result
+from voxhall.spoken import say_result
 
 READ_TOOLS = {
     "search",
@@ -43,35 +42,6 @@ WRITE_TOOLS = {
     "create_update",
     "delete_item",
 }
-
-
-def template_fields(template: str | None) -> set[str]:
-    """The result keys a template names (the first part of each dotted field)."""
-    return {name.split(".")[0] for name in re.findall(r"\{([\w.]*)", template or "") if name}
-
-
-def assert_speech_fits_schema(tool: Tool, speech: SpokenSummary) -> None:
-    """Every field a tool's templates name is a field of its output schema."""
-    schema = tool.output_schema or {}
-    keys = set(schema["properties"])
-    if speech.items is None:
-        assert template_fields(speech.text) <= keys, tool.name
-        return
-    item_ref = schema["properties"][speech.items]["items"]["$ref"].rsplit("/", 1)[-1]
-    assert template_fields(speech.item) <= set(schema["$defs"][item_ref]["properties"]), tool.name
-    for template in (speech.none, speech.one, speech.many):
-        assert template_fields(template) <= keys | {"count", "items"}, tool.name
-
-
-def published_speech(tools: dict[str, Tool]) -> dict[str, SpokenSummary]:
-    """Each tool's `SpokenSummary`, checked: it validates and names only fields of its result."""
-    speeches = {}
-    for name, tool in tools.items():
-        speech = SpokenSummary.model_validate((tool.meta or {})[SPEECH_META_KEY])
-        assert speech.text or (speech.items and speech.none and speech.one and speech.many), name
-        assert_speech_fits_schema(tool, speech)
-        speeches[name] = speech
-    return speeches
 
 
 async def call(settings: MondaySettings, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
