@@ -1,7 +1,8 @@
 """Helpers for driving an MCP server through the SDK's in-memory client in tests.
 
-
-
+Shared by every server's tests: a scripted user who answers confirmation questions, readers
+for a tool result's text and structured content, and the check that each tool publishes how
+its result is said (a `SpokenSummary` naming only fields of its output schema).
 """
 
 from __future__ import annotations
