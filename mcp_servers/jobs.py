@@ -84,6 +84,7 @@ JOB_SPEECH = SpokenSummary(text="The job is {status}. {message}")
 def add_job_tools(tools: ToolRegistry, kinds: str) -> None:
     """Add `get_job`, `list_jobs` (read) and `cancel_job` (write) for jobs whose kind starts
     with `kinds` (e.g. `"aws."`)."""
+    what = f"the {kinds.rstrip('.')} job"
 
     def own(job_id: str) -> tasks.JobState:
         try:
@@ -94,7 +95,12 @@ def add_job_tools(tools: ToolRegistry, kinds: str) -> None:
             raise ToolError(f"No job {job_id!r} on this server.")
         return state
 
-    @tools.read(title="Get job", open_world=False, speech=JOB_SPEECH)
+    @tools.read(
+        title="Get job",
+        open_world=False,
+        speech=JOB_SPEECH,
+        examples=(f"how is {what} going", f"is {what} done yet"),
+    )
     def get_job(job_id: str) -> JobInfo:
         """Status, progress and (once finished) the result or error of a job started here."""
         return JobInfo.of(own(job_id))
@@ -102,6 +108,7 @@ def add_job_tools(tools: ToolRegistry, kinds: str) -> None:
     @tools.read(
         title="List jobs",
         open_world=False,
+        examples=(f"list {what}s", f"which {kinds.rstrip('.')} jobs are running"),
         speech=SpokenSummary(
             items="jobs",
             none="No jobs have run lately.",
@@ -124,6 +131,7 @@ def add_job_tools(tools: ToolRegistry, kinds: str) -> None:
         destructive=False,
         idempotent=True,
         open_world=False,
+        examples=(f"cancel {what}", f"stop {what}"),
         speech=SpokenSummary(text="I've asked the job to stop; it is {status} now."),
     )
     def cancel_job(job_id: str) -> JobInfo:

@@ -3,20 +3,22 @@
 `read()` marks a tool read-only (and idempotent); `write(destructive=..., idempotent=...)` marks
 it non-read-only. Both are open-world unless `open_world=False`. With `read_only=True`
 (`VOXHALL_<NAME>_READ_ONLY=1`) `write()` registers nothing. `speech=` publishes how the tool's
-result is said aloud (`voxhall.spoken.SpokenSummary`) in the tool's `_meta`.
+result is said aloud (`voxhall.spoken.SpokenSummary`) and `examples=` a few requests people
+make for it (the agent's local router learns from them), both in the tool's `_meta`.
 """
 
 from __future__ import annotations
 
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from mcp.server.mcpserver import MCPServer
 from mcp_types import ToolAnnotations
 
 from voxhall import __version__
-from voxhall.spoken import SPEECH_META_KEY, SpokenSummary
+from voxhall.spoken import SpokenSummary
+from voxhall.tool_meta import EXAMPLES_META_KEY, SPEECH_META_KEY
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -29,7 +31,12 @@ class ToolRegistry:
         self.read_only = read_only
 
     def read(
-        self, *, title: str, open_world: bool = True, speech: SpokenSummary | None = None
+        self,
+        *,
+        title: str,
+        open_world: bool = True,
+        speech: SpokenSummary | None = None,
+        examples: Sequence[str] = (),
     ) -> Callable[[F], F]:
         """Register a tool that changes nothing (offered in read-only mode too)."""
         annotations = ToolAnnotations(
@@ -39,7 +46,7 @@ class ToolRegistry:
             idempotent_hint=True,
             open_world_hint=open_world,
         )
-        return self._register(annotations, speech)
+        return self._register(annotations, _meta(speech, examples))
 
     def write(
         self,
@@ -49,6 +56,7 @@ class ToolRegistry:
         idempotent: bool = False,
         open_world: bool = True,
         speech: SpokenSummary | None = None,
+        examples: Sequence[str] = (),
     ) -> Callable[[F], F]:
         """Register a tool that changes something; in read-only mode it is left out."""
         annotations = ToolAnnotations(
@@ -60,13 +68,11 @@ class ToolRegistry:
         )
         if self.read_only:
             return lambda fn: fn
-        return self._register(annotations, speech)
+        return self._register(annotations, _meta(speech, examples))
 
     def _register(
-        self, annotations: ToolAnnotations, speech: SpokenSummary | None
+        self, annotations: ToolAnnotations, meta: dict[str, Any] | None
     ) -> Callable[[F], F]:
-        meta = {SPEECH_META_KEY: speech.model_dump(exclude_none=True)} if speech else None
-
         def decorator(fn: F) -> F:
             _check_annotations_resolve(fn)
             self.server.add_tool(
@@ -79,6 +85,16 @@ class ToolRegistry:
             return fn
 
         return decorator
+
+
+def _meta(speech: SpokenSummary | None, examples: Sequence[str]) -> dict[str, Any] | None:
+    """The tool's `_meta`: how its result is said and the requests it answers, when given."""
+    meta: dict[str, Any] = {}
+    if speech is not None:
+        meta[SPEECH_META_KEY] = speech.model_dump(exclude_none=True)
+    if examples:
+        meta[EXAMPLES_META_KEY] = list(examples)
+    return meta or None
 
 
 def _check_annotations_resolve(fn: Callable[..., Any]) -> None:

@@ -1,6 +1,7 @@
 """How a tool's result is said aloud: sentence templates a tool publishes next to itself.
 
-An MCP server puts a `SpokenSummary` in each tool's `_meta` under `SPEECH_META_KEY`; the agent
+An MCP server puts a `SpokenSummary` in each tool's `_meta` (under
+`voxhall.tool_meta.SPEECH_META_KEY`); the agent
 reads it from `list_tools` and, when the small local model serves the turn, says the tool's
 structured result with it instead of reading JSON or the tool's identifier aloud.
 
@@ -23,7 +24,6 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-SPEECH_META_KEY = "voxhall/speech"
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _NUMBERS = (
     "oh", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",

@@ -30,7 +30,8 @@ from pydantic import ValidationError
 from llm_service.agent.config import AgentConfig, Policy, ServerConfig
 from llm_service.schemas import FunctionDefinition, Tool
 from llm_service.settings import AgentSettings
-from voxhall.spoken import SPEECH_META_KEY, SpokenSummary
+from voxhall.spoken import SpokenSummary
+from voxhall.tool_meta import EXAMPLES_META_KEY, SPEECH_META_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +54,31 @@ def _published_speech(tool: types.Tool) -> SpokenSummary | None:
         return None
 
 
+def agent_tool(server: str, tool: types.Tool, config: ServerConfig) -> AgentTool:
+    """A listed MCP tool as the agent offers it: its policy from the server's config, and what
+    its server publishes in its `_meta` (how its result is said, requests people make for it)."""
+    annotations = tool.annotations
+    read_only = bool(annotations and annotations.read_only_hint)
+    return AgentTool(
+        server=server,
+        name=tool.name,
+        description=(tool.description or tool.title or tool.name).strip(),
+        input_schema=tool.input_schema,
+        read_only=read_only,
+        policy=config.policy_for(tool.name, read_only),
+        speech=_published_speech(tool),
+        examples=_published_examples(tool),
+    )
+
+
+def _published_examples(tool: types.Tool) -> tuple[str, ...]:
+    """The requests the server says people make for this tool (none when it says none)."""
+    published = (tool.meta or {}).get(EXAMPLES_META_KEY)
+    if not isinstance(published, list):
+        return ()
+    return tuple(example for example in published if isinstance(example, str))
+
+
 @dataclass(frozen=True)
 class AgentTool:
     """One MCP tool as the agent offers it."""
@@ -64,6 +90,7 @@ class AgentTool:
     read_only: bool
     policy: Policy
     speech: SpokenSummary | None = None
+    examples: tuple[str, ...] = ()
 
     @property
     def qualified(self) -> str:
@@ -215,7 +242,7 @@ class ServerConnection:
 
     async def _refresh_tools(self, client: Client) -> None:
         listing = await client.list_tools(cache_mode="refresh")
-        tools = {tool.name: self._agent_tool(tool) for tool in listing.tools}
+        tools = {tool.name: agent_tool(self.name, tool, self.config) for tool in listing.tools}
         unusable = [name for name, tool in tools.items() if not OPENAI_NAME.match(tool.qualified)]
         if unusable != self.left_out:
             logger.warning(
@@ -223,19 +250,6 @@ class ServerConnection:
             )
             self.left_out = unusable
         self.tools = {name: tool for name, tool in tools.items() if name not in unusable}
-
-    def _agent_tool(self, tool: types.Tool) -> AgentTool:
-        annotations = tool.annotations
-        read_only = bool(annotations and annotations.read_only_hint)
-        return AgentTool(
-            server=self.name,
-            name=tool.name,
-            description=(tool.description or tool.title or tool.name).strip(),
-            input_schema=tool.input_schema,
-            read_only=read_only,
-            policy=self.config.policy_for(tool.name, read_only),
-            speech=_published_speech(tool),
-        )
 
     async def wait_up(self, timeout_s: float) -> bool:
         with contextlib.suppress(TimeoutError):

@@ -2,11 +2,11 @@
 
 A 135M model cannot decide when to call a tool (field notes), so when the local model serves a
 turn the agent decides: the request is compared, by character n-gram TF-IDF (scikit-learn,
-no PyTorch), with example phrasings of every offered tool (`phrasings.PHRASINGS`, the server
-table's `examples`, the tool's name and description) and with phrasings that need no tool
-(`phrasings.CHAT`). Each candidate scores the mean similarity of its two nearest documents
-(steadier than the single nearest one); the best scoring tool wins when its score reaches
-`router_min_similarity`, plain chat otherwise.
+no PyTorch), with example requests of every offered tool (those its server publishes in the
+tool's `_meta`, the server table's `examples`, the tool's name and description) and with
+requests that need no tool (`chatter.CHAT`); nothing here names a tool. Each candidate scores
+the mean similarity of its two nearest documents (steadier than the single nearest one); the
+best scoring tool wins when its score reaches `router_min_similarity`, plain chat otherwise.
 
 The model then only fills the arguments, under a "slot" schema: the tool's required properties
 plus the optional ones the request mentions (by name, or by one of their enum values), without
@@ -34,8 +34,8 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from llm_service.agent.chain import ChatChain
+from llm_service.agent.chatter import CHAT
 from llm_service.agent.connections import AgentTool
-from llm_service.agent.phrasings import CHAT, PHRASINGS
 from llm_service.agent.spoken_times import spoken_times
 from llm_service.schemas import (
     ChatCompletionRequest,
@@ -77,16 +77,15 @@ def _tool_documents(tool: AgentTool, examples: Iterable[str]) -> list[str]:
 
 
 class ToolRouter:
-    """Nearest-neighbour tool choice over phrasings; the index is rebuilt when the tools change."""
+    """Nearest-neighbour tool choice over example requests; the index is rebuilt when the tools
+    or their examples change."""
 
     def __init__(
         self,
         min_similarity: float,
-        phrasings: Mapping[str, Sequence[str]] = PHRASINGS,
         chat: Sequence[str] = CHAT,
     ) -> None:
         self.min_similarity = min_similarity
-        self._phrasings = phrasings
         self._chat = chat
         self._key: tuple[object, ...] = ()
         self._labels: Any = None
@@ -98,13 +97,14 @@ class ToolRouter:
 
     def _index(self, tools: Sequence[AgentTool], examples: Mapping[str, Sequence[str]]) -> None:
         said = {name: tuple(phrases) for name, phrases in examples.items()}
-        key = (tuple(sorted(tool.qualified for tool in tools)), tuple(sorted(said.items())))
+        offered = tuple(sorted((tool.qualified, tool.examples) for tool in tools))
+        key = (offered, tuple(sorted(said.items())))
         if key == self._key and self._matrix is not None:
             return
         documents = list(self._chat)
         labels = [NO_TOOL] * len(documents)
         for tool in tools:
-            phrases = [*self._phrasings.get(tool.qualified, ()), *examples.get(tool.qualified, ())]
+            phrases = [*tool.examples, *examples.get(tool.qualified, ())]
             tool_documents = _tool_documents(tool, phrases)
             documents += tool_documents
             labels += [tool.qualified] * len(tool_documents)

@@ -177,6 +177,7 @@ def create_server(
         title="Current time",
         open_world=False,
         speech=SpokenSummary(text="It is {datetime:clock} on {weekday}."),
+        examples=("what time is it", "what's the date today", "what day of the week is it"),
     )
     def get_current_time(
         timezone: Annotated[str | None, Field(description="IANA zone (empty: the user's).")] = None,
@@ -200,6 +201,7 @@ def create_server(
             many="You have {count} calendars: {items}.",
             item="{name}",
         ),
+        examples=("which calendars do I have", "list my calendars"),
     )
     def list_calendars() -> CalendarList:
         """The calendars available, with the ids other tools take."""
@@ -209,7 +211,16 @@ def create_server(
     def _events(calendar_id: str | None, start: datetime, end: datetime) -> list[Event]:
         return state.provider().events(state.calendar_id(calendar_id), start, end)
 
-    @tools.read(title="List events", speech=EVENTS_SPEECH)
+    @tools.read(
+        title="List events",
+        speech=EVENTS_SPEECH,
+        examples=(
+            "what's on my calendar",
+            "what meetings do I have this week",
+            "show my schedule for today",
+            "what's coming up in my agenda",
+        ),
+    )
     def list_events(
         start: Start = None,
         end: Annotated[
@@ -223,7 +234,16 @@ def create_server(
             events = _events(calendar_id, begin, finish)
         return EventList(events=events[:limit], timezone=str(tz), truncated=len(events) > limit)
 
-    @tools.read(title="Search events", speech=EVENTS_SPEECH)
+    @tools.read(
+        title="Search events",
+        speech=EVENTS_SPEECH,
+        examples=(
+            "find the meeting about the budget",
+            "when is my appointment with the doctor",
+            "search my calendar for the offsite",
+            "when is the retro",
+        ),
+    )
     def search_events(
         query: Annotated[str, Field(min_length=1, max_length=200)],
         start: Annotated[
@@ -273,6 +293,7 @@ def create_server(
             many="{items}.",
             item="{calendar_id} has {busy:count} busy times",
         ),
+        examples=("am I busy tomorrow afternoon", "show when I'm busy on friday"),
     )
     def get_freebusy(
         start: datetime,
@@ -293,6 +314,11 @@ def create_server(
             one="You're free {items}.",
             many="You're free {items}.",
             item="{:span}",
+        ),
+        examples=(
+            "find me a free hour this week",
+            "when do I have thirty minutes free",
+            "find a free slot for a meeting",
         ),
     )
     def find_free_slot(
@@ -323,6 +349,14 @@ def create_server(
         destructive=False,
         idempotent=True,
         speech=SpokenSummary(text="Done: {event.summary}, {event:span}."),
+        examples=(
+            "schedule a meeting called planning at three",
+            "add lunch with sam to my calendar",
+            "put a dentist appointment in the calendar",
+            "book an event named team dinner",
+            "book a meeting with maria on monday at nine",
+            "set up a call with the design team friday afternoon",
+        ),
     )
     def create_event(
         summary: Annotated[str, Field(min_length=1, max_length=500)],
@@ -381,6 +415,11 @@ def create_server(
         destructive=True,
         idempotent=True,
         speech=SpokenSummary(text="Updated: {event.summary}, now {event:span}."),
+        examples=(
+            "move my meeting to four o'clock",
+            "rename the event to sprint review",
+            "change the time of the standup",
+        ),
     )
     def update_event(
         event_id: Annotated[str, Field(min_length=1, max_length=1024)],
@@ -432,6 +471,11 @@ def create_server(
         destructive=True,
         idempotent=True,
         speech=SpokenSummary(text="Deleted it."),
+        examples=(
+            "cancel my meeting",
+            "delete the event from my calendar",
+            "remove the appointment",
+        ),
     )
     def delete_event(
         event_id: Annotated[str, Field(min_length=1, max_length=1024)],

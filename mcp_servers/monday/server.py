@@ -84,6 +84,11 @@ def create_server(settings: MondaySettings | None = None) -> MCPServer:
             many="I found {count}: {items}.",
             item="the {kind} {name}",
         ),
+        examples=(
+            "find the marketing board on monday",
+            "search monday for roadmap",
+            "which monday board is called sales",
+        ),
     )
     async def search(
         search_term: Annotated[
@@ -101,6 +106,7 @@ def create_server(settings: MondaySettings | None = None) -> MCPServer:
         speech=SpokenSummary(
             text="The board {name} has {groups:count} groups and {columns:count} columns."
         ),
+        examples=("what columns does board 123 have", "show the groups of monday board 555"),
     )
     async def get_board_schema(board_id: BoardId) -> BoardSchema:
         """A board's groups and columns (with status labels): the ids other tools need."""
@@ -115,6 +121,11 @@ def create_server(settings: MondaySettings | None = None) -> MCPServer:
             one="There's one item: {items}.",
             many="Here are {count} items: {items}.",
             item="{name} in {group}",
+        ),
+        examples=(
+            "list the items on board 123",
+            "what's on monday board 777",
+            "show the tasks on the board 42",
         ),
     )
     async def get_board_items_page(
@@ -138,7 +149,9 @@ def create_server(settings: MondaySettings | None = None) -> MCPServer:
             )
 
     @tools.read(
-        title="Get item", speech=SpokenSummary(text="{name} is in {group} on the board {board}.")
+        title="Get item",
+        speech=SpokenSummary(text="{name} is in {group} on the board {board}."),
+        examples=("show monday item 9876", "details of item 4455"),
     )
     async def get_item(item_id: ItemId) -> Item:
         """One item: its board, group, column values and subitems."""
@@ -154,6 +167,7 @@ def create_server(settings: MondaySettings | None = None) -> MCPServer:
             many="Here are the latest {count} updates: {items}.",
             item="{author} {created_at:when}: {text}",
         ),
+        examples=("what updates are on item 3333", "read the comments on monday item 1212"),
     )
     async def get_updates(
         object_id: Annotated[str, _id("item or board")],
@@ -174,6 +188,7 @@ def create_server(settings: MondaySettings | None = None) -> MCPServer:
             many="I found {count} people: {items}.",
             item="{name}",
         ),
+        examples=("who is on our monday account", "list the monday users and teams"),
     )
     async def list_users_and_teams(
         name: Annotated[
@@ -193,6 +208,10 @@ def create_server(settings: MondaySettings | None = None) -> MCPServer:
         title="Create item",
         destructive=False,
         speech=SpokenSummary(text="Added {name} to {group}."),
+        examples=(
+            "add an item called review contract to board 123",
+            "create a task named call supplier on board 55",
+        ),
     )
     async def create_item(
         board_id: BoardId,
@@ -211,6 +230,7 @@ def create_server(settings: MondaySettings | None = None) -> MCPServer:
         destructive=False,
         idempotent=True,
         speech=SpokenSummary(text="Updated {name}."),
+        examples=("set the status of item 88 on board 12 to done", "change the columns of item 4"),
     )
     async def change_item_column_values(
         board_id: BoardId, item_id: ItemId, column_values: ColumnValues
@@ -224,6 +244,7 @@ def create_server(settings: MondaySettings | None = None) -> MCPServer:
         destructive=False,
         idempotent=True,
         speech=SpokenSummary(text="Moved {name} to {group}."),
+        examples=("move item 99 to the done group", "put item 31 in group backlog"),
     )
     async def move_item_to_group(item_id: ItemId, group_id: GroupId) -> ItemRef:
         """Move an item to another group of its board."""
@@ -231,7 +252,10 @@ def create_server(settings: MondaySettings | None = None) -> MCPServer:
             return await api.move_item_to_group(item_id, group_id)
 
     @tools.write(
-        title="Post update", destructive=False, speech=SpokenSummary(text="Your update is posted.")
+        title="Post update",
+        destructive=False,
+        speech=SpokenSummary(text="Your update is posted."),
+        examples=("post an update on item 77 saying shipped", "write a comment on monday item 64"),
     )
     async def create_update(
         item_id: ItemId,
@@ -256,6 +280,7 @@ def create_server(settings: MondaySettings | None = None) -> MCPServer:
         destructive=True,
         idempotent=True,
         speech=SpokenSummary(text="Deleted {name}."),
+        examples=("delete monday item 501", "remove item 9 from the board"),
     )
     async def delete_item(
         item_id: ItemId, approval: Annotated[Approval, confirmation(delete_question)]

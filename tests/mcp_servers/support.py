@@ -15,7 +15,8 @@ from mcp.client.session import ClientRequestContext
 from mcp.server import MCPServer
 from mcp_types import CallToolResult, ElicitRequestParams, ElicitResult, TextContent, Tool
 
-from voxhall.spoken import SPEECH_META_KEY, SpokenSummary
+from voxhall.spoken import SpokenSummary
+from voxhall.tool_meta import EXAMPLES_META_KEY, SPEECH_META_KEY
 
 
 class ScriptedUser:
@@ -80,10 +81,13 @@ def assert_speech_fits_schema(tool: Tool, speech: SpokenSummary) -> None:
 
 
 def published_speech(tools: dict[str, Tool]) -> dict[str, SpokenSummary]:
-    """Each tool's `SpokenSummary`, checked: it validates and names only fields of its result."""
+    """Each tool's `SpokenSummary`, checked: it validates and names only fields of its result;
+    and the tool publishes example requests for the agent's router."""
     speeches = {}
     for name, tool in tools.items():
         speech = SpokenSummary.model_validate((tool.meta or {})[SPEECH_META_KEY])
+        examples = (tool.meta or {}).get(EXAMPLES_META_KEY)
+        assert examples and all(isinstance(text, str) for text in examples), name
         assert speech.text or (speech.items and speech.none and speech.one and speech.many), name
         assert_speech_fits_schema(tool, speech)
         speeches[name] = speech

@@ -90,6 +90,7 @@ def register_cloudformation_tools(tools: ToolRegistry, aws: Aws) -> None:
     @tools.read(
         title="CloudFormation stack",
         speech=SpokenSummary(text="The stack {name} is {status:words}."),
+        examples=("what state is the cloudformation stack in", "describe the network stack"),
     )
     def describe_stack(stack_name: Name) -> Stack:
         """A CloudFormation stack: status, parameters, outputs and tags."""
@@ -104,6 +105,10 @@ def register_cloudformation_tools(tools: ToolRegistry, aws: Aws) -> None:
             one="The latest event: {items}.",
             many="The latest {count} events: {items}.",
             item="{logical_id} {status:words} {timestamp:when}",
+        ),
+        examples=(
+            "show the events of the stack",
+            "what happened to the cloudformation stack recently",
         ),
     )
     def list_stack_events(stack_name: Name, max_items: MaxItems = 25) -> StackEventList:
@@ -138,6 +143,7 @@ def register_cloudformation_tools(tools: ToolRegistry, aws: Aws) -> None:
         destructive=True,
         idempotent=False,
         speech=SpokenSummary(text="The stack update has started."),
+        examples=("update the cloudformation stack", "apply the new template to the stack"),
     )
     def update_stack(
         stack_name: Name,
@@ -174,6 +180,7 @@ def register_cloudformation_tools(tools: ToolRegistry, aws: Aws) -> None:
         destructive=True,
         idempotent=True,
         speech=SpokenSummary(text="The stack is being deleted."),
+        examples=("delete the cloudformation stack", "tear down the staging stack"),
     )
     def delete_stack(
         stack_name: Name,

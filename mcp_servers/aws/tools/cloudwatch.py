@@ -86,6 +86,11 @@ def register_cloudwatch_tools(tools: ToolRegistry, aws: Aws, *, max_results: int
             many="{count} alarms need attention in {region}: {items}.",
             item="{name}",
         ),
+        examples=(
+            "are any alarms firing",
+            "which cloudwatch alarms are in alarm",
+            "is anything alerting in aws",
+        ),
     )
     def get_active_alarms(
         name_prefix: Annotated[str | None, Field(max_length=255)] = None,
@@ -109,6 +114,7 @@ def register_cloudwatch_tools(tools: ToolRegistry, aws: Aws, *, max_results: int
             many="The last {count} alarm changes, newest first: {items}.",
             item="{alarm_name} {timestamp:when}: {summary}",
         ),
+        examples=("show the history of the cpu alarm", "when did the latency alarm last fire"),
     )
     def get_alarm_history(
         alarm_name: Annotated[str | None, Field(max_length=255)] = None,
@@ -147,6 +153,11 @@ def register_cloudwatch_tools(tools: ToolRegistry, aws: Aws, *, max_results: int
             one="{metric_name} was {items}.",
             many="I have {count} datapoints of {metric_name}.",
             item="{value}",
+        ),
+        examples=(
+            "what's the cpu utilization of the service",
+            "show the request count metric",
+            "get the cloudwatch metric for errors",
         ),
     )
     def get_metric_data(

@@ -60,6 +60,11 @@ def register_cost_tools(tools: ToolRegistry, aws: Aws) -> None:
             many="Over {count} periods: {items}.",
             item="{total:amount} {unit} from {start} to {end}",
         ),
+        examples=(
+            "how much did we spend on aws this month",
+            "what's our aws bill",
+            "show the costs by service",
+        ),
     )
     def get_cost_and_usage(
         start: date,
@@ -86,7 +91,9 @@ def register_cost_tools(tools: ToolRegistry, aws: Aws) -> None:
         return CostReport(metric=metric, periods=periods)
 
     @tools.read(
-        title="Cost forecast", speech=SpokenSummary(text="The forecast is {total:amount} {unit}.")
+        title="Cost forecast",
+        speech=SpokenSummary(text="The forecast is {total:amount} {unit}."),
+        examples=("what will aws cost by the end of the month", "forecast our aws spending"),
     )
     def get_cost_forecast(
         end: date,

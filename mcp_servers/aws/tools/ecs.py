@@ -77,6 +77,7 @@ def register_ecs_tools(tools: ToolRegistry, aws: Aws, *, max_results: int) -> No
             many="There are {count} services: {items}.",
             item="{name} with {running_count} of {desired_count} tasks running",
         ),
+        examples=("list the ecs services", "which services run in the cluster"),
     )
     def list_ecs_services(
         cluster: Annotated[str | None, Field(description="Empty: every cluster.")] = None,
@@ -98,6 +99,7 @@ def register_ecs_tools(tools: ToolRegistry, aws: Aws, *, max_results: int) -> No
             text="{name} in {cluster} is {status:words}, with {running_count} of {desired_count} "
             "tasks running and {pending_count} pending."
         ),
+        examples=("how is the api service in ecs doing", "describe the ecs service web"),
     )
     def describe_ecs_service(cluster: Name, service_name: Name) -> EcsService:
         """One ECS service: its counts, deployments and newest events."""
@@ -125,6 +127,11 @@ def register_ecs_tools(tools: ToolRegistry, aws: Aws, *, max_results: int) -> No
         destructive=True,
         idempotent=False,
         speech=SpokenSummary(text="The redeployment has started."),
+        examples=(
+            "redeploy the api service",
+            "restart the ecs service web",
+            "force a new deployment of the worker service",
+        ),
     )
     def redeploy_ecs_service(
         cluster: Name,

@@ -40,6 +40,7 @@ def register_logs_tools(tools: ToolRegistry, aws: Aws, *, max_results: int) -> N
             many="There are {count} log groups: {items}.",
             item="{name}",
         ),
+        examples=("list the log groups", "which cloudwatch log groups exist"),
     )
     def describe_log_groups(
         name_prefix: Annotated[str | None, Field(max_length=512)] = None,
@@ -54,7 +55,15 @@ def register_logs_tools(tools: ToolRegistry, aws: Aws, *, max_results: int) -> N
                     break
         return LogGroupList(log_groups=groups[:max_results])
 
-    @tools.read(title="Logs Insights query", speech=SpokenSummary(text="The query is running."))
+    @tools.read(
+        title="Logs Insights query",
+        speech=SpokenSummary(text="The query is running."),
+        examples=(
+            "search the logs for errors",
+            "run a logs insights query on the api logs",
+            "query the logs for timeouts",
+        ),
+    )
     def run_logs_insights_query(
         log_group_names: Annotated[list[Name], Field(min_length=1, max_length=50)],
         query: Annotated[str, Field(min_length=1, max_length=10000)],

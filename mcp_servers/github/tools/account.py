@@ -12,6 +12,7 @@ def register_account_tools(tools: ToolRegistry, calls: GithubCalls) -> None:
     @tools.read(
         title="Who am I on GitHub",
         speech=SpokenSummary(text="You're signed in to GitHub as {login}."),
+        examples=("which github account are you using", "who am I on github"),
     )
     async def get_me() -> User:
         """The GitHub account the server acts as."""

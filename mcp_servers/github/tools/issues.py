@@ -38,6 +38,11 @@ def register_issue_tools(tools: ToolRegistry, calls: GithubCalls) -> None:
             many="There are {count} issues: {items}.",
             item="issue {number}, {title}",
         ),
+        examples=(
+            "list the open issues",
+            "what issues are open in the repo",
+            "show me the github issues",
+        ),
     )
     async def list_issues(
         owner: Owner = None,
@@ -75,6 +80,11 @@ def register_issue_tools(tools: ToolRegistry, calls: GithubCalls) -> None:
             many="I found {count} matches: {items}.",
             item="number {number}, {title}",
         ),
+        examples=(
+            "search github issues for login bug",
+            "find issues mentioning timeout",
+            "are there any issues about memory leaks",
+        ),
     )
     async def search_issues(
         query: Annotated[
@@ -109,7 +119,9 @@ def register_issue_tools(tools: ToolRegistry, calls: GithubCalls) -> None:
         )
 
     @tools.read(
-        title="Get issue", speech=SpokenSummary(text="Issue {number} is {state:words}: {title}.")
+        title="Get issue",
+        speech=SpokenSummary(text="Issue {number} is {state:words}: {title}."),
+        examples=("show me issue number 12", "what does issue 7 say", "open github issue 31"),
     )
     async def get_issue(issue_number: IssueNumber, owner: Owner = None, repo: Repo = None) -> Issue:
         """One issue with its text, labels, assignees and state."""
@@ -119,6 +131,11 @@ def register_issue_tools(tools: ToolRegistry, calls: GithubCalls) -> None:
         title="Create issue",
         destructive=False,
         speech=SpokenSummary(text="Opened issue {number}: {title}."),
+        examples=(
+            "open a new issue titled broken link",
+            "file a bug called crash on startup",
+            "create a github issue about the flaky test",
+        ),
     )
     async def create_issue(
         title: Title,
@@ -146,6 +163,7 @@ def register_issue_tools(tools: ToolRegistry, calls: GithubCalls) -> None:
         destructive=False,
         idempotent=True,
         speech=SpokenSummary(text="Updated issue {number}, {title}. It's {state:words}."),
+        examples=("close issue 14", "change the title of issue 9", "reopen issue 5"),
     )
     async def update_issue(
         issue_number: IssueNumber,
@@ -180,6 +198,11 @@ def register_issue_tools(tools: ToolRegistry, calls: GithubCalls) -> None:
         title="Comment on issue",
         destructive=False,
         speech=SpokenSummary(text="Your comment is posted."),
+        examples=(
+            "comment on issue 8 saying looks good",
+            "reply to issue 3 with thanks",
+            "add a comment to issue 21",
+        ),
     )
     async def add_issue_comment(
         issue_number: Annotated[int, Field(ge=1, description="Issue or pull request number.")],

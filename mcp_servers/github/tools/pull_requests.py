@@ -27,6 +27,7 @@ def register_pull_request_tools(tools: ToolRegistry, calls: GithubCalls) -> None
             many="There are {count} pull requests: {items}.",
             item="pull request {number}, {title}",
         ),
+        examples=("list the open pull requests", "what PRs are waiting", "show pull requests"),
     )
     async def list_pull_requests(
         owner: Owner = None,
@@ -62,6 +63,7 @@ def register_pull_request_tools(tools: ToolRegistry, calls: GithubCalls) -> None
         speech=SpokenSummary(
             text="Pull request {number} is {state:words}: {title}, from {head} into {base}."
         ),
+        examples=("show me pull request 40", "what's the status of PR 17", "can PR 23 be merged"),
     )
     async def get_pull_request(
         pull_number: PullNumber, owner: Owner = None, repo: Repo = None
@@ -82,7 +84,14 @@ def register_pull_request_tools(tools: ToolRegistry, calls: GithubCalls) -> None
         )
 
     @tools.write(
-        title="Merge pull request", destructive=True, speech=SpokenSummary(text="{message}.")
+        title="Merge pull request",
+        destructive=True,
+        speech=SpokenSummary(text="{message}."),
+        examples=(
+            "merge pull request 40",
+            "merge PR 12 please",
+            "go ahead and merge the pull request 9",
+        ),
     )
     async def merge_pull_request(
         pull_number: PullNumber,

@@ -41,6 +41,11 @@ def register_workflow_tools(tools: ToolRegistry, calls: GithubCalls) -> None:
             many="Here are the last {count} runs: {items}.",
             item="{name} on {branch}, {status:words} {conclusion:words}",
         ),
+        examples=(
+            "how did the latest CI runs go",
+            "list the github actions runs",
+            "did the build pass",
+        ),
     )
     async def list_workflow_runs(
         workflow_id: Annotated[
@@ -79,6 +84,7 @@ def register_workflow_tools(tools: ToolRegistry, calls: GithubCalls) -> None:
         speech=SpokenSummary(
             text="{name} run {run_number} on {branch}: {status:words} {conclusion:words}"
         ),
+        examples=("show workflow run 5551234", "what happened in actions run 8812"),
     )
     async def get_workflow_run(
         run_id: RunId, owner: Owner = None, repo: Repo = None
@@ -90,6 +96,7 @@ def register_workflow_tools(tools: ToolRegistry, calls: GithubCalls) -> None:
         title="Re-run failed jobs",
         destructive=False,
         speech=SpokenSummary(text="Re-running the failed jobs."),
+        examples=("rerun the failed jobs of run 4411", "retry the failed CI jobs in run 9009"),
     )
     async def rerun_failed_jobs(run_id: RunId, owner: Owner = None, repo: Repo = None) -> Accepted:
         """Re-run only the failed jobs of a workflow run."""
@@ -100,6 +107,11 @@ def register_workflow_tools(tools: ToolRegistry, calls: GithubCalls) -> None:
         title="Trigger workflow",
         destructive=False,
         speech=SpokenSummary(text="Started the workflow."),
+        examples=(
+            "trigger the deploy workflow",
+            "run the release.yml workflow",
+            "kick off the nightly workflow on main",
+        ),
     )
     async def trigger_workflow(
         workflow_id: Annotated[

@@ -21,7 +21,7 @@ from mcp import Client
 
 from llm_service.agent import Agent, FallbackChatChain, build_agent
 from llm_service.agent.config import AgentConfig, ServerConfig, builtin_server
-from llm_service.agent.connections import AgentTool
+from llm_service.agent.connections import AgentTool, agent_tool
 from llm_service.agent.tool_router import ToolRouter, fill_arguments
 from llm_service.backends.local import LocalBackend
 from llm_service.schemas import ChatCompletionRequest
@@ -51,20 +51,7 @@ async def server_tools(name: str) -> list[AgentTool]:
     config = builtin_server(name)
     async with Client(module.create_server()) as client:
         listing = await client.list_tools()
-    tools = []
-    for tool in listing.tools:
-        read_only = bool(tool.annotations and tool.annotations.read_only_hint)
-        tools.append(
-            AgentTool(
-                name,
-                tool.name,
-                tool.description or "",
-                tool.input_schema,
-                read_only,
-                config.policy_for(tool.name, read_only),
-            )
-        )
-    return tools
+    return [agent_tool(name, tool, config) for tool in listing.tools]
 
 
 def same(expected: Any, got: Any) -> bool:

@@ -18,7 +18,8 @@ from mcp_servers.calendar.server import create_server
 from tests.conftest import free_loopback_port
 from tests.mcp_servers.calendar.conftest import TIMEZONE, calendar_settings
 from tests.mcp_servers.support import ScriptedUser, structured, text_of
-from voxhall.spoken import SPEECH_META_KEY, SpokenSummary, say_result
+from voxhall.spoken import SpokenSummary, say_result
+from voxhall.tool_meta import EXAMPLES_META_KEY, SPEECH_META_KEY
 
 READ_TOOLS = {
     "get_current_time",
@@ -68,6 +69,7 @@ async def test_every_tool_publishes_how_its_result_is_said(server: MCPServer) ->
     for tool in tools:
         speech = SpokenSummary.model_validate((tool.meta or {})[SPEECH_META_KEY])
         assert speech.text or (speech.items and speech.none and speech.many), tool.name
+        assert (tool.meta or {})[EXAMPLES_META_KEY], f"{tool.name} publishes no example requests"
     by_name = {tool.name: tool for tool in tools}
     created = SpokenSummary.model_validate(by_name["create_event"].meta[SPEECH_META_KEY])
     event = {

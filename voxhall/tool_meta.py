@@ -1,0 +1,10 @@
+"""What Voxhall's MCP servers tell the agent about a tool in its `_meta`, beyond the MCP spec.
+
+Each key is namespaced, so other clients ignore it: `SPEECH_META_KEY` holds how the tool's
+result is said aloud (a `voxhall.spoken.SpokenSummary`), `EXAMPLES_META_KEY` a few requests
+people make when they want the tool, which the agent's local router learns from. A server from
+`voxhall.toml` that publishes neither is routed by its tools' names, descriptions and schemas.
+"""
+
+SPEECH_META_KEY = "voxhall/speech"
+EXAMPLES_META_KEY = "voxhall/examples"
