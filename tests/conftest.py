@@ -12,8 +12,8 @@ import pytest
 import redis
 from starlette.types import ASGIApp
 
+from voxhall import tasks
 from voxhall.launcher import BackgroundServer, free_loopback_port
-from voxhall.tasks import runtime
 
 pytest_plugins = ("tests.llm_service.agent.fixtures",)
 
@@ -79,7 +79,8 @@ def serve() -> Iterator[Callable[[ASGIApp], str]]:
 
 
 @pytest.fixture(autouse=True)
-def settings_given_to_jobs(monkeypatch: pytest.MonkeyPatch) -> None:
+def settings_given_to_jobs() -> Iterator[None]:
     """Each test starts with no settings handed to jobs (`tasks.provide_settings`), as a fresh
     process does; a server created by an earlier test must not lend a later one its settings."""
-    monkeypatch.setattr(runtime, "_SECTIONS", {})
+    with tasks.only_settings():
+        yield

@@ -87,20 +87,24 @@ def _say(value: Any, spec: str | None, now: datetime) -> str:
     if spec == "words" and isinstance(value, str):
         return value.replace("_", " ").lower() if value.isupper() or "_" in value else value
     if spec == "span" and isinstance(value, dict):
-        return spoken_span(_moment(value.get("start")), _moment(value.get("end")), now)
-    moment = _moment(value)
+        start, end = (as_moment(value.get(key), now) for key in ("start", "end"))
+        return spoken_span(start, end, now)
+    moment = as_moment(value, now)
     if spec in ("when", "clock") and moment is not None:
         return spoken_when(moment, now) if spec == "when" else spoken_clock(moment)
     return "" if value is None else str(value)
 
 
-def _moment(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value
+def as_moment(value: Any, now: datetime) -> datetime | None:
+    """A date-time (or an ISO string of one) with a time zone, `now`'s when it has none; None
+    when `value` is no time."""
     try:
-        return datetime.fromisoformat(value) if isinstance(value, str) else None
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else value
     except ValueError:
         return None
+    if not isinstance(moment, datetime):
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=now.tzinfo)
 
 
 def spoken_day(moment: datetime, now: datetime) -> str:

@@ -16,7 +16,14 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from voxhall.spoken import SpokenSummary, say_result, spoken_day, spoken_span, spoken_when
+from voxhall.spoken import (
+    SpokenSummary,
+    as_moment,
+    say_result,
+    spoken_day,
+    spoken_span,
+    spoken_when,
+)
 
 MAX_ITEMS = 5
 MAX_CHARS = 400
@@ -29,12 +36,9 @@ AMOUNT_KEYS = ("total", "amount", "count")
 def spoken_time(value: str, now: datetime) -> str | None:
     """An ISO date or date-time as people say it relative to `now` ('tomorrow',
     'today at two'), or None if it is not one."""
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
+    moment = as_moment(value, now)
+    if moment is None:
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=now.tzinfo)
     if len(value) <= len("2026-11-30"):
         return spoken_day(moment, now)
     return spoken_when(moment, now)
@@ -68,9 +72,8 @@ def describe(item: Any, now: datetime) -> str:
 def _times(item: dict[str, Any], now: datetime) -> list[str]:
     """An item's start and end as one span ('tomorrow from ten to eleven'), else each time."""
     start, end = item.get("start"), item.get("end")
-    if isinstance(start, str) and isinstance(end, str) and "T" in start and "T" in end:
-        with_zone = [datetime.fromisoformat(value) for value in (start, end)]
-        first, last = (m if m.tzinfo else m.replace(tzinfo=now.tzinfo) for m in with_zone)
+    first, last = as_moment(start, now), as_moment(end, now)
+    if first and last and "T" in str(start) and "T" in str(end):
         return [spoken_span(first, last, now)]
     if isinstance(start, str) and isinstance(end, str):
         since, until = ((spoken_time(v, now) or v).removeprefix("on ") for v in (start, end))

@@ -77,6 +77,20 @@ def provide_settings(*sections: BaseSettings) -> None:
     _SECTIONS.update({type(section): section for section in sections})
 
 
+@contextlib.contextmanager
+def only_settings(*sections: BaseSettings) -> Iterator[None]:
+    """Within the block, jobs in this process see only `sections` (none: each reads its own
+    from the environment); what they saw before comes back afterwards."""
+    before = dict(_SECTIONS)
+    _SECTIONS.clear()
+    provide_settings(*sections)
+    try:
+        yield
+    finally:
+        _SECTIONS.clear()
+        _SECTIONS.update(before)
+
+
 def job(
     kind: str, *, time_limit_s: float | None = None, max_retries: int | None = None
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

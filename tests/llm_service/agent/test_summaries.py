@@ -148,3 +148,9 @@ def test_amounts_are_read_with_their_unit() -> None:
     }
     said = summarize_result(json.dumps(report), NOW)
     assert said == ("I found one period: from Sunday the 1st to today, 1234.57 USD.")
+
+
+def test_a_malformed_time_is_said_as_written_not_an_error() -> None:
+    event = {"summary": "Sync", "start": "2026-12-01Tsoon", "end": "2026-12-01T10:00:00+00:00"}
+    said = summarize_result(json.dumps({"events": [event]}), NOW)
+    assert said == "I found one event: Sync, from 2026-12-01Tsoon to tomorrow at ten."
