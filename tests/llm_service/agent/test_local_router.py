@@ -1,39 +1,64 @@
 """The local path with the real bundled model (SmolLM2-135M through llm_service's fallback):
-tool-selection accuracy and argument exact-match on the labelled spoken requests of
-`tests/data/agent_requests.jsonl`, and whole local turns over the real calendar server.
+tool-selection accuracy and argument exact-match on labelled spoken requests, and whole local
+turns over the real calendar server.
 
-Selection accuracy counts every request (plain chat must pick no tool). Argument exact-match
-counts the requests whose tool was picked correctly and whose label names key arguments:
-every labelled argument must come back with that value (strings compared case-insensitively).
+Two labelled sets (scored by `bench.router.score_router`, as `bench/router.py` prints them):
+`tests/data/agent_requests.jsonl`, the development set, which tuning may look at, and
+`tests/data/agent_requests_scored.jsonl`, written apart from the phrasings the servers publish
+and from the development set, which is only scored. Selection accuracy counts every request
+(plain chat must pick no tool). Argument exact-match counts the requests whose tool was picked
+correctly and whose label names key arguments: every labelled argument must come back with that
+value. The scored set's floors sit a little below what the router measures today, so they guard
+against regressions; the issue's goals (selection 0.92, arguments 0.85, chatter 0.95) are
+reported by the bench, not asserted.
 """
 
 from __future__ import annotations
 
-import importlib
-import json
+import difflib
+import re
 from collections.abc import AsyncIterator
-from pathlib import Path
+from datetime import date, datetime
 from typing import Any
 
 import pytest
 import pytest_asyncio
-from mcp import Client
 
+from bench.router import (
+    DEV,
+    SCORED,
+    SERVERS,
+    SLOT_TYPES,
+    RouterScore,
+    Row,
+    builtin_tools,
+    load_rows,
+    score_router,
+    tfidf_router,
+)
 from llm_service.agent import Agent, FallbackChatChain, build_agent
-from llm_service.agent.config import AgentConfig, ServerConfig, builtin_server
-from llm_service.agent.connections import AgentTool, agent_tool
-from llm_service.agent.tool_router import ToolRouter, fill_arguments
+from llm_service.agent.chatter import CHAT
+from llm_service.agent.config import AgentConfig, ServerConfig
+from llm_service.agent.connections import AgentTool
 from llm_service.backends.local import LocalBackend
 from llm_service.schemas import ChatCompletionRequest
-from llm_service.settings import AgentSettings, LlmSettings
+from llm_service.settings import LlmSettings
 from stack.settings import Settings
 from tests.llm_service.agent.support import fallback_chain
 from voxhall.settings import CommonSettings
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
-REQUESTS = Path(__file__).parents[2] / "data" / "agent_requests.jsonl"
 SELECTION_GOAL = 0.9
 ARGUMENTS_GOAL = 0.8
+# The scored set today (tf-idf router, bundled model): selection 0.670, chatter 0.804,
+# arguments 0.585 (31/53), end to end 0.547; the floors leave a row or two of slack.
+SCORED_SELECTION_FLOOR = 0.64
+SCORED_CHATTER_FLOOR = 0.78
+SCORED_ARGUMENTS_FLOOR = 0.54
+SCORED_END_TO_END_FLOOR = 0.52
+FILLERS_TEXT = "hey voxhall um uh okay ok so please can you could me for the a an just"
+FILLERS = frozenset(FILLERS_TEXT.split())
+CLOSEST_RATIO = 0.75
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -45,65 +70,96 @@ async def chain() -> AsyncIterator[FallbackChatChain]:
     await backend.aclose()
 
 
-async def server_tools(name: str) -> list[AgentTool]:
-    """A built-in server's tools as the agent offers them (listed in memory)."""
-    module = importlib.import_module(f"mcp_servers.{name}.server")
-    config = builtin_server(name)
-    async with Client(module.create_server()) as client:
-        listing = await client.list_tools()
-    return [agent_tool(name, tool, config) for tool in listing.tools]
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def tools() -> list[AgentTool]:
+    """The four built-in servers' tools as the agent offers them (listed in memory)."""
+    return await builtin_tools()
 
 
-def same(expected: Any, got: Any) -> bool:
-    if isinstance(expected, str) and isinstance(got, str):
-        return expected.strip().casefold() == got.strip().casefold()
-    return bool(expected == got)
-
-
-async def test_labelled_requests_selection_and_arguments(chain: FallbackChatChain) -> None:
-    rows = [json.loads(line) for line in REQUESTS.read_text().splitlines() if line.strip()]
-    assert len(rows) >= 40
-    tools = [
-        tool
-        for name in ("github", "calendar", "monday", "aws")
-        for tool in await server_tools(name)
-    ]
-    expected_tools = {row["tool"] for row in rows if row["tool"]}
-    offered = {tool.qualified for tool in tools}
-    assert expected_tools <= offered
-    for server in ("github", "calendar", "monday", "aws"):
-        kinds = {
-            next(t.read_only for t in tools if t.qualified == q)
-            for q in expected_tools
-            if q.startswith(server)
-        }
-        assert kinds == {True, False}, f"{server}: the set needs read and write tools"
-    assert any(row["tool"] is None for row in rows)
-    router = ToolRouter(AgentSettings().router_min_similarity)
-    selected = argued = argument_cases = 0
-    misses: list[str] = []
-    for row in rows:
-        choice = router.choose(row["request"], tools)
-        picked = choice.tool.qualified if choice.tool else None
-        if picked != row["tool"]:
-            misses.append(f"{row['request']!r}: {picked} instead of {row['tool']}")
-            continue
-        selected += 1
-        if choice.tool is None or not row["arguments"]:
-            continue
-        arguments = await fill_arguments(chain, choice.tool, row["request"], "local")
-        argument_cases += 1
-        if all(same(value, arguments.get(key)) for key, value in row["arguments"].items()):
-            argued += 1
-        else:
-            misses.append(f"{row['request']!r}: arguments {arguments} for {row['arguments']}")
-    selection, argument_match = selected / len(rows), argued / argument_cases
-    print(
-        f"\nlocal router on {len(rows)} requests: selection {selection:.3f}; argument exact-match "
-        f"{argument_match:.3f} on {argument_cases}\n" + "\n".join(misses)
+def report(name: str, score: RouterScore) -> None:
+    figures = score.figures()
+    slots = ", ".join(
+        f"{kind} {slot['right']}/{slot['total']}" for kind, slot in figures["slots"].items()
     )
-    assert selection >= SELECTION_GOAL
-    assert argument_match >= ARGUMENTS_GOAL
+    print(
+        f"\nlocal router on {name} ({score.rows} requests): selection {score.selection:.3f}; "
+        f"chatter without a tool {score.no_tool:.3f}; argument exact-match "
+        f"{score.arguments:.3f} on {score.argument_rows} ({slots}); end to end "
+        f"{score.end_to_end_rate:.3f}\n" + "\n".join(miss.line() for miss in score.misses)
+    )
+
+
+def assert_covers_the_servers(rows: list[Row], tools: list[AgentTool]) -> None:
+    offered = {tool.qualified: tool for tool in tools}
+    expected_tools = {row.tool for row in rows if row.tool}
+    assert expected_tools <= offered.keys()
+    for server in SERVERS:
+        kinds = {offered[q].read_only for q in expected_tools if q.startswith(f"{server}__")}
+        assert kinds == {True, False}, f"{server}: the set needs read and write tools"
+    assert any(row.tool is None for row in rows)
+
+
+async def test_labelled_requests_selection_and_arguments(
+    chain: FallbackChatChain, tools: list[AgentTool]
+) -> None:
+    rows = load_rows(DEV)
+    assert len(rows) >= 40
+    assert_covers_the_servers(rows, tools)
+    score = await score_router(tfidf_router(), tools, rows, chain)
+    report("the development set", score)
+    assert score.selection >= SELECTION_GOAL
+    assert score.arguments >= ARGUMENTS_GOAL
+
+
+def words(text: str) -> list[str]:
+    """The request's words, lower case, without punctuation or fillers."""
+    return [word for word in re.findall(r"[a-z0-9]+", text.lower()) if word not in FILLERS]
+
+
+async def test_the_scored_set_is_apart_from_what_tuning_sees(tools: list[AgentTool]) -> None:
+    """No scored request is a published example, a no-tool example of the router, or a
+    development request, nor a close rewording of one (word sequences alike at
+    `CLOSEST_RATIO` or more); the set covers every tool of the four servers, read and write,
+    and chatter; each labelled argument names its slot type."""
+    rows = load_rows(SCORED)
+    assert len(rows) >= 150
+    assert sum(row.tool is None for row in rows) >= 40
+    assert_covers_the_servers(rows, tools)
+    missing = {tool.qualified for tool in tools} - {row.tool for row in rows}
+    assert not missing, f"no scored request for {sorted(missing)}: write some"
+    seen = [
+        *(example for tool in tools for example in tool.examples),
+        *CHAT,
+        *(row.request for row in load_rows(DEV)),
+    ]
+    said = [words(text) for text in seen]
+    assert len({" ".join(words(row.request)) for row in rows}) == len(rows), "duplicates"
+    for row in rows:
+        mine = words(row.request)
+        assert mine not in said, f"{row.request!r} is a published or development phrasing"
+        closest = max(said, key=lambda other: difflib.SequenceMatcher(None, mine, other).ratio())
+        ratio = difflib.SequenceMatcher(None, mine, closest).ratio()
+        assert ratio < CLOSEST_RATIO, f"{row.request!r} rewords {' '.join(closest)!r}"
+        assert row.slots.keys() == row.arguments.keys(), row.request
+        assert set(row.slots.values()) <= set(SLOT_TYPES), row.request
+        for name, kind in row.slots.items():
+            if kind == "date":
+                value = row.arguments[name]
+                parse = date.fromisoformat if len(value) == 10 else datetime.fromisoformat
+                assert parse(value), row.request
+            if kind == "number":
+                assert str(row.arguments[name]).isdigit(), row.request
+
+
+async def test_the_scored_set_against_its_floors(
+    chain: FallbackChatChain, tools: list[AgentTool]
+) -> None:
+    score = await score_router(tfidf_router(), tools, load_rows(SCORED), chain)
+    report("the scored set", score)
+    assert score.selection >= SCORED_SELECTION_FLOOR
+    assert score.no_tool >= SCORED_CHATTER_FLOOR
+    assert score.arguments >= SCORED_ARGUMENTS_FLOOR
+    assert score.end_to_end_rate >= SCORED_END_TO_END_FLOOR
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
