@@ -12,7 +12,8 @@ RUN python -m venv /opt/venv
 ENV PATH="/opt/venv/bin:$PATH"
 WORKDIR /src
 COPY . .
-RUN pip install .
+RUN pip install . \
+    && pip install --no-deps 'pipecat-ai==1.14.0'
 
 FROM python:3.11-slim
 RUN apt-get update \

@@ -31,6 +31,8 @@ $(BIN)/python:
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
+	# only for the Smart Turn v3 model file it carries (voxhall.bundled_models.bundled_smart_turn)
+	$(BIN)/pip install --quiet --no-deps 'pipecat-ai==1.14.0'
 	@touch $(STAMP)
 
 install: deb-packages $(STAMP)  ## create .venv and install Voxhall with its test extras

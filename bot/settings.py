@@ -58,6 +58,30 @@ class BotSettings(BaseSettings):
         description="Silence (ms) after which transcription starts, before the turn is over, so "
         "the transcript is ready when it ends (empty: wait for the end of the turn).",
     )
+    smart_turn: bool = Field(
+        False,
+        description="Let the Smart Turn v3 model judge each pause: end the turn early when it "
+        "hears the person has finished, wait the longest silence when it hears they have not "
+        "(off by default: on synthetic voices it cut off mid-sentence pauses, see bench/"
+        "end_of_turn.py).",
+    )
+    smart_turn_pause_ms: int = Field(
+        150, ge=40, description="Pause (ms) after which Smart Turn judges whether the turn is over."
+    )
+    smart_turn_threshold: float = Field(
+        0.95,
+        gt=0,
+        lt=1,
+        description="Smart Turn's confidence (0-1) that the person has finished at which the turn "
+        "ends without waiting for the full silence.",
+    )
+    smart_turn_unfinished_below: float = Field(
+        0.3,
+        ge=0,
+        lt=1,
+        description="Smart Turn's confidence (0-1) below which a pause waits the longest silence "
+        "(end_of_turn_max_ms), so a person who stops mid-sentence is not cut off.",
+    )
     vad_threshold: float = Field(
         0.5, gt=0, lt=1, description="Silero VAD probability at which speech starts."
     )

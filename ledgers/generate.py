@@ -54,15 +54,17 @@ def piper_speech(text: str, speed: float) -> Samples:
     return resample(samples.astype(np.float32), chunks[0].sample_rate, RATE)
 
 
-def espeak_speech(voice: str, text: str, speed: float) -> Samples:
-    """`text` by espeak-ng's `voice` (en-us, en-gb, en-gb-scotland, ...)."""
+def espeak_speech(voice: str, text: str, speed: float, *, ssml: bool = False) -> Samples:
+    """`text` by espeak-ng's `voice` (en-us, en-gb, en-gb-scotland, ...); with `ssml`, `text`
+    may hold SSML such as `<break time="600ms"/>` (a pause inside one sentence's melody)."""
     executable = shutil.which("espeak-ng")
     if executable is None:
         raise GenerateError("espeak-ng is not installed (apt-get install espeak-ng)")
     words_per_minute = str(round(ESPEAK_WORDS_PER_MINUTE * speed))
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "speech.wav"
-        command = [executable, "-v", voice, "-s", words_per_minute, "-w", str(path), text]
+        command = [executable, "-v", voice, "-s", words_per_minute, "-w", str(path)]
+        command += ["-m", text] if ssml else [text]
         done = subprocess.run(command, capture_output=True, text=True)
         if done.returncode != 0 or not path.is_file():
             raise GenerateError(f"espeak-ng voice {voice!r} failed: {done.stderr.strip()}")

