@@ -12,7 +12,10 @@ With `VOXHALL_AGENT_ENABLED` (the default) the model `voxhall-agent` is the tool
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -46,6 +49,8 @@ from voxhall.telemetry import instrument_app
 BACKEND_HEADER = "x-voxhall-backend"
 DEFAULT_ALIAS = "voxhall-default"
 CHAINS = {DEFAULT_ALIAS: ["hosted", "local"], "hosted": ["hosted"], "local": ["local"]}
+
+logger = logging.getLogger(__name__)
 
 
 def build_backends(settings: LlmSettings, local_model: LocalModel | None) -> list[ChatBackend]:
@@ -177,6 +182,12 @@ def catalogue_router(fallback: FallbackChains, agent: Agent | None) -> APIRouter
     return routes
 
 
+def _report_agent_start(task: asyncio.Task[None]) -> None:
+    """Log why the agent's background start failed (a turn retries it)."""
+    if not task.cancelled() and (error := task.exception()) is not None:
+        logger.error("the agent's MCP servers did not start: %s: %s", type(error).__name__, error)
+
+
 def create_app(
     settings: LlmServiceSettings,
     local_model: LocalModel | None = None,
@@ -195,14 +206,26 @@ def create_app(
         else None
     )
     status = {"ready": False}
+    agent_start: asyncio.Task[None] | None = None
+
+    def ready() -> bool:
+        return status["ready"] and (agent_start is None or agent_start.done())
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        nonlocal agent_start
         for backend in backends:
             await backend.start()
+        if agent is not None and settings.agent.connect_at_start:
+            agent_start = asyncio.create_task(agent.start(), name="agent-start")
+            agent_start.add_done_callback(_report_agent_start)
         status["ready"] = True
         yield
         status["ready"] = False
+        if agent_start is not None:
+            agent_start.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await agent_start
         if agent is not None:
             await agent.aclose()
         for backend in backends:
@@ -211,7 +234,7 @@ def create_app(
     app = FastAPI(title="Voxhall llm_service", lifespan=lifespan)
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=int(llm.max_body_mb * 1_000_000))
-    app.include_router(health_router(lambda: status["ready"]))
+    app.include_router(health_router(ready))
     auth = [Depends(bearer_auth(settings.common.api_key))]
     app.include_router(chat_router(fallback, agent), dependencies=auth)
     app.include_router(catalogue_router(fallback, agent), dependencies=auth)

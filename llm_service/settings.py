@@ -88,6 +88,12 @@ class AgentSettings(BaseSettings):
     enabled: bool = Field(
         True, description="Serve the model voxhall-agent (llm_service starts its MCP servers)."
     )
+    connect_at_start: bool = Field(
+        True,
+        description="Start and connect the MCP servers when llm_service starts, in the "
+        "background (/ready waits for them), so the first turn does not pay for it (false: at "
+        "the first voxhall-agent turn).",
+    )
     max_steps: int = Field(
         6, ge=1, description="Model calls one turn may make before the agent stops asking tools."
     )

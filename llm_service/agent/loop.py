@@ -85,8 +85,8 @@ class Agent:
     async def start(self) -> None:
         """Connect the MCP servers and keep threads in Redis when it answers; once only.
 
-        Every turn calls it: llm_service serves plain models too, so its MCP server
-        subprocesses are launched only when the first `voxhall-agent` turn needs them.
+        llm_service calls it in the background when it starts (`connect_at_start`), and every
+        turn calls it too, so a turn that comes first waits for the same start.
         """
         async with self._start_lock:
             if self._started:
