@@ -11,7 +11,7 @@ DEB_PACKAGES := redis-server chromium espeak-ng
 # A portable llama.cpp build (no -march=native) so the wheel in pip's cache runs anywhere.
 export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF
 
-.PHONY: help install deb-packages demo test lint format bench clean
+.PHONY: help install deb-packages demo test fuzz lint format bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -43,6 +43,9 @@ demo: install  ## run the full voice loop on bundled models and sample speech
 test: install  ## check the import contracts, then run the test suite
 	$(BIN)/lint-imports
 	$(BIN)/pytest
+
+fuzz: install  ## fuzz every HTTP API from its OpenAPI schema (schemathesis), many examples each
+	VOXHALL_FUZZ_EXAMPLES=$${VOXHALL_FUZZ_EXAMPLES:-150} $(BIN)/pytest --timeout=3600 tests/*/test_fuzz.py
 
 lint: install  ## ruff, the import contracts (lint-imports) and the type checker (mypy)
 	$(BIN)/ruff check .
