@@ -124,7 +124,8 @@ class AgentSettings(BaseSettings):
     server_start_timeout_s: float = Field(
         30.0,
         gt=0,
-        description="Seconds the agent's start waits for each MCP server's first connection.",
+        description="Seconds an MCP server has to connect and list its tools; past it the server "
+        "is marked unavailable (turns say so) and retried with backoff.",
     )
     router_min_similarity: float = Field(
         0.3,

@@ -132,6 +132,14 @@ def _connection_lost(error: BaseException) -> bool:
     return isinstance(error, Exception)
 
 
+def _failure_reason(error: BaseException) -> str:
+    """Why a connection failed, as a sentence: the first real error inside the task groups
+    that the MCP client wraps errors in."""
+    while isinstance(error, BaseExceptionGroup) and error.exceptions:
+        error = error.exceptions[0]
+    return f"{type(error).__name__}: {error}"
+
+
 def _result_text(result: types.CallToolResult) -> str:
     if result.structured_content is not None and not result.is_error:
         return json.dumps(result.structured_content, ensure_ascii=False, default=str)
@@ -204,7 +212,7 @@ class ServerConnection:
             except asyncio.CancelledError:
                 raise
             except Exception as error:
-                self._mark_down(f"{type(error).__name__}: {error}")
+                self._mark_down(_failure_reason(error))
                 self._settled.set()
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, self._settings.server_restart_max_s)
@@ -217,8 +225,8 @@ class ServerConnection:
             elicitation_callback=self._on_elicitation,
             read_timeout_seconds=self._settings.tool_timeout_s,
         )
-        async with client:
-            await self._refresh_tools(client)
+        async with contextlib.AsyncExitStack() as stack:
+            await self._open(stack, client)
             self._client = client
             self._lost.clear()
             self.state, self.last_error = "up", None
@@ -231,6 +239,26 @@ class ServerConnection:
                 if not self._lost.is_set():
                     await self._refresh_tools(client)
         self._mark_down(self.last_error or "connection lost")
+
+    async def _open(self, stack: contextlib.AsyncExitStack, client: Client) -> None:
+        """Connect and list the tools within `server_start_timeout_s`: a server that starts but
+        never answers is marked down at once (closing its process takes the MCP client a
+        little longer) and retried, instead of staying "starting"."""
+        deadline_s = self._settings.server_start_timeout_s
+        unanswered = ServerUnavailable(f"it did not answer within {deadline_s:g} s")
+        timer = asyncio.get_running_loop().call_later(deadline_s, self._gave_up, unanswered)
+        try:
+            async with asyncio.timeout(deadline_s):
+                await stack.enter_async_context(client)
+                await self._refresh_tools(client)
+        except TimeoutError:
+            raise unanswered from None
+        finally:
+            timer.cancel()
+
+    def _gave_up(self, error: ServerUnavailable) -> None:
+        self._mark_down(_failure_reason(error))
+        self._settled.set()
 
     def _mark_down(self, reason: str) -> None:
         if self.state != "closed":

@@ -1,11 +1,14 @@
 """MCP connections: tools offered under qualified names, calls, errors, a dead server restarted,
-a server that cannot start reported as unavailable, and confirmation by elicitation."""
+a server that cannot start or never answers reported as unavailable, and confirmation by
+elicitation."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import signal
+import sys
+import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -157,3 +160,21 @@ async def test_confirmation_without_a_person_fails_closed(
     pool, _ = connections
     outcome = await pool.call(pool.find("tiny__erase_note"), {"text": "n"})  # type: ignore[arg-type]
     assert outcome.is_error
+
+
+async def test_a_server_that_never_answers_is_marked_down_within_the_deadline() -> None:
+    silent = ServerConfig(
+        name="silent", command=sys.executable, args=["-c", "import time; time.sleep(4)"]
+    )
+    settings = AgentSettings(server_start_timeout_s=1, server_restart_max_s=60)
+    pool = McpConnections(
+        AgentConfig(servers={"silent": silent}), settings, ApprovalBook(1).answer_elicitation
+    )
+    started = time.monotonic()
+    await pool.start()
+    try:
+        assert time.monotonic() - started < 1 + 0.5
+        assert pool.unavailable() == {"silent": "ServerUnavailable: it did not answer within 1 s"}
+        assert pool.available_tools() == []
+    finally:
+        await pool.aclose()
