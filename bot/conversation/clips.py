@@ -9,6 +9,8 @@ timings from tts_service's `/v1/audio/speech/timed`, then the Dramatiq job `avat
 (in a worker with Redis, in this process in single-machine mode), registered by importing the
 job's module through `voxhall.tasks`; the clip file is read from the path the job returns, so
 a worker on another machine needs a folder shared with the bot (`VOXHALL_AVATAR_OUT_DIR`).
+With Redis but no worker running, no clip is asked for and the channel is told why at once,
+instead of a render that would wait in the queue until it timed out.
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ logger = logging.getLogger(__name__)
 AVATAR_JOB = "avatar.render"
 AVATAR_JOB_MODULE = "tts_service.avatar.jobs"
 CLIP_NAME = "voxhall-reply.mp4"
+NO_WORKER = (
+    "no job worker is running to render it (start one with `voxhall up` or `voxhall worker`)."
+)
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,8 @@ class AvatarJobClips:
     async def make(
         self, text: str, *, avatar: str | None, voice: str | None, byte_budget: int
     ) -> ClipOutcome:
+        if not await asyncio.to_thread(tasks.workers_online):
+            return ClipOutcome(reason=NO_WORKER)
         speech = await self.tts.timed_speech(text, voice=voice)
         args = {
             "speech": speech.model_dump(mode="json"),

@@ -237,3 +237,23 @@ def test_a_job_reads_the_settings_its_process_was_given(monkeypatch: pytest.Monk
         given = tasks.wait_for(tasks.enqueue("test.timezone").job_id, timeout_s=10)
     assert from_environment.result == {"timezone": "Asia/Tokyo"}
     assert given.result == {"timezone": "Europe/Berlin"}
+
+
+def test_with_redis_a_worker_is_seen_only_while_one_runs(
+    redis_runtime: tasks.JobRuntime, start_worker: Callable[[], subprocess.Popen[bytes]]
+) -> None:
+    assert not tasks.workers_online()
+    start_worker()
+    deadline = time.monotonic() + 30
+    while not tasks.workers_online():
+        assert time.monotonic() < deadline, "the worker never announced itself"
+        time.sleep(0.1)
+
+
+def test_in_single_machine_mode_the_process_is_its_own_worker() -> None:
+    nobody = f"redis://127.0.0.1:{free_loopback_port()}/0"
+    tasks.configure(TaskSettings(connect_timeout_s=0.2, **FAST), nobody)
+    try:
+        assert tasks.workers_online()
+    finally:
+        tasks.shutdown()

@@ -57,6 +57,7 @@ from voxhall.tasks.runtime import (
     shutdown,
     subscribe,
     wait_for,
+    workers_online,
 )
 from voxhall.tasks.stores import (
     JobStore,
@@ -100,4 +101,5 @@ __all__ = [
     "shutdown",
     "subscribe",
     "wait_for",
+    "workers_online",
 ]

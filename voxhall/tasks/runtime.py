@@ -52,6 +52,7 @@ from voxhall.tasks.stores import (
 )
 
 logger = logging.getLogger(__name__)
+WORKER_MARK_MS = 10_000
 
 
 @dataclass(frozen=True)
@@ -165,17 +166,19 @@ class JobContext:
         return self._runtime.store.step(self.job_id, step)[1]
 
 
-class _LeaseKeeper(threading.Thread):
-    """Renews a job's lease while it runs, so a dead worker's lease soon expires."""
+class _Renewer(threading.Thread):
+    """Renews a mark that lapses after `ttl_ms` (a job's lease, a worker's announcement) three
+    times per period while its owner lives, so a dead owner's mark soon lapses."""
 
-    def __init__(self, store: JobStore, job_id: str, token: str, ttl_ms: int) -> None:
-        super().__init__(daemon=True, name=f"lease-{job_id}")
-        self._store, self._job_id, self._token, self._ttl_ms = store, job_id, token, ttl_ms
+    def __init__(self, name: str, ttl_ms: int, renew: Callable[[], object]) -> None:
+        super().__init__(daemon=True, name=name)
+        self._ttl_ms, self._renew = ttl_ms, renew
         self._stopped = threading.Event()
 
     def run(self) -> None:
         while not self._stopped.wait(self._ttl_ms / 3000):
-            self._store.renew(self._job_id, self._token, self._ttl_ms)
+            with contextlib.suppress(Exception):
+                self._renew()
 
     def stop(self) -> None:
         self._stopped.set()
@@ -210,6 +213,7 @@ class JobRuntime:
     broker: dramatiq.Broker = field(init=False)
     store: JobStore = field(init=False)
     worker: dramatiq.Worker | None = field(init=False, default=None)
+    beacon: _Renewer | None = field(init=False, default=None)
     actors: dict[str, dramatiq.Actor[Any, Any]] = field(init=False, default_factory=dict)
     stopping: threading.Event = field(init=False, default_factory=threading.Event)
     _booted: bool = field(init=False, default=False)
@@ -286,11 +290,30 @@ class JobRuntime:
             worker_timeout=self.settings.poll_ms,
         )
         self.worker.start()
+        self._announce(uuid.uuid4().hex)
         return self.worker
+
+    def _announce(self, worker_id: str) -> None:
+        """Keep saying, in the job store, that this worker runs (see `workers_online`)."""
+        self.store.announce_worker(worker_id, WORKER_MARK_MS)
+        self.beacon = _Renewer(
+            f"worker-{worker_id}",
+            WORKER_MARK_MS,
+            lambda: self.store.announce_worker(worker_id, WORKER_MARK_MS),
+        )
+        self.beacon.start()
+
+    def workers_online(self) -> bool:
+        """Whether a worker (here, or another process on the same Redis) would run a job now:
+        with Redis and no worker, a job would wait in its queue until one starts."""
+        return self.store.workers() > 0
 
     def close(self) -> None:
         """Stop the in-process worker (if any) and close connections."""
         self.stopping.set()
+        if self.beacon is not None:
+            self.beacon.stop()
+            self.beacon = None
         if self.worker is not None:
             self.worker.stop(timeout=int(self.settings.shutdown_timeout_s * 1000))
             self.worker = None
@@ -366,7 +389,9 @@ class JobRuntime:
         lease_ms = int(self.settings.lease_s * 1000)
         if not self.store.claim(job_id, token, lease_ms):
             raise LeaseBusy(job_id)
-        keeper = _LeaseKeeper(self.store, job_id, token, lease_ms)
+        keeper = _Renewer(
+            f"lease-{job_id}", lease_ms, lambda: self.store.renew(job_id, token, lease_ms)
+        )
         keeper.start()
         try:
             self._run_claimed(spec, job_id, state.attempts + 1)
@@ -491,6 +516,11 @@ def cancel_job(job_id: str) -> JobState:
 def subscribe(job_id: str | None = None) -> JobSubscription:
     """A feed of one job's events (or of every job's, with no id); call `.get(timeout)`."""
     return current().store.subscribe(job_id)
+
+
+def workers_online() -> bool:
+    """Whether the current runtime has a worker to run its jobs (see `JobRuntime`)."""
+    return current().workers_online()
 
 
 def wait_for(job_id: str, timeout_s: float) -> JobState:

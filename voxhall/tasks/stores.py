@@ -36,6 +36,8 @@ class JobStore(Protocol):
     def release(self, job_id: str, token: str) -> None: ...
     def step(self, job_id: str, name: str) -> tuple[bool, Any]: ...
     def record_step(self, job_id: str, name: str, value: Any) -> None: ...
+    def announce_worker(self, worker_id: str, ttl_ms: int) -> None: ...
+    def workers(self) -> int: ...
     def subscribe(self, job_id: str | None) -> JobSubscription: ...
     def close(self) -> None: ...
 
@@ -50,6 +52,7 @@ class JobSubscription(Protocol):
 
 
 _STATE_FIELDS_JSON = ("args", "result", "origin")
+WORKER_KEY_PREFIX = "voxhall:workers:"
 
 _RELEASE_SCRIPT = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
@@ -164,6 +167,14 @@ class RedisJobStore:
     def record_step(self, job_id: str, name: str, value: Any) -> None:
         self.client.hsetnx(f"{self._key(job_id)}:steps", name, dumps_json(value))
 
+    def announce_worker(self, worker_id: str, ttl_ms: int) -> None:
+        """Say a worker is running; the mark lapses `ttl_ms` after its last announcement."""
+        self.client.set(f"{WORKER_KEY_PREFIX}{worker_id}", "running", px=ttl_ms)
+
+    def workers(self) -> int:
+        """How many workers announced themselves recently, in any process."""
+        return sum(1 for _ in self.client.scan_iter(f"{WORKER_KEY_PREFIX}*", count=100))
+
     def subscribe(self, job_id: str | None) -> _RedisSubscription:
         # Its own client without a socket timeout: redis-py 8 would fail blocking waits over 5 s.
         client = redis.Redis.from_url(self.url, decode_responses=True, socket_timeout=None)
@@ -206,6 +217,7 @@ class MemoryJobStore:
         self._lock = threading.RLock()
         self._states: dict[str, JobState] = {}
         self._leases: dict[str, tuple[str, float]] = {}
+        self._workers: dict[str, float] = {}
         self._steps: dict[str, dict[str, Any]] = {}
         self._subscribers: list[tuple[str | None, queue.Queue[JobEvent]]] = []
 
@@ -270,6 +282,15 @@ class MemoryJobStore:
     def record_step(self, job_id: str, name: str, value: Any) -> None:
         with self._lock:
             self._steps.setdefault(job_id, {}).setdefault(name, json.loads(dumps_json(value)))
+
+    def announce_worker(self, worker_id: str, ttl_ms: int) -> None:
+        with self._lock:
+            self._workers[worker_id] = time.monotonic() + ttl_ms / 1000
+
+    def workers(self) -> int:
+        with self._lock:
+            now = time.monotonic()
+            return sum(1 for until in self._workers.values() if until > now)
 
     def subscribe(self, job_id: str | None) -> _MemorySubscription:
         inbox: queue.Queue[JobEvent] = queue.Queue()
