@@ -1,4 +1,5 @@
-"""Approvals over HTTP: list, approve, deny, expiry as denial, unknown ids and bad bodies."""
+"""Approvals over HTTP: list, approve, deny, expiry as denial, unknown ids, bad bodies, and
+many clicks at once deciding once."""
 
 from __future__ import annotations
 
@@ -67,3 +68,23 @@ def test_summary_is_short_and_names_the_arguments() -> None:
     assert summary.startswith("calendar__create_event: title=Standup, notes=xxx")
     assert len(summary) <= 160
     assert summarize_call("github__get_me", {}) == "github__get_me"
+
+
+async def test_two_approvers_at_once_decide_once(serve: Callable[[ASGIApp], str]) -> None:
+    book = ApprovalBook(timeout_s=30)
+    base = serve(approvals_app(book))
+    events: list[AgentEvent] = []
+    asking = asyncio.create_task(book.ask("github__merge_pull_request", "merge #7", events.append))
+    await asyncio.sleep(0.05)
+    async with httpx.AsyncClient(base_url=base) as client:
+        [pending] = (await client.get("/v1/approvals")).json()["data"]
+        clicks = [
+            client.post(f"/v1/approvals/{pending['id']}", json={"decision": d, "by": by})
+            for d, by in [("approve", "alice"), ("deny", "bob"), ("approve", "alice")] * 3
+        ]
+        answers = await asyncio.gather(*clicks)
+
+    assert sorted(a.status_code for a in answers) == [200] + [404] * 8
+    [winner] = [a.json() for a in answers if a.status_code == 200]
+    assert (await asking).status == winner["status"]
+    assert len([e for e in events if e.type == "approval_resolved"]) == 1
