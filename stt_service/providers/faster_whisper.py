@@ -1,4 +1,4 @@
-"""The local provider: faster-whisper (CTranslate2) on the CPU, the bundled tiny.en by default.
+"""The local provider: faster-whisper (CTranslate2) on the CPU, a bundled Whisper by default.
 
 `whisper_options` is the one place the decoding options are chosen, so the benchmark calls
 `WhisperModel.transcribe` directly with exactly what the service uses.
@@ -22,7 +22,6 @@ from voxhall.audio import Samples
 
 # OpenAI's rule for temperature 0: start greedy and raise the temperature when decoding fails.
 FALLBACK_TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
-BUNDLED_MODEL_ID = "faster-whisper-tiny.en"
 
 
 def faster_whisper_model_id(settings: SttSettings) -> str:
@@ -30,7 +29,7 @@ def faster_whisper_model_id(settings: SttSettings) -> str:
     if settings.model_id:
         return settings.model_id
     if not settings.model:
-        return BUNDLED_MODEL_ID
+        return f"faster-whisper-{settings.bundled_model}"
     name = Path(settings.model.rstrip("/")).name
     return name if name.startswith("faster-whisper") else f"faster-whisper-{name}"
 
