@@ -21,6 +21,7 @@ failure moves it to the next backend.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -35,8 +36,10 @@ from llm_service.metrics import BackendStats
 from llm_service.schemas import ChatChunk, ChatCompletion, ChatCompletionRequest, CompletionBuilder
 from llm_service.settings import LlmSettings
 from voxhall.http import OpenAIError
+from voxhall.redact import redact_secrets
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -89,6 +92,19 @@ def _upstream_error(error: BackendError) -> OpenAIError:
         param=error.param,
         code=error.code,
     )
+
+
+def log_failure(backend: str, error: BackendError) -> None:
+    """One WARNING line for a backend's failure: its name, the kind, the status or the
+    exception class behind it, and the message with anything like a credential redacted."""
+    cause = error.__cause__
+    if error.status:
+        why = f"{error.kind} {error.status}"
+    elif cause is not None:
+        why = f"{error.kind}, {type(cause).__name__}"
+    else:
+        why = str(error.kind)
+    logger.warning("backend %s failed (%s): %s", backend, why, redact_secrets(error.message)[:300])
 
 
 class FallbackChains:
@@ -181,6 +197,7 @@ class FallbackChains:
 
     @staticmethod
     def _record_failure(link: ChainLink, error: BackendError) -> None:
+        log_failure(link.name, error)
         link.stats.error(error.kind, error.summary())
         if error.falls_through:
             link.breaker.record_failure(trip=error.trips_at_once)

@@ -4,30 +4,71 @@
 it non-read-only. Both are open-world unless `open_world=False`. With `read_only=True`
 (`VOXHALL_<NAME>_READ_ONLY=1`) `write()` registers nothing. `speech=` publishes how the tool's
 result is said aloud (`voxhall.spoken.SpokenSummary`) and `examples=` a few requests people
-make for it (the agent's local router learns from them), both in the tool's `_meta`.
+make for it (the agent's local router learns from them) and `slot_cues=` the phrases after
+which a request says an argument's value, all in the tool's `_meta`.
+
+Every tool's arguments are checked the same way (`VoxhallServer.call_tool`): an argument the
+tool does not take is an error naming it (the input schema says `additionalProperties: false`),
+and invalid ones are answered with short sentences naming each argument
+(`mcp_servers.arguments.argument_errors`), not pydantic's text with its documentation links.
 """
 
 from __future__ import annotations
 
 import typing
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from mcp.server.mcpserver import MCPServer
-from mcp_types import ToolAnnotations
+from mcp.server.mcpserver import Context, MCPServer
+from mcp.server.mcpserver.exceptions import ToolError, UnexpectedToolError
+from mcp.server.mcpserver.tools import Tool
+from mcp_types import CallToolResult, InputRequiredResult, ToolAnnotations
+from pydantic import ValidationError
 
+from mcp_servers.arguments import argument_errors, unknown_arguments
 from voxhall import __version__
 from voxhall.spoken import SpokenSummary
-from voxhall.tool_meta import EXAMPLES_META_KEY, SPEECH_META_KEY
+from voxhall.tool_meta import EXAMPLES_META_KEY, SLOT_CUES_META_KEY, SPEECH_META_KEY
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class VoxhallServer(MCPServer):
+    """An `MCPServer` whose tool calls reject unknown arguments and explain invalid ones in
+    plain sentences; the tool runs only with arguments that fit its input schema."""
+
+    async def call_tool(
+        self, name: str, arguments: dict[str, Any], context: Context[Any, Any] | None = None
+    ) -> CallToolResult | InputRequiredResult:
+        tool = self._tool_manager.get_tool(name)
+        if tool is not None:
+            accepted = _argument_names(tool)
+            extra = set(arguments) - accepted
+            if extra:
+                raise ToolError(
+                    f"Error executing tool {name}: {unknown_arguments(extra, accepted)}"
+                )
+        try:
+            return await super().call_tool(name, arguments, context)
+        except ToolError as error:
+            cause = error.__cause__
+            if isinstance(error, UnexpectedToolError) or not isinstance(cause, ValidationError):
+                raise
+            # the SDK's own argument check: its text is pydantic's, with documentation links
+            raise ToolError(f"Error executing tool {name}: {argument_errors(cause)}") from cause
+
+
+def _argument_names(tool: Tool) -> set[str]:
+    """The names a tool's arguments go by on the wire (aliases where the SDK set one)."""
+    fields = tool.fn_metadata.arg_model.model_fields
+    return {field.alias or field_name for field_name, field in fields.items()}
 
 
 class ToolRegistry:
     """An `MCPServer` plus decorators that register tools with the right annotations."""
 
     def __init__(self, name: str, *, instructions: str, read_only: bool = False) -> None:
-        self.server = MCPServer(name, instructions=instructions, version=__version__)
+        self.server = VoxhallServer(name, instructions=instructions, version=__version__)
         self.read_only = read_only
 
     def read(
@@ -37,6 +78,7 @@ class ToolRegistry:
         open_world: bool = True,
         speech: SpokenSummary | None = None,
         examples: Sequence[str] = (),
+        slot_cues: Mapping[str, Sequence[str]] | None = None,
     ) -> Callable[[F], F]:
         """Register a tool that changes nothing (offered in read-only mode too)."""
         annotations = ToolAnnotations(
@@ -46,7 +88,7 @@ class ToolRegistry:
             idempotent_hint=True,
             open_world_hint=open_world,
         )
-        return self._register(annotations, _meta(speech, examples))
+        return self._register(annotations, _meta(speech, examples, slot_cues))
 
     def write(
         self,
@@ -57,6 +99,7 @@ class ToolRegistry:
         open_world: bool = True,
         speech: SpokenSummary | None = None,
         examples: Sequence[str] = (),
+        slot_cues: Mapping[str, Sequence[str]] | None = None,
     ) -> Callable[[F], F]:
         """Register a tool that changes something; in read-only mode it is left out."""
         annotations = ToolAnnotations(
@@ -68,7 +111,7 @@ class ToolRegistry:
         )
         if self.read_only:
             return lambda fn: fn
-        return self._register(annotations, _meta(speech, examples))
+        return self._register(annotations, _meta(speech, examples, slot_cues))
 
     def _register(
         self, annotations: ToolAnnotations, meta: dict[str, Any] | None
@@ -82,18 +125,28 @@ class ToolRegistry:
                 meta=meta,
                 structured_output=True,
             )
+            tool = self.server._tool_manager.get_tool(fn.__name__)
+            if tool is not None:  # published: arguments it does not take are refused
+                tool.parameters["additionalProperties"] = False
             return fn
 
         return decorator
 
 
-def _meta(speech: SpokenSummary | None, examples: Sequence[str]) -> dict[str, Any] | None:
-    """The tool's `_meta`: how its result is said and the requests it answers, when given."""
+def _meta(
+    speech: SpokenSummary | None,
+    examples: Sequence[str],
+    slot_cues: Mapping[str, Sequence[str]] | None = None,
+) -> dict[str, Any] | None:
+    """The tool's `_meta`: how its result is said, the requests it answers and the cues of its
+    arguments' values, when given."""
     meta: dict[str, Any] = {}
     if speech is not None:
         meta[SPEECH_META_KEY] = speech.model_dump(exclude_none=True)
     if examples:
         meta[EXAMPLES_META_KEY] = list(examples)
+    if slot_cues:
+        meta[SLOT_CUES_META_KEY] = {name: list(cues) for name, cues in slot_cues.items()}
     return meta or None
 
 

@@ -22,7 +22,14 @@ from stt_service.providers import TranscriptionOptions, build_provider
 from stt_service.service import TranscriptionService
 from stt_service.settings import SttServiceSettings
 from stt_service.upload import AudioUpload
-from voxhall.http import BodySizeLimit, bearer_auth, health_router, install_error_handlers
+from voxhall.http import (
+    BodySizeLimit,
+    OpenAIError,
+    bearer_auth,
+    check_text,
+    health_router,
+    install_error_handlers,
+)
 from voxhall.telemetry import instrument_app
 
 
@@ -42,13 +49,18 @@ def _lifespan(
 def transcription_router(service: TranscriptionService) -> APIRouter:
     """`POST /v1/audio/transcriptions`, OpenAI's multipart form."""
     router = APIRouter(tags=["audio"])
+    max_prompt = service.settings.max_prompt_chars
 
     @router.post("/v1/audio/transcriptions")
     async def create_transcription(
         file: Annotated[UploadFile, File(description="The audio file to transcribe.")],
         model: Annotated[str | None, Form()] = None,
         language: Annotated[str | None, Form()] = None,
-        prompt: Annotated[str | None, Form()] = None,
+        prompt: str | None = Form(
+            None,
+            description=f"Text to guide the model, at most {max_prompt} characters.",
+            json_schema_extra={"maxLength": max_prompt},
+        ),
         temperature: Annotated[float, Form(ge=0, le=1)] = 0.0,
         response_format: Annotated[ResponseFormat, Form()] = "json",
         timestamp_granularities: Annotated[
@@ -56,6 +68,8 @@ def transcription_router(service: TranscriptionService) -> APIRouter:
         ] = None,
     ) -> Response:
         granularities = timestamp_granularities or []
+        if prompt is not None:
+            check_prompt(prompt, max_prompt)
         options = TranscriptionOptions(
             language=language,
             prompt=prompt,
@@ -68,6 +82,19 @@ def transcription_router(service: TranscriptionService) -> APIRouter:
         return render(transcription, response_format, granularities)
 
     return router
+
+
+def check_prompt(prompt: str, max_chars: int) -> None:
+    """400 naming `prompt` when it is longer than `max_chars` or holds unreadable characters."""
+    if len(prompt) > max_chars:
+        raise OpenAIError(
+            400,
+            f"The prompt is {len(prompt)} characters; the maximum is {max_chars} (Whisper reads "
+            "at most 224 tokens of prompt). Send only the last sentences or the key words.",
+            param="prompt",
+            code="string_above_max_length",
+        )
+    check_text(prompt, "prompt")
 
 
 def models_router(service: TranscriptionService) -> APIRouter:

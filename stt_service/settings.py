@@ -47,6 +47,12 @@ class SttSettings(BaseSettings):
     max_duration_s: float = Field(
         600.0, gt=0, description="Longest accepted audio in seconds (longer is 413)."
     )
+    max_prompt_chars: int = Field(
+        800,
+        ge=0,
+        description="Longest accepted prompt in characters (longer is 400): Whisper reads at "
+        "most 224 tokens of prompt, and a longer one empties or invents the transcript.",
+    )
     no_speech_threshold: float = Field(
         0.6, description="Segments whose no-speech probability exceeds this are dropped."
     )

@@ -8,14 +8,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tts_service.schemas import SpeechInput, SpeechRequest, VoiceRef
+from tts_service.schemas import (
+    MAX_INPUT_CHARS,
+    MAX_RATE,
+    MAX_SPEED,
+    MIN_RATE,
+    MIN_SPEED,
+    SpeechInput,
+    SpeechRequest,
+    VoiceRef,
+)
 from tts_service.voices import UnknownVoiceError, VoiceCatalogue, VoiceInfo
-from voxhall.audio import ENCODED_FORMATS, EncodedFormat
-from voxhall.http import OpenAIError
-
-MAX_INPUT_CHARS = 4096
-MIN_SPEED, MAX_SPEED = 0.25, 4.0
-MIN_RATE, MAX_RATE = 8_000, 192_000
+from voxhall.audio import ENCODED_FORMATS, ENCODER_RATES, EncodedFormat
+from voxhall.http import OpenAIError, check_text
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,7 @@ def _check_input(
             "input",
             "string_above_max_length",
         )
+    check_text(request.input, "input")
     if request.model is not None and request.model not in models:
         raise _invalid(
             f"Unknown model {request.model!r}. Available models: {', '.join(models)}.", "model"
@@ -82,12 +88,20 @@ def speech_job(
         raise _invalid("Only stream_format 'audio' is supported.", "stream_format")
     audio_format: EncodedFormat = request.response_format
     default_rate = pcm_rate if audio_format == "pcm" else voice.sample_rate
+    sample_rate = request.sample_rate or default_rate
+    rates = ENCODER_RATES.get(audio_format)
+    if rates is not None and sample_rate not in rates:
+        raise _invalid(
+            f"{audio_format} cannot be encoded at {sample_rate} Hz; use a sample_rate of "
+            f"{', '.join(map(str, rates))}, or wav, pcm, flac or opus.",
+            "sample_rate",
+        )
     return SpeechJob(
         text=request.input,
         voice=voice,
         speed=request.speed,
         audio_format=audio_format,
-        sample_rate=request.sample_rate or default_rate,
+        sample_rate=sample_rate,
         channels=request.channels,
     )
 

@@ -45,6 +45,15 @@ _CONTAINERS: dict[str, tuple[str, str, str]] = {
     "aac": ("adts", "aac", "fltp"),
 }
 _OPUS_RATES = (48_000, 24_000, 16_000, 12_000, 8_000)
+# The only sample rates FFmpeg's MP3 and AAC encoders take; Opus is encoded at 48 kHz when the
+# rate is not one of its own, and WAV, PCM and FLAC take any rate.
+ENCODER_RATES: dict[EncodedFormat, tuple[int, ...]] = {
+    "mp3": (8_000, 11_025, 12_000, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000),
+    "aac": (
+        *(7_350, 8_000, 11_025, 12_000, 16_000, 22_050, 24_000, 32_000),
+        *(44_100, 48_000, 64_000, 88_200, 96_000),
+    ),
+}
 
 
 class AudioError(ValueError):
@@ -243,6 +252,8 @@ class AudioStreamEncoder:
     def __init__(self, audio_format: EncodedFormat, sample_rate: int, channels: int = 1) -> None:
         if audio_format not in ENCODED_FORMATS:
             raise AudioError(f"unknown audio format {audio_format!r}")
+        if sample_rate not in ENCODER_RATES.get(audio_format, (sample_rate,)):
+            raise AudioError(f"{audio_format} cannot be encoded at {sample_rate} Hz")
         self.format = audio_format
         self.channels = channels
         self.sample_rate = sample_rate

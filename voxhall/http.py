@@ -4,9 +4,11 @@
   `{"error": {"message", "type", "param", "code"}}`, including validation errors (400, not
   FastAPI's 422), unknown routes and unexpected exceptions.
 - `health_router`: `GET /health` (the process answers) and `GET /ready` (models loaded).
-- `bearer_auth`: the optional shared token (`VOXHALL_API_KEY`).
+- `bearer_auth`: the optional shared token (`VOXHALL_API_KEY`); every 401 carries
+  `WWW-Authenticate: Bearer` (RFC 6750), with `error="invalid_token"` when a token was wrong.
 - `AdmissionGate`: bounded concurrency plus a bounded queue; past it, 503 with Retry-After.
 - `BodySizeLimit`: 413 for bodies over the limit, by Content-Length or while streaming.
+- `check_text`: 400 for text no model can read (a NUL character, an unpaired surrogate).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
@@ -34,6 +37,7 @@ _TYPE_BY_STATUS = {
     404: "not_found_error",
     429: "rate_limit_error",
 }
+BEARER_CHALLENGE = 'Bearer realm="voxhall"'
 
 
 class OpenAIError(Exception):
@@ -55,7 +59,9 @@ class OpenAIError(Exception):
         self.type = type or _default_type(status_code)
         self.param = param
         self.code = code
-        self.headers = headers or {}
+        self.headers = dict(headers or {})
+        if status_code == 401 and not any(k.lower() == "www-authenticate" for k in self.headers):
+            self.headers["WWW-Authenticate"] = BEARER_CHALLENGE
 
     def body(self) -> dict[str, Any]:
         return error_body(self.message, self.type, self.param, self.code)
@@ -85,6 +91,27 @@ def _validation_message(error: RequestValidationError) -> tuple[str, str | None]
     param = ".".join(location) or None
     where = f" for '{param}'" if param else ""
     return f"Invalid value{where}: {first.get('msg')}", param
+
+
+_UNREADABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def check_text(text: str, param: str) -> None:
+    """An OpenAIError 400 naming `param` when `text` holds a NUL character or an unpaired UTF-16
+    surrogate (JSON's `"\\ud800"` escape decodes to one): C libraries such as espeak-ng and
+    tokenizers cannot take them, and no text means them."""
+    found = _UNREADABLE.search(text)
+    if found is None:
+        return
+    char, at = found.group(), found.start()
+    what = "a NUL character" if char == "\x00" else "an unpaired surrogate"
+    raise OpenAIError(
+        400,
+        f"'{param}' contains {what} (U+{ord(char):04X}) at position {at}; send plain Unicode "
+        "text without it.",
+        param=param,
+        code="invalid_characters",
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -164,12 +191,15 @@ def bearer_auth(api_key: SecretStr | None) -> Callable[[Request], Awaitable[None
     async def check(request: Request) -> None:
         if expected is None:
             return
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not hmac.compare_digest(token.encode(), expected):
+            challenge = BEARER_CHALLENGE + (', error="invalid_token"' if header else "")
             raise OpenAIError(
                 401,
                 "Missing or incorrect API key in the Authorization header.",
                 code="invalid_api_key",
+                headers={"WWW-Authenticate": challenge},
             )
 
     return check

@@ -23,6 +23,7 @@ from dateutil.rrule import rrulestr
 from mcp.server.mcpserver import MCPServer
 from pydantic import Field
 
+from mcp_servers.arguments import DateTime
 from mcp_servers.calendar.errors import CalendarError
 from mcp_servers.calendar.ics_provider import IcsProvider, default_ics_path
 from mcp_servers.calendar.models import (
@@ -66,7 +67,7 @@ MAX_WINDOW = timedelta(days=366)
 CalendarId = Annotated[
     str | None, Field(description="Calendar id from list_calendars (empty: the default).")
 ]
-Start = Annotated[datetime | None, Field(description="Window start (empty: now).")]
+Start = Annotated[DateTime | None, Field(description="Window start (empty: now).")]
 Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$", max_length=254)]
 
 
@@ -224,7 +225,7 @@ def create_server(
     def list_events(
         start: Start = None,
         end: Annotated[
-            datetime | None, Field(description="Window end (empty: start + 7 days).")
+            DateTime | None, Field(description="Window end (empty: start + 7 days).")
         ] = None,
         calendar_id: CalendarId = None,
     ) -> EventList:
@@ -247,10 +248,10 @@ def create_server(
     def search_events(
         query: Annotated[str, Field(min_length=1, max_length=200)],
         start: Annotated[
-            datetime | None, Field(description="Window start (empty: 30 days ago).")
+            DateTime | None, Field(description="Window start (empty: 30 days ago).")
         ] = None,
         end: Annotated[
-            datetime | None, Field(description="Window end (empty: start + 120 days).")
+            DateTime | None, Field(description="Window end (empty: start + 120 days).")
         ] = None,
         calendar_id: CalendarId = None,
     ) -> EventList:
@@ -296,8 +297,8 @@ def create_server(
         examples=("am I busy tomorrow afternoon", "show when I'm busy on friday"),
     )
     def get_freebusy(
-        start: datetime,
-        end: datetime,
+        start: DateTime,
+        end: DateTime,
         calendar_ids: Annotated[list[str] | None, Field(max_length=20)] = None,
     ) -> FreeBusy:
         """Busy intervals (merged) of each calendar between start and end."""
@@ -324,7 +325,7 @@ def create_server(
     def find_free_slot(
         duration_minutes: Annotated[int, Field(ge=5, le=1440)],
         start: Start = None,
-        end: Annotated[datetime | None, Field(description="Search until (empty: +7 days).")] = None,
+        end: Annotated[DateTime | None, Field(description="Search until (empty: +7 days).")] = None,
         calendar_ids: Annotated[list[str] | None, Field(max_length=20)] = None,
         working_hours_only: bool = True,
         max_slots: Annotated[int, Field(ge=1, le=20)] = 5,
@@ -360,9 +361,9 @@ def create_server(
     )
     def create_event(
         summary: Annotated[str, Field(min_length=1, max_length=500)],
-        start: datetime,
+        start: DateTime,
         end: Annotated[
-            datetime | None, Field(description="Empty: start + duration_minutes.")
+            DateTime | None, Field(description="Empty: start + duration_minutes.")
         ] = None,
         duration_minutes: Annotated[int, Field(ge=1, le=7 * 1440)] = 60,
         event_id: Annotated[
@@ -426,9 +427,9 @@ def create_server(
         calendar_id: CalendarId = None,
         summary: Annotated[str | None, Field(min_length=1, max_length=500)] = None,
         start: Annotated[
-            datetime | None, Field(description="New start; the duration is kept without end.")
+            DateTime | None, Field(description="New start; the duration is kept without end.")
         ] = None,
-        end: datetime | None = None,
+        end: DateTime | None = None,
         location: Annotated[str | None, Field(max_length=500)] = None,
         description: Annotated[str | None, Field(max_length=8000)] = None,
         attendees: Annotated[list[Email] | None, Field(max_length=100)] = None,

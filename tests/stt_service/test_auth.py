@@ -49,3 +49,12 @@ def test_wrong_token_is_401_and_the_right_one_works(
     assert has_key_words(result.text, speech)
     assert "transcribed" in caplog.text
     assert TOKEN not in caplog.text
+
+
+def test_a_401_says_how_to_authenticate(guarded_url: str) -> None:
+    """RFC 6750: `WWW-Authenticate: Bearer`, with `error="invalid_token"` for a wrong token."""
+    missing = httpx.get(f"{guarded_url}/v1/models")
+    wrong = httpx.get(f"{guarded_url}/v1/models", headers={"Authorization": "Bearer nope"})
+    assert missing.status_code == wrong.status_code == 401
+    assert missing.headers["www-authenticate"] == 'Bearer realm="voxhall"'
+    assert wrong.headers["www-authenticate"] == 'Bearer realm="voxhall", error="invalid_token"'

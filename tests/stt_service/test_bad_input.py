@@ -113,3 +113,45 @@ def test_too_long_raw_pcm_is_413(strict_url: str) -> None:
     )
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "audio_too_long"
+
+
+@pytest.mark.parametrize(
+    ("prompt", "says"),
+    [
+        ("word " * 161, "The prompt is 805 characters; the maximum is 800"),
+        ("names: Alice\x00Bob", "a NUL character (U+0000) at position 12"),
+    ],
+    ids=["too-long", "nul"],
+)
+def test_unusable_prompt_is_400_naming_prompt(
+    stt_url: str, speech: Speech, prompt: str, says: str
+) -> None:
+    with pytest.raises(openai.BadRequestError) as raised:
+        _client(stt_url).audio.transcriptions.create(
+            model="whisper-1", file=("speech.wav", speech.wav()), prompt=prompt
+        )
+    assert raised.value.param == "prompt"
+    assert says in raised.value.message
+    _assert_still_serving(stt_url, speech)
+
+
+def test_a_prompt_at_the_limit_still_transcribes(stt_url: str, speech: Speech) -> None:
+    prompt = ("Alice schedules meetings. " * 40)[:800]
+    result = _client(stt_url).audio.transcriptions.create(
+        model="whisper-1", file=("speech.wav", speech.wav()), prompt=prompt
+    )
+    assert has_key_words(result.text, speech), result.text
+
+
+def test_the_prompt_limit_is_a_setting(serve_module: Callable[[ASGIApp], str]) -> None:
+    url = wait_until_ready(serve_module(create_app(stt_settings(max_prompt_chars=10))))
+    response = httpx.post(
+        f"{url}/v1/audio/transcriptions",
+        files={"file": ("speech.wav", b"RIFF", "audio/wav")},
+        data={"prompt": "eleven char"},
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["param"] == "prompt"
+    schema = httpx.get(f"{url}/openapi.json").json()
+    form = schema["components"]["schemas"]["Body_create_transcription_v1_audio_transcriptions_post"]
+    assert form["properties"]["prompt"]["maxLength"] == 10

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,42 @@ BAD_REQUESTS = [
     pytest.param({"input": "Hi.", "channels": 6}, "channels", "1 or 2", id="channels"),
     pytest.param({"input": "Hi.", "sample_rate": 100}, "sample_rate", "between", id="rate"),
     pytest.param({"voice": "alloy"}, "input", "Field required", id="missing-input"),
+    pytest.param(
+        {"input": "Hi.", "response_format": "aac", "sample_rate": 65537},
+        "sample_rate",
+        "aac cannot be encoded at 65537 Hz",
+        id="aac-rate",
+    ),
+    pytest.param(
+        {"input": "Hi.", "response_format": "mp3", "sample_rate": 96000},
+        "sample_rate",
+        "mp3 cannot be encoded at 96000 Hz",
+        id="mp3-rate",
+    ),
 ]
+
+
+@pytest.mark.parametrize("path", ["/v1/audio/speech", "/v1/audio/speech/timed"])
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("Hi\x00there.", "a NUL character (U+0000) at position 2"),
+        ("\ud800 Hi.", "an unpaired surrogate (U+D800) at position 0"),
+    ],
+    ids=["nul", "lone-surrogate"],
+)
+async def test_unreadable_characters_are_400_naming_input(
+    tts_url: str, path: str, text: str, says: str
+) -> None:
+    async with httpx.AsyncClient(base_url=tts_url) as http:
+        # json.dumps escapes the lone surrogate as \ud800, as a third-party client would send it
+        body = json.dumps({"input": text, "response_format": "wav"})
+        response = await http.post(path, content=body, headers={"content-type": "application/json"})
+        assert (await http.get("/ready")).status_code == 200
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["param"] == "input" and error["code"] == "invalid_characters"
+    assert says in error["message"]
 
 
 @pytest.mark.parametrize(("body", "param", "says"), BAD_REQUESTS)

@@ -7,11 +7,12 @@ from typing import Annotated
 
 from pydantic import Field
 
+from mcp_servers.arguments import DateTime
 from mcp_servers.errors import ToolError
 
 Name = Annotated[str, Field(min_length=1, max_length=255)]
-Since = Annotated[datetime | None, Field(description="Window start (empty: see the tool).")]
-Until = Annotated[datetime | None, Field(description="Window end (empty: now).")]
+Since = Annotated[DateTime | None, Field(description="Window start (empty: see the tool).")]
+Until = Annotated[DateTime | None, Field(description="Window end (empty: now).")]
 MaxItems = Annotated[int, Field(ge=1, le=100)]
 
 

@@ -1,10 +1,11 @@
 """Cost Explorer tools: cost and usage so far, and the forecast of spend."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
+from mcp_servers.arguments import Date
 from mcp_servers.aws.client import Aws, aws_errors
 from mcp_servers.aws.models import CostForecast, CostPeriod, CostReport
 from mcp_servers.errors import ToolError
@@ -67,8 +68,8 @@ def register_cost_tools(tools: ToolRegistry, aws: Aws) -> None:
         ),
     )
     def get_cost_and_usage(
-        start: date,
-        end: date,
+        start: Date,
+        end: Date,
         granularity: Literal["DAILY", "MONTHLY"] = "DAILY",
         metric: Literal[
             "UnblendedCost", "BlendedCost", "AmortizedCost", "NetUnblendedCost", "UsageQuantity"
@@ -96,8 +97,8 @@ def register_cost_tools(tools: ToolRegistry, aws: Aws) -> None:
         examples=("what will aws cost by the end of the month", "forecast our aws spending"),
     )
     def get_cost_forecast(
-        end: date,
-        start: Annotated[date | None, Field(description="Empty: today.")] = None,
+        end: Date,
+        start: Annotated[Date | None, Field(description="Empty: today.")] = None,
         granularity: Literal["DAILY", "MONTHLY"] = "MONTHLY",
         metric: Literal[
             "UNBLENDED_COST", "BLENDED_COST", "AMORTIZED_COST", "NET_UNBLENDED_COST"

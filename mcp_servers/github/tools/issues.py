@@ -1,10 +1,10 @@
 """GitHub issue tools: list, search and read issues, open and change them, and comment."""
 
-import datetime as dt
 from typing import Annotated, Literal
 
 from pydantic import Field
 
+from mcp_servers.arguments import DateTime
 from mcp_servers.errors import ToolError
 from mcp_servers.github.api import Direction, State
 from mcp_servers.github.models import Comment, Issue, IssueList
@@ -52,7 +52,7 @@ def register_issue_tools(tools: ToolRegistry, calls: GithubCalls) -> None:
         sort: Literal["created", "updated", "comments"] = "created",
         direction: Direction = "desc",
         since: Annotated[
-            dt.datetime | None, Field(description="Only issues updated at or after this time.")
+            DateTime | None, Field(description="Only issues updated at or after this time.")
         ] = None,
         per_page: PerPage = 30,
         page: Page = 1,
