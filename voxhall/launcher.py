@@ -26,13 +26,21 @@ def free_loopback_port() -> int:
 
 
 def wait_until_ready(base_url: str, timeout_s: float = 120.0) -> str:
-    """Poll `/ready` until the service has loaded its models; returns `base_url`."""
+    """Poll `/ready` until the service has loaded its models (a process still starting may
+    refuse connections meanwhile); returns `base_url`."""
     deadline = time.monotonic() + timeout_s
-    while httpx.get(f"{base_url}/ready").status_code != 200:
+    while not _answers_ready(base_url):
         if time.monotonic() > deadline:
             raise TimeoutError(f"{base_url} was not ready after {timeout_s:g} s")
         time.sleep(0.05)
     return base_url
+
+
+def _answers_ready(base_url: str) -> bool:
+    try:
+        return httpx.get(f"{base_url}/ready", timeout=5).status_code == 200
+    except httpx.TransportError:
+        return False
 
 
 class ServerStartError(RuntimeError):

@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import SecretStr
 
 from stack.settings import Settings
-from voxhall.launcher import BackgroundServer, free_loopback_port
+from voxhall.launcher import BackgroundServer, free_loopback_port, wait_until_ready
 from voxhall.settings import environment_variable, sections
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,17 +83,12 @@ def start_llm_service(env: dict[str, str], port: int, log: Path) -> subprocess.P
     command = [sys.executable, "-m", "llm_service", "--port", str(port)]
     with log.open("wb") as out:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out)
-    deadline = time.monotonic() + READY_WITHIN_S
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/ready", timeout=2).status_code == 200:
-                return process
-        except httpx.TransportError:
-            pass
-        assert process.poll() is None, log.read_text()
-        time.sleep(0.2)
-    process.kill()
-    raise AssertionError("llm_service did not become ready")
+    try:
+        wait_until_ready(f"http://127.0.0.1:{port}", timeout_s=READY_WITHIN_S)
+    except TimeoutError:
+        process.kill()
+        raise
+    return process
 
 
 def drive_error_paths(base_url: str) -> list[str]:
