@@ -40,6 +40,7 @@ from voxhall.http import (
     BodySizeLimit,
     OpenAIError,
     bearer_auth,
+    check_text,
     error_body,
     health_router,
     install_error_handlers,
@@ -92,6 +93,13 @@ def validate_tools(request: ChatCompletionRequest) -> None:
         )
 
 
+def validate_text(request: ChatCompletionRequest) -> None:
+    """Reject message text no tokenizer takes (a lone surrogate), naming the message; a NUL
+    character reaches the model (llama.cpp tokenizes it)."""
+    for index, message in enumerate(request.messages):
+        check_text(message.text(), f"messages.{index}.content", allow_nul=True)
+
+
 def _sse(payload: dict[str, Any]) -> str:
     return f"data: {json.dumps(payload, separators=(',', ':'))}\n\n"
 
@@ -122,6 +130,7 @@ def chat_router(fallback: FallbackChains, agent: Agent | None) -> APIRouter:
     @routes.post("/v1/chat/completions")
     async def chat_completions(request: ChatCompletionRequest) -> Any:
         validate_tools(request)
+        validate_text(request)
         if agent is not None and request.model == AGENT_MODEL:
             return await _agent_answer(agent, request)
         chain = await fallback.fitting_chain(request.model, request)

@@ -94,13 +94,14 @@ def _validation_message(error: RequestValidationError) -> tuple[str, str | None]
 
 
 _UNREADABLE = re.compile("[\x00\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def check_text(text: str, param: str) -> None:
-    """An OpenAIError 400 naming `param` when `text` holds a NUL character or an unpaired UTF-16
-    surrogate (JSON's `"\\ud800"` escape decodes to one): C libraries such as espeak-ng and
-    tokenizers cannot take them, and no text means them."""
-    found = _UNREADABLE.search(text)
+def check_text(text: str, param: str, *, allow_nul: bool = False) -> None:
+    """An OpenAIError 400 naming `param` when `text` holds an unpaired UTF-16 surrogate (JSON's
+    `"\\ud800"` escape decodes to one) or, unless `allow_nul`, a NUL character: C libraries such
+    as espeak-ng cannot take them, tokenizers fail on surrogates, and no text means them."""
+    found = (_SURROGATE if allow_nul else _UNREADABLE).search(text)
     if found is None:
         return
     char, at = found.group(), found.start()

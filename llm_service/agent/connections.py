@@ -16,8 +16,8 @@ import contextlib
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import mcp.types as types
@@ -31,7 +31,7 @@ from llm_service.agent.config import AgentConfig, Policy, ServerConfig
 from llm_service.schemas import FunctionDefinition, Tool
 from llm_service.settings import AgentSettings
 from voxhall.spoken import SpokenSummary
-from voxhall.tool_meta import EXAMPLES_META_KEY, SPEECH_META_KEY
+from voxhall.tool_meta import EXAMPLES_META_KEY, SLOT_CUES_META_KEY, SPEECH_META_KEY
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +68,7 @@ def agent_tool(server: str, tool: types.Tool, config: ServerConfig) -> AgentTool
         policy=config.policy_for(tool.name, read_only),
         speech=_published_speech(tool),
         examples=_published_examples(tool),
+        slot_cues=_published_slot_cues(tool),
     )
 
 
@@ -77,6 +78,18 @@ def _published_examples(tool: types.Tool) -> tuple[str, ...]:
     if not isinstance(published, list):
         return ()
     return tuple(example for example in published if isinstance(example, str))
+
+
+def _published_slot_cues(tool: types.Tool) -> dict[str, tuple[str, ...]]:
+    """Per argument, the phrases the server says come before its value in a request."""
+    published = (tool.meta or {}).get(SLOT_CUES_META_KEY)
+    if not isinstance(published, dict):
+        return {}
+    return {
+        name: tuple(cue for cue in cues if isinstance(cue, str))
+        for name, cues in published.items()
+        if isinstance(name, str) and isinstance(cues, list)
+    }
 
 
 @dataclass(frozen=True)
@@ -91,6 +104,7 @@ class AgentTool:
     policy: Policy
     speech: SpokenSummary | None = None
     examples: tuple[str, ...] = ()
+    slot_cues: Mapping[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
 
     @property
     def qualified(self) -> str:

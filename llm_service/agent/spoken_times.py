@@ -4,7 +4,8 @@ The small model writes date-times badly (the year 1000, the time it is now), and
 parsers guess wrongly on speech (dateparser reads "we" as Wednesday and drops "at 10";
 parsedatetime turns "tomorrow at 10" into 9:00). This reads the few shapes spoken requests
 take: a day (today, tonight, tomorrow, the day after tomorrow, a weekday, "next" weekday) and
-clock times (at ten, at 10:30, 3 pm, noon, half past two, quarter to four, 9 o'clock). An hour
+clock times (at ten, at 10:30, 3 pm, noon, half past two, quarter to four, 9 o'clock, nine
+thirty) and ranges (between two and four, from 10 to 11:30). An hour
 without am or pm is taken in working hours: 7 to 11 in the morning, 12 to 6 in the afternoon.
 Each time is placed on the day said, else today, or tomorrow when it has passed.
 """
@@ -26,6 +27,17 @@ CLOCK = re.compile(
     rf"|(?:at |from |until |till |to )?{HOUR}(?::(?P<minute>\d{{2}}))?"
     rf"(?: ?(?P<meridiem>am|pm|a\.m\.|p\.m\.)| o'?clock)"
     rf"|(?:at|from|until|till) {HOUR}(?::(?P<minute2>\d{{2}}))?)\b"
+)
+MINUTE_WORDS = {
+    "oh five": 5, "ten": 10, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40,
+    "forty five": 45, "forty-five": 45, "fifty": 50,
+}  # fmt: skip
+CLOCK_WORDS = rf"{HOUR}(?::\d{{2}})?(?: ?(?:am|pm|a\.m\.|p\.m\.|o'?clock))?"
+RANGE = re.compile(rf"\b(?:between|from) ({CLOCK_WORDS}) (?:and|to|till|until|-) ({CLOCK_WORDS})")
+WORDED_MINUTES = re.compile(
+    rf"\b(?:(?P<lead>at|from|until|till|to) )?{HOUR} (?P<minutes>"
+    + "|".join(sorted(MINUTE_WORDS, key=len, reverse=True))
+    + r")\b(?! (?:minute|min|hour|day|week)s?\b)"
 )
 DAY = re.compile(
     r"\b(?:(?P<after>day after tomorrow)|(?P<tomorrow>tomorrow)|(?P<today>today|tonight)"
@@ -79,9 +91,21 @@ def _day(text: str, now: datetime) -> datetime | None:
     return today + timedelta(days=ahead + (7 if match["next"] and ahead < 7 else 0))
 
 
+def _worded_minutes(match: re.Match[str]) -> str:
+    lead = {"to": "until", None: "at"}.get(match["lead"], match["lead"])
+    return f"{lead} {match[2]}:{MINUTE_WORDS[match['minutes']]:02d}"
+
+
+def _clock_forms(text: str) -> str:
+    """`text` with worded minutes as digits ("nine thirty": "at nine:30") and ranges as
+    "at A until B" (so the end reads as a clock time without "am" or "pm")."""
+    text = WORDED_MINUTES.sub(_worded_minutes, text)
+    return RANGE.sub(lambda match: f"at {match[1]} until {match[3]}", text)
+
+
 def spoken_times(text: str, now: datetime) -> list[datetime]:
     """The times `text` names, in order, in `now`'s time zone."""
-    lowered = text.lower()
+    lowered = _clock_forms(text.lower())
     day = _day(lowered, now)
     times = []
     for match in CLOCK.finditer(lowered):

@@ -16,9 +16,13 @@ only take a span of the request's words (up to `MAX_SPAN_WORDS`, neither startin
 with a function word or a word of the tool's name or description) and a number slot one of the
 request's numbers, as JSON-schema enums; the model's job is to pick which span fills which slot.
 A pattern keeps the spans it matches (llama.cpp grammars cannot take regex classes); date-time
-slots may only take the times the request names (`spoken_times`: a start any of them, an end any
-after the first; without one an optional date-time is left out); slots with their own enum or
-another format keep them, and the backend bounds the rest.
+slots may only take the times the request names (`spoken_times`: a start any of them, or the
+first of a range, an end any after the first; without one an optional date-time is left out);
+slots with their own enum or another format keep them, and the backend bounds the rest. What
+the request settles by itself (its spoken numbers, a named enum value, a cued title or prefix,
+the end of a range it gives only the start of) is filled without the model (`slot_values`); a
+number slot with no number said, a required start with no time said and an object slot are
+left out, for the tool to ask.
 """
 
 from __future__ import annotations
@@ -36,6 +40,15 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from llm_service.agent.chain import ChatChain
 from llm_service.agent.chatter import CHAT
 from llm_service.agent.connections import AgentTool
+from llm_service.agent.slot_values import (
+    REQUEST_WORDS,
+    TITLE_SLOTS,
+    derived_end,
+    enum_named,
+    is_time_span,
+    prefilled,
+    request_numbers,
+)
 from llm_service.agent.spoken_times import spoken_times
 from llm_service.schemas import (
     ChatCompletionRequest,
@@ -188,8 +201,20 @@ def _is_date_time(schema: dict[str, Any]) -> bool:
     return _without_null(schema).get("format") == "date-time"
 
 
-def _slot(schema: dict[str, Any], spans: list[str], numbers: list[int]) -> dict[str, Any]:
-    """A property's schema narrowed to what can be copied from the request."""
+def _slot_spans(name: str, spans: list[str], numbers: list[int]) -> list[str]:
+    """The spans a string slot may take: one word for an id, no time words in a title."""
+    if name.endswith("_id"):
+        spans = [span for span in spans if " " not in span] + [str(n) for n in numbers]
+    elif name in TITLE_SLOTS:
+        spans = [span for span in spans if not is_time_span(span)] or spans
+    return sorted(set(spans))
+
+
+def _slot(
+    name: str, schema: dict[str, Any], spans: list[str], numbers: list[int]
+) -> dict[str, Any] | None:
+    """A property's schema narrowed to what can be copied from the request; None when the
+    request has nothing for it (a number slot without a number, an object)."""
     schema = _without_null(schema)
     if "enum" in schema or "format" in schema:
         return schema
@@ -197,36 +222,48 @@ def _slot(schema: dict[str, Any], spans: list[str], numbers: list[int]) -> dict[
     described: dict[str, Any] = {
         key: schema[key] for key in ("title", "description") if key in schema
     }
+    if kind in ("integer", "number", "object"):
+        return (
+            {**described, "type": kind, "enum": numbers} if numbers and kind != "object" else None
+        )
+    spans = _slot_spans(name, spans, numbers)
     if "pattern" in schema:
         spans = [span for span in spans if re.search(schema["pattern"], span)]
-    if kind in ("integer", "number") and numbers:
-        return {**described, "type": kind, "enum": numbers}
     if kind == "string" and spans:
         return {**described, "type": "string", "enum": spans}
     return {key: value for key, value in schema.items() if key != "pattern"}
 
 
-def _wanted(name: str, schema: dict[str, Any], required: set[str], words: set[str]) -> bool:
+def _wanted(
+    name: str, schema: dict[str, Any], required: set[str], words: set[str], tool: AgentTool
+) -> bool:
     if name in required:
         return True
+    enum = _without_null(schema).get("enum")
+    own = frozenset(tool.name.lower().split("_"))
+    if enum and not set(name.split("_")) - own & words:  # not named, nor one of its values
+        return bool(enum_named(enum, " ".join(sorted(words)), own))
     return not name.endswith(("_id", "_ids")) and _mentioned(name, schema, words)
 
 
 def _time_slots(
-    properties: dict[str, Any], required: set[str], times: list[datetime]
+    properties: dict[str, Any], required: set[str], times: list[datetime], text: str = ""
 ) -> dict[str, Any]:
     """Date-time properties narrowed to the times the request names: the first such property
-    (a start) may take any of them, the next (an end) any but the first; one with no time left
-    is dropped unless required (then the model writes it)."""
+    (a start) may take any of them, the next (an end) any but the first; a required end with
+    no time left is the start plus the duration said (`slot_values.derived_end`); others with
+    no time are left out (a required start then goes missing, for the tool to report)."""
     names = [name for name, schema in properties.items() if _is_date_time(schema)]
     slots: dict[str, Any] = {}
     for index, name in enumerate(names):
-        candidates = [moment.isoformat() for moment in times[index:]]
+        ranged = index == 0 and len(names) > 1 and len(times) > 1
+        candidates = [moment.isoformat() for moment in (times[:1] if ranged else times[index:])]
         described = {k: v for k, v in properties[name].items() if k in ("title", "description")}
         if candidates:
             slots[name] = {**described, "type": "string", "enum": candidates}
-        elif name in required:
-            slots[name] = _without_null(properties[name])
+        elif name in required and index > 0 and times:
+            end = derived_end(text, times[0]).isoformat()
+            slots[name] = {**described, "type": "string", "enum": [end]}
     return slots
 
 
@@ -238,21 +275,32 @@ def slot_schema(tool: AgentTool, text: str, now: datetime | None = None) -> dict
     properties: dict[str, Any] = dict(schema.get("properties", {}))
     required = set(schema.get("required", []))
     words = _words(text)
-    spans = request_spans(text, boundary_words(tool))
-    numbers = sorted({int(n) for n in re.findall(r"\b\d{1,15}\b", text)})
-    times = _time_slots(properties, required, spoken_times(text, now or datetime.now(UTC)))
-    kept = [
-        name
-        for name, property_schema in properties.items()
-        if name in times
-        or (not _is_date_time(property_schema) and _wanted(name, property_schema, required, words))
-    ]
+    boundaries = boundary_words(tool) | REQUEST_WORDS
+    spans = request_spans(text, boundaries)
+    numbers = request_numbers(text)
+    times = _time_slots(properties, required, spoken_times(text, now or datetime.now(UTC)), text)
+    plain = {name: _without_null(value) for name, value in properties.items()}
+    own = frozenset(tool.name.lower().split("_"))
+    settled = prefilled(plain, text, own, tool.slot_cues, frozenset(required), boundaries)
+    taken = {word for value in settled.values() for word in str(value).lower().split()}
+    spans = [span for span in spans if not set(span.lower().split()) & taken] or spans
+    slots: dict[str, Any] = {}
+    for name, property_schema in properties.items():
+        if name in times:
+            slots[name] = times[name]
+        elif name in settled:
+            kind = plain[name].get("type", "string")
+            slots[name] = {"type": kind, "enum": [settled[name]]}
+        elif _wanted(name, property_schema, required, words, tool) and not _is_date_time(
+            property_schema
+        ):
+            slot = _slot(name, property_schema, spans, numbers)
+            if slot is not None:
+                slots[name] = slot
     return {
         "type": "object",
-        "properties": {
-            name: times.get(name) or _slot(properties[name], spans, numbers) for name in kept
-        },
-        "required": kept,
+        "properties": slots,
+        "required": list(slots),
         "additionalProperties": False,
     }
 

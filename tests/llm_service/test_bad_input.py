@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -107,3 +108,15 @@ def test_shared_key_is_required_when_set(serve: Serve, local_model: LocalModel) 
     assert_error(post(url, json=GOOD), 401, "invalid_api_key")
     response = post(url, json=GOOD, headers={"authorization": f"Bearer {API_KEY}"})
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_lone_surrogate_in_a_message_is_400_naming_it(base_url: str, stream: bool) -> None:
+    """JSON may escape half a surrogate pair (`"\\ud800"`); the tokenizer cannot take it."""
+    messages = [{"role": "user", "content": "Hi."}, {"role": "user", "content": "x \ud800"}]
+    body = json.dumps({**GOOD, "messages": messages, "stream": stream})
+    response = post(base_url, content=body, headers={"content-type": "application/json"})
+    error = assert_error(response, 400, "invalid_characters")
+    assert error["param"] == "messages.1.content"
+    assert "unpaired surrogate (U+D800) at position 2" in error["message"]
+    assert post(base_url, json=GOOD).status_code == 200

@@ -91,6 +91,7 @@ def register_cloudwatch_tools(tools: ToolRegistry, aws: Aws, *, max_results: int
             "which cloudwatch alarms are in alarm",
             "is anything alerting in aws",
         ),
+        slot_cues={"name_prefix": ("alarms named", "alarms called")},
     )
     def get_active_alarms(
         name_prefix: Annotated[str | None, Field(max_length=255)] = None,

@@ -41,6 +41,7 @@ def register_logs_tools(tools: ToolRegistry, aws: Aws, *, max_results: int) -> N
             item="{name}",
         ),
         examples=("list the log groups", "which cloudwatch log groups exist"),
+        slot_cues={"name_prefix": ("log groups named", "log groups called", "under")},
     )
     def describe_log_groups(
         name_prefix: Annotated[str | None, Field(max_length=512)] = None,

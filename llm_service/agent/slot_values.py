@@ -1,0 +1,370 @@
+"""Slot values read off the request without the model: spoken numbers, named enum values,
+cued titles and names, and the end of a window nobody said.
+
+The local model only chooses among what the request offers (`tool_router`); what the request
+settles by itself is filled here, so the model neither copies the year of the "Now:" line into
+an issue number nor writes an end time of its own:
+
+- spoken numbers become digits (`text2num`'s `alpha2digit`: "three hundred and five" is 305,
+  "twelve" 12; a lone "one" or "a" stays a word), and a number slot only takes those numbers;
+- an enum slot takes the one allowed value the request names (or a plural or common synonym
+  of it: "failed runs" is `failure`); naming "all" with others is "all";
+- a number (or digits) slot takes the number said right after a word of its name ("board
+  twelve" for board_id, "PR 31" for pull_number);
+- a comment's text is the rest of the request after "saying" / "that says"; a slot whose
+  description shows a file name ("ci.yml") takes the file name said; a required id or name
+  the word beside its noun ("the backlog group", "the billing-stack");
+- a string slot whose cue the request says takes the words after it: "called / named / titled
+  X" a title-like slot, "rename ... to X" a title, "starting with X" a prefix (the tool's `_meta`
+  may publish more cues, `voxhall/slot_cues`); the words stop before time words and before a
+  place on the tool ("on my calendar", "to board 12");
+- an event title is never only the time words, and "with Sarah" without a title is
+  "Meeting with Sarah";
+- spans do not start or end with words of asking (`REQUEST_WORDS`: "look", "check", "um");
+- a required end that is not spoken is the start plus the duration the request says ("for 30
+  minutes"), else `DEFAULT_DURATION`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from text_to_num import alpha2digit  # type: ignore[import-untyped]
+
+DEFAULT_DURATION = timedelta(hours=1)
+CONTRACTIONS = frozenset(
+    {"when's", "where's", "who's", "how's", "it's", "that's", "there's", "let's", "what's"}
+)
+REQUEST_WORDS = frozenset(
+    {"look", "looking", "check", "read", "fetch", "need", "want", "like", "um", "uh", "er"}
+    | {"anything", "something", "thanks", "exist", "exists", "whats", "what's", "could"}
+    | CONTRACTIONS
+    | {word[:-1] for word in CONTRACTIONS}  # as `tool_router._singular` leaves them
+    | {"shift", "bump", "push", "pull", "kick", "fire", "spin", "tear", "bring", "pop"}
+)
+TITLE_SLOTS = frozenset({"title", "summary", "name", "subject", "commit_title"})
+TEXT_SLOTS = frozenset({"body", "text", "message", "comment", "content", "commit_message"})
+TEXT_CUES = ("saying", "that says", "which says", "that reads", "to say", "with the text")
+TITLE_CUES = ("called", "named", "titled", "entitled", "title it", "call it", "name it")
+RENAME_CUES = ("rename", "retitle")
+PREFIX_CUES = ("starting with", "starts with", "beginning with", "begins with", "prefixed with")
+TIME_WORDS = frozenset(
+    {
+        "today",
+        "tonight",
+        "tomorrow",
+        "yesterday",
+        "morning",
+        "afternoon",
+        "evening",
+        "noon",
+        "midday",
+        "midnight",
+        "am",
+        "pm",
+        "a.m.",
+        "p.m.",
+        "o'clock",
+        "oclock",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "next",
+        "week",
+        "weekend",
+        "day",
+        "after",
+    }
+)
+PLACE_WORDS = frozenset(
+    {
+        "me",
+        "us",
+        "my",
+        "the",
+        "a",
+        "an",
+        "your",
+        "our",
+        "this",
+        "that",
+        "board",
+        "group",
+        "calendar",
+        "list",
+        "repo",
+        "repository",
+        "item",
+    }
+)
+POLITE_WORDS = frozenset({"please", "thanks", "thank", "cheers", "exist", "exists"})
+STOP_PREPOSITIONS = frozenset(
+    {"on", "at", "for", "to", "in", "from", "by", "between", "until", "till", "before"}
+)
+SYNONYMS: Mapping[str, Sequence[str]] = {
+    "failure": ("failed", "failing", "broken"),
+    "success": ("succeeded", "successful", "passed", "passing", "green"),
+    "cancelled": ("canceled",),
+    "in_progress": ("running", "in progress"),
+    "desc": ("newest", "latest", "descending"),
+    "asc": ("oldest", "ascending"),
+    "monthly": ("per month", "each month", "month by month", "by month"),
+    "daily": ("per day", "each day", "day by day", "by day"),
+    "not_planned": ("not planned", "won't fix", "wontfix"),
+    "closed": ("close", "close out", "closing"),
+    "open": ("reopen", "re-open"),
+    "reopened": ("reopen", "re-open"),
+}
+DURATION = re.compile(r"\b(\d+|half an|an?|one)[ -](minute|min|hour)s?\b")
+
+
+def normalise_numbers(text: str, threshold: int = 2) -> str:
+    """The request with its spoken numbers as digits ("issue three hundred and five": 305; a
+    lone number under `threshold`, "one", stays a word)."""
+    try:
+        return str(alpha2digit(text, "en", threshold=threshold))
+    except (ValueError, IndexError):
+        return text
+
+
+def request_numbers(text: str) -> list[int]:
+    """The numbers the request says, in digits or words, smallest first."""
+    return sorted({int(n) for n in re.findall(r"\b\d{1,15}\b", normalise_numbers(text))})
+
+
+def _words(text: str) -> list[str]:
+    return [w.strip('.,?!"') for w in text.split() if w.strip('.,?!"')]
+
+
+def _phrase_in(phrase: str, text: str) -> bool:
+    return re.search(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", text) is not None
+
+
+def enum_choice(values: Sequence[Any], text: str, tool_words: frozenset[str]) -> Any | None:
+    """The one allowed value the request names (its plural, or a synonym), else None; words of
+    the tool's own name do not count ("merge" in merge_pull_request)."""
+    named = enum_named(values, text, tool_words)
+    if len(named) > 1 and "all" in named:
+        return "all"
+    return named[0] if len(named) == 1 else None
+
+
+def enum_named(values: Sequence[Any], text: str, tool_words: frozenset[str]) -> list[Any]:
+    """The allowed values the request names, but for words of the tool's own name."""
+    lowered = text.lower()
+    named = []
+    for value in values:
+        if not isinstance(value, str):
+            continue
+        word = value.lower().replace("_", " ")
+        if word in tool_words:
+            continue
+        forms = (word, f"{word}s", f"{word}es", *SYNONYMS.get(value.lower(), ()))
+        if any(_phrase_in(form, lowered) for form in forms):
+            named.append(value)
+    return named
+
+
+def _is_time_word(word: str) -> bool:
+    lowered = word.lower()
+    return lowered in TIME_WORDS or bool(re.fullmatch(r"\d{1,2}(:\d{2})?(am|pm)?", lowered))
+
+
+def _stops(words: Sequence[str], index: int) -> bool:
+    """Whether a cued value ends before `words[index]`: at time words, or a preposition that
+    leads to a place or time ("on my calendar", "to board 12", "at ten")."""
+    word = words[index].lower()
+    if _is_time_word(word) or word in POLITE_WORDS:
+        return True
+    if word not in STOP_PREPOSITIONS or index + 1 >= len(words):
+        return word in STOP_PREPOSITIONS
+    following = words[index + 1].lower()
+    return following in PLACE_WORDS or _is_time_word(following) or following.isdigit()
+
+
+def value_after(text: str, cue: str, max_words: int = 8) -> str | None:
+    """The words after the cue phrase, up to a stop (see `_stops`), or None."""
+    match = re.search(rf"(?<![\w-]){re.escape(cue)}(?![\w-])", text, re.IGNORECASE)
+    if match is None:
+        return None
+    words = _words(text[match.end() :])
+    taken: list[str] = []
+    for index, _word in enumerate(words[:max_words]):
+        if taken and _stops(words, index):
+            break
+        if not taken and words[index].lower() in ("the", "a", "an", "it", "to", "as"):
+            continue
+        taken.append(words[index])
+    return " ".join(taken) or None
+
+
+def _rename_target(text: str) -> str | None:
+    lowered = text.lower()
+    if not any(_phrase_in(cue, lowered) for cue in RENAME_CUES):
+        return None
+    at = max(lowered.rfind(" to "), -1)
+    return value_after(text[at:], "to") if at >= 0 else None
+
+
+def cued_value(name: str, schema: Mapping[str, Any], text: str, cues: Sequence[str]) -> str | None:
+    """The value a string slot's cue introduces: a title after "called" (or "rename ... to"),
+    a prefix after "starting with", or after one of the tool's published `cues`."""
+    for cue in cues:
+        if (value := value_after(text, cue)) is not None:
+            return value
+    described = f"{name} {schema.get('description') or ''}".lower()
+    if "prefix" in described or "starts with" in described:
+        for cue in PREFIX_CUES:
+            if (value := value_after(text, cue)) is not None:
+                return value
+    if name in TITLE_SLOTS:
+        for cue in TITLE_CUES:
+            if (value := value_after(text, cue)) is not None:
+                return value
+        return _rename_target(text)
+    return None
+
+
+def meeting_title(text: str) -> str | None:
+    """A title for a booking that names only who it is with: "Meeting with Sarah" (or "lunch
+    with Sarah" when the request says what it is), else None."""
+    match = re.search(r"\b(\w+) with ([A-Z]?\w+(?: [A-Z]\w+)?)", text)
+    if match is None:
+        return None
+    kind, who = match[1], match[2]
+    who_words = [w for w in who.split() if not _is_time_word(w)]
+    if not who_words or who_words[0].lower() in PLACE_WORDS | STOP_PREPOSITIONS:
+        return None
+    who = " ".join(who_words)
+    generic = kind.lower() in ("me", "time", "something", "slot", "up", "event", "appointment")
+    if generic or kind.lower() in ("book", "schedule", "add", "put", "set", "create", "plan"):
+        return f"Meeting with {who}"
+    return f"{kind} with {who}"
+
+
+def is_time_span(span: str) -> bool:
+    """Whether a span holds time words (a title never does)."""
+    return any(_is_time_word(word) for word in span.split()) or bool(
+        re.search(r"\b(at|by|from|until) \w+$", span.lower())
+    )
+
+
+def spoken_duration(text: str) -> timedelta | None:
+    """The duration the request says ("for 30 minutes", "for an hour"), or None."""
+    match = DURATION.search(normalise_numbers(text.lower()))
+    if match is None:
+        return None
+    amount = {"a": 1.0, "an": 1.0, "one": 1.0, "half an": 0.5}.get(match[1]) or float(match[1])
+    unit = timedelta(hours=1) if match[2] == "hour" else timedelta(minutes=1)
+    return amount * unit
+
+
+def derived_end(text: str, start: datetime) -> datetime:
+    """The end of a window the request gives only the start of."""
+    return start + (spoken_duration(text) or DEFAULT_DURATION)
+
+
+def text_after(text: str, cues: Sequence[str]) -> str | None:
+    """The rest of the request after the first cue it says (a comment's whole text), without
+    a closing "please"."""
+    for cue in cues:
+        match = re.search(rf"(?<![\w-]){re.escape(cue)}(?![\w-])", text, re.IGNORECASE)
+        if match is not None:
+            rest = re.sub(r"[\s,]*\bplease\b[\s.!?]*$", "", text[match.end() :].strip())
+            return rest.strip(" .!?\"'") or None
+    return None
+
+
+def file_name(schema: Mapping[str, Any], text: str) -> str | None:
+    """A file name the request says with the extension the slot's description shows
+    ("deploy.yml" where the description says "(ci.yml)")."""
+    extensions = set(re.findall(r"\b\w+\.([a-z]{2,4})\b", str(schema.get("description") or "")))
+    for word in _words(text):
+        if "." in word and word.rsplit(".", 1)[1].lower() in extensions:
+            return word
+    return None
+
+
+def _names_a_thing(word: str, boundaries: frozenset[str]) -> bool:
+    return word not in boundaries and not _is_time_word(word)
+
+
+def named_word(name: str, text: str, boundaries: frozenset[str]) -> str | None:
+    """The word that names an id or name slot's thing beside the word for it: "the backlog
+    group", "group done", "the billing-stack" for group_id or stack_name."""
+    nouns = set(name.lower().split("_")) - {"id", "ids", "name", "names"}
+    words = _words(text)
+    lowered = [word.lower() for word in words]
+    for word in words:
+        if "-" in word and any(noun in word.lower().split("-") for noun in nouns):
+            return word
+    for index, word in enumerate(lowered):
+        if word.rstrip("s") not in nouns and word not in nouns:
+            continue
+        for near in (index - 1, index + 1):
+            if 0 <= near < len(words) and _names_a_thing(lowered[near], boundaries | nouns):
+                return words[near]
+    return None
+
+
+def _string_value(
+    name: str, schema: Mapping[str, Any], text: str, cues: Sequence[str]
+) -> str | None:
+    if name in TEXT_SLOTS and (body := text_after(text, (*TEXT_CUES, *cues))) is not None:
+        return body
+    value = file_name(schema, text) or cued_value(name, schema, text, cues)
+    if value is None and name == "summary":
+        value = meeting_title(text)
+    return value
+
+
+def prefilled(
+    properties: Mapping[str, Mapping[str, Any]],
+    text: str,
+    tool_words: frozenset[str],
+    cues: Mapping[str, Sequence[str]] | None = None,
+    required: frozenset[str] = frozenset(),
+    boundaries: frozenset[str] = frozenset(),
+) -> dict[str, Any]:
+    """The slots the request settles by itself (`properties` without their null alternatives):
+    enums it names one value of, numbers after a word of the slot's name, and string slots
+    their cues fill (a required id or name also by the word beside its noun, `named_word`)."""
+    values: dict[str, Any] = {}
+    for name, schema in properties.items():
+        if "enum" in schema:
+            choice = enum_choice(schema["enum"], text, tool_words)
+            if choice is not None:
+                values[name] = choice
+        elif schema.get("type") in ("integer", "number") or "pattern" in schema:
+            number = _named_number(name, text)
+            duration = spoken_duration(text) if name.endswith("minutes") else None
+            if duration is not None and schema.get("type") == "integer":
+                number = str(int(duration.total_seconds() // 60))
+            if number is not None:
+                values[name] = number if schema.get("type") == "string" else int(number)
+        elif schema.get("type") == "string" and "format" not in schema:
+            value = _string_value(name, schema, text, (cues or {}).get(name, ()))
+            if value is None and name in required and name.endswith(("_id", "_name")):
+                value = named_word(name, text, boundaries)
+            if value is not None and (not name.endswith("_id") or name in required):
+                values[name] = value
+    return values
+
+
+def _named_number(name: str, text: str) -> str | None:
+    """The number right after a word of the slot's name ("board 12" for board_id, "PR 31" for
+    pull_number), in the request with spoken numbers as digits."""
+    words = set(name.lower().split("_")) - {"id", "ids", "number", "object"}
+    words |= {"pr"} if "pull" in words else set()
+    if not words:
+        return None
+    pattern = rf"\b(?:{'|'.join(sorted(words))})s?(?: request)?(?: number| no\.?| #)? ?#?(\d+)\b"
+    match = re.search(pattern, normalise_numbers(text, threshold=0), re.IGNORECASE)
+    return match[1] if match else None

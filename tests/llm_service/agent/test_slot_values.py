@@ -1,0 +1,179 @@
+"""Slot values the request settles without the model (`slot_values`), over the real tools of
+the built-in MCP servers (listed in memory): spoken numbers, named enum values, cued titles and
+prefixes, spoken time ranges and derived ends, and slots the request cannot fill left out."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from bench.router import builtin_tools
+from llm_service.agent.connections import AgentTool
+from llm_service.agent.slot_values import (
+    derived_end,
+    enum_choice,
+    meeting_title,
+    normalise_numbers,
+    request_numbers,
+    spoken_duration,
+    value_after,
+)
+from llm_service.agent.spoken_times import spoken_times
+from llm_service.agent.tool_router import settled_arguments, slot_schema
+
+MODULE_LOOP = pytest.mark.asyncio(loop_scope="module")
+
+NOW = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)  # a Wednesday
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def tools() -> dict[str, AgentTool]:
+    return {tool.qualified: tool for tool in await builtin_tools()}
+
+
+def settled(tool: AgentTool, text: str) -> dict[str, Any] | None:
+    return settled_arguments(slot_schema(tool, text, NOW))
+
+
+def at(day: int, hour: int, minute: int = 0) -> str:
+    return datetime(2026, 3, day, hour, minute, tzinfo=UTC).isoformat()
+
+
+def test_spoken_numbers_become_digits_but_a_lone_one_stays_a_word() -> None:
+    assert normalise_numbers("close issue four hundred and twelve") == "close issue 412"
+    assert request_numbers("show PR sixty one please") == [61]
+    assert request_numbers("give me one minute") == []
+    assert request_numbers("create a task") == []
+
+
+def test_spoken_ranges_and_worded_minutes_are_times() -> None:
+    friday = spoken_times("am I busy friday between one and three", NOW)
+    assert friday == [datetime(2026, 3, 6, 13, tzinfo=UTC), datetime(2026, 3, 6, 15, tzinfo=UTC)]
+    assert spoken_times("lunch tomorrow at eleven fifteen", NOW) == [
+        datetime(2026, 3, 5, 11, 15, tzinfo=UTC)
+    ]
+    assert spoken_times("from 10 to 11:30 on monday", NOW)[1] == datetime(
+        2026, 3, 9, 11, 30, tzinfo=UTC
+    )
+    assert spoken_times("block out fifteen minutes", NOW) == []
+
+
+def test_an_unspoken_end_is_the_start_plus_the_duration_said() -> None:
+    assert spoken_duration("for forty five minutes") == timedelta(minutes=45)
+    assert spoken_duration("for half an hour") == timedelta(minutes=30)
+    assert derived_end("at ten", NOW) == NOW + timedelta(hours=1)
+
+
+def test_one_named_enum_value_is_chosen_and_the_tools_own_words_do_not_count() -> None:
+    assert enum_choice(["open", "closed", "all"], "list the closed ones", frozenset()) == "closed"
+    assert enum_choice(["open", "closed", "all"], "open or closed, all", frozenset()) == "all"
+    assert enum_choice(["board", "doc", "folder"], "find docs about it", frozenset()) == "doc"
+    merge = frozenset({"merge", "pull", "request"})
+    assert enum_choice(["merge", "squash", "rebase"], "merge PR 4", merge) is None
+    assert enum_choice(["queued", "failure"], "show failed runs", frozenset()) == "failure"
+
+
+def test_cued_values_stop_before_time_and_place_words() -> None:
+    assert value_after("add a task called pay rent to board 7", "called") == "pay rent"
+    assert value_after("an event named retro on friday at 4", "named") == "retro"
+    assert value_after("groups starting with /ecs/web please", "starting with") == "/ecs/web"
+    assert meeting_title("book time with Omar on tuesday at 11") == "Meeting with Omar"
+    assert meeting_title("add coffee with Lena tomorrow") == "coffee with Lena"
+
+
+@MODULE_LOOP
+async def test_spoken_numbers_fill_number_slots_and_never_the_year(
+    tools: dict[str, AgentTool],
+) -> None:
+    assert settled(tools["github__get_issue"], "read me issue two hundred and six") == {
+        "issue_number": 206
+    }
+    assert settled(tools["github__merge_pull_request"], "merge PR forty") == {"pull_number": 40}
+    assert slot_schema(tools["github__get_issue"], "show me that issue", NOW)["properties"] == {}
+
+
+@MODULE_LOOP
+async def test_a_required_end_not_spoken_is_derived(tools: dict[str, AgentTool]) -> None:
+    freebusy = tools["calendar__get_freebusy"]
+    assert settled(freebusy, "am I free on thursday at nine thirty") == {
+        "start": at(5, 9, 30),
+        "end": at(5, 10, 30),
+    }
+    assert settled(freebusy, "am I busy friday between one and three") == {
+        "start": at(6, 13),
+        "end": at(6, 15),
+    }
+
+
+@MODULE_LOOP
+async def test_object_slots_are_left_for_the_tool_to_ask_for(tools: dict[str, AgentTool]) -> None:
+    change = tools["monday__change_item_column_values"]
+    assert settled(change, "change the columns of item 31 on board eight") == {
+        "board_id": "8",
+        "item_id": "31",
+    }
+
+
+@MODULE_LOOP
+async def test_named_enum_values_and_cued_strings_are_offered_unasked(
+    tools: dict[str, AgentTool],
+) -> None:
+    assert settled(tools["github__list_issues"], "read the closed issues") == {"state": "closed"}
+    assert settled(tools["monday__search"], "look for the finance folder on monday") == {
+        "search_term": "finance",
+        "search_type": "folder",
+    }
+    update = slot_schema(tools["calendar__update_event"], "rename my sync to roadmap chat", NOW)
+    assert update["properties"]["summary"]["enum"] == ["roadmap chat"]
+    groups = tools["aws__describe_log_groups"]
+    assert settled(groups, "log groups starting with /aws/batch") == {"name_prefix": "/aws/batch"}
+
+
+@MODULE_LOOP
+async def test_published_slot_cues_reach_the_agent(tools: dict[str, AgentTool]) -> None:
+    groups = tools["aws__describe_log_groups"]
+    assert "log groups named" in groups.slot_cues["name_prefix"]
+    assert settled(groups, "which log groups named prod-api exist") == {"name_prefix": "prod-api"}
+
+
+@MODULE_LOOP
+async def test_event_titles_leave_out_time_words_and_bare_names(
+    tools: dict[str, AgentTool],
+) -> None:
+    create = tools["calendar__create_event"]
+    yoga = slot_schema(create, "add yoga class on sunday at 9", NOW)["properties"]
+    assert "yoga class" in yoga["summary"]["enum"]
+    assert not any("sunday" in span or "9" in span for span in yoga["summary"]["enum"])
+    assert settled(create, "set up something with Priya on monday at 2") == {
+        "summary": "Meeting with Priya",
+        "start": at(9, 14),
+    }
+
+
+@MODULE_LOOP
+async def test_comment_text_file_names_and_named_ids(tools: dict[str, AgentTool]) -> None:
+    comment = tools["github__add_issue_comment"]
+    assert settled(comment, "comment on issue 9 saying the fix is out tonight please") == {
+        "issue_number": 9,
+        "body": "the fix is out tonight",
+    }
+    trigger = tools["github__trigger_workflow"]
+    assert settled(trigger, "kick off release.yml on main") == {"workflow_id": "release.yml"}
+    move = tools["monday__move_item_to_group"]
+    assert settled(move, "put item 12 in the archive group") == {
+        "item_id": "12",
+        "group_id": "archive",
+    }
+    stack = tools["aws__describe_stack"]
+    assert settled(stack, "how is the payments-stack doing") == {"stack_name": "payments-stack"}
+
+
+@MODULE_LOOP
+async def test_state_verbs_and_spoken_durations(tools: dict[str, AgentTool]) -> None:
+    update = slot_schema(tools["github__update_issue"], "please close issue 31", NOW)
+    assert update["properties"]["state"]["enum"] == ["closed"]
+    free = tools["calendar__find_free_slot"]
+    assert settled(free, "find me a free two hour window") == {"duration_minutes": 120}
