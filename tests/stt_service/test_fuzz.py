@@ -27,17 +27,19 @@ def test_fuzzed_requests_get_no_5xx_and_openai_errors(
     clip = wav_bytes(resample(first_sentence, speech.sample_rate, 16_000), 16_000)
 
     def real_speech(case: Case, draw: bool) -> None:
-        """Real speech in place of the generated `file`, in a valid case or one that negates a
-        named other field (a prompt past its maxLength, say), so the case stays what it was."""
-        if not (draw and isinstance(case.body, dict) and isinstance(case.body.get("file"), str)):
+        """Real speech in place of the generated `file`: in every case that negates a named
+        other field (a prompt past its maxLength, say) and in half the valid ones, so each case
+        stays as valid or invalid as it was generated."""
+        if not (isinstance(case.body, dict) and isinstance(case.body.get("file"), str)):
             return
         meta = case.meta
-        negated = getattr(meta.phase.data, "parameter", None) if meta is not None else None
-        if (
-            meta is None
-            or meta.generation.mode is GenerationMode.POSITIVE
-            or (negated not in (None, "file"))
-        ):
+        data = meta.phase.data if meta is not None else None
+        negated = {getattr(data, "parameter", None)} | {
+            mutation.parameter for mutation in getattr(data, "mutations", ())
+        }
+        negated.discard(None)
+        positive = meta is None or meta.generation.mode is GenerationMode.POSITIVE
+        if (negated and "file" not in negated) or (draw and positive):
             case.body["file"] = clip
 
     report = fuzz_service(url, API_KEY, prepare=real_speech)
