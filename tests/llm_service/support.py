@@ -11,7 +11,7 @@ from starlette.types import ASGIApp
 
 from llm_service.app import create_app
 from llm_service.backends.local import LocalModel
-from llm_service.settings import LlmSettings
+from llm_service.settings import AgentSettings, LlmSettings
 from stack.settings import Settings
 from voxhall.settings import CommonSettings
 
@@ -37,8 +37,13 @@ WEATHER_TOOL: dict[str, Any] = {
 
 
 def llm_settings(api_key: str | None = None, **llm: Any) -> Settings:
-    """The settings tree with the given llm fields (others from their defaults)."""
-    return Settings(common=CommonSettings(api_key=api_key), llm=LlmSettings(**llm))
+    """The settings tree with the given llm fields (others from their defaults); the agent's
+    MCP servers wait for a first agent turn, which these gateway tests never take."""
+    return Settings(
+        common=CommonSettings(api_key=api_key),
+        llm=LlmSettings(**llm),
+        agent=AgentSettings(connect_at_start=False),
+    )
 
 
 def serve_gateway(serve: Serve, model: LocalModel, api_key: str | None = None, **llm: Any) -> str:
