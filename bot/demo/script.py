@@ -62,5 +62,6 @@ def cued_script() -> list[CuedSpeech]:
     ]
 
 
-REPLY_PARAMS = {"model": "voxhall-agent", "max_tokens": 120, "temperature": 0.2, "seed": 7}
-"""How the demo (and the benchmarks that replay it) ask for each reply."""
+REPLY_PARAMS = {"model": "voxhall-agent", "max_tokens": 120, "seed": 7}
+"""How the demo (and the benchmarks that replay it) ask for each reply. No temperature: the
+local model's plain chat keeps its chosen decoding (`VOXHALL_AGENT_LOCAL_CHAT_*`)."""

@@ -35,6 +35,25 @@ Decision = Literal["approve", "deny"]
 Outcome = Literal["approved", "denied", "expired"]
 SUMMARY_MAX_CHARS = 160
 VALUE_MAX_CHARS = 40
+SPOKEN_REFUSALS: dict[str, str] = {
+    "denied": "Okay, I didn't do that.",
+    "expired": "Nobody approved that in time, so I didn't do it.",
+}
+"""What the user hears when a call was not run for want of approval, where the local model
+answers (a hosted model is told `refusal` and words its own answer)."""
+
+
+def refusal(status: str) -> str:
+    """The tool result a model reads for a call whose approval ended `status` (not approved):
+    an instruction to the model, never to be read aloud."""
+    return f"Not run: the approval was {status}. Tell the user; do not retry."
+
+
+def spoken_refusal(result: str) -> str | None:
+    """The sentence for the user when `result` (a tool message, `Error: ` and all) is a
+    `refusal`, else None."""
+    text = result.removeprefix("Error:").strip()
+    return next((said for status, said in SPOKEN_REFUSALS.items() if text == refusal(status)), None)
 
 
 class Approval(BaseModel):

@@ -7,6 +7,7 @@ then local), so the agent gets the same retries, fallback and breakers as any cl
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from typing import Protocol
 
@@ -53,5 +54,7 @@ class FallbackChatChain:
         request = request.model_copy(update={"model": self.alias, "stream": True})
         chain = await self._fallback.fitting_chain(self.alias, request)
         opened = await self._fallback.stream(chain, request)
-        async for chunk in self._fallback.relay(opened):
-            yield chunk
+        # closed at once when the consumer stops early, so the backend stops generating
+        async with contextlib.aclosing(self._fallback.relay(opened)) as chunks:
+            async for chunk in chunks:
+                yield chunk

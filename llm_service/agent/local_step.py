@@ -2,8 +2,9 @@
 
 The small model does not choose the tool: `tool_router` picks it (or none) for the user's latest
 words and the model only fills its arguments (slot filling, told the current time). For plain
-chat the model sees only the system prompt and those words. After the tool step the answer is a
-summary of the result (`summaries`), read out as is, since the small model would invent.
+chat the model sees only its own short prompt and those words, and its reply is said through
+the reply rules (`local_chat`). After the tool step the answer is a summary of the result
+(`summaries`), read out as is, since the small model would invent.
 """
 
 from __future__ import annotations
@@ -15,15 +16,17 @@ from zoneinfo import ZoneInfo
 
 from llm_service.agent.chain import ChatChain
 from llm_service.agent.connections import AgentTool
+from llm_service.agent.local_chat import LocalChat, local_chat
+from llm_service.agent.reply_rules import SpokenReplyFilter
 from llm_service.agent.summaries import step_summary
-from llm_service.agent.tool_router import SLOT_CONTEXT, RouteChoice, ToolRouter, fill_arguments
+from llm_service.agent.tool_router import SLOT_CONTEXT, RouteChoice, Router, fill_arguments
 from llm_service.schemas import (
     ChatCompletionRequest,
-    ChatMessage,
     FunctionCall,
     ToolCall,
     tool_call_id,
 )
+from llm_service.settings import AgentSettings
 
 LOCAL_FINGERPRINT = "local"
 
@@ -40,18 +43,12 @@ class LocalTurn(Protocol):
         """Send text to the client as part of the answer."""
         ...
 
-    async def model_step(self, request: ChatCompletionRequest) -> StepResult:
-        """One call to the chain: the text it said and the tool calls it asked for."""
+    async def model_step(
+        self, request: ChatCompletionRequest, spoken: SpokenReplyFilter | None = None
+    ) -> StepResult:
+        """One call to the chain: the text it said (through `spoken`, when given) and the tool
+        calls it asked for."""
         ...
-
-
-def _local_chat(request: ChatCompletionRequest, last: dict[str, Any]) -> list[ChatMessage]:
-    """The system prompt and the latest words alone: given the history (even names before
-    the words), the small model copies it instead of answering."""
-    words = last.get("content") if last.get("role") == "user" else None
-    if not isinstance(words, str):
-        return request.messages
-    return [request.messages[0], ChatMessage(role="user", content=words)]
 
 
 def _last_tool_step(conversation: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -68,14 +65,16 @@ class LocalStep:
     def __init__(
         self,
         turn: LocalTurn,
-        picker: ToolRouter,
+        picker: Router,
         examples: dict[str, list[str]],
         timezone: str = "UTC",
+        chat: LocalChat | None = None,
     ) -> None:
         self._turn = turn
         self._picker = picker
         self._timezone = ZoneInfo(timezone)
         self._examples = examples
+        self._chat = chat or local_chat(AgentSettings())
 
     async def run(
         self,
@@ -84,11 +83,10 @@ class LocalStep:
         tools: list[AgentTool],
     ) -> StepResult:
         """After a tool step, the result read out as a summary; for the user's words, a call
-        of the tool the router picks, or else plain chat on those words (see `_local_chat`)."""
+        of the tool the router picks, or else plain chat on those words alone (`local_chat`:
+        given the history, even names before the words, the small model copies it instead of
+        answering)."""
         last = conversation[-1] if conversation else {}
-        plain = request.model_copy(
-            update={"tools": None, "tool_choice": None, "messages": _local_chat(request, last)}
-        )
         if last.get("role") == "tool":
             speech = {tool.qualified: tool.speech for tool in tools}
             now = datetime.now(self._timezone)
@@ -97,10 +95,13 @@ class LocalStep:
             self._turn.say(summary)
             return summary, []
         if last.get("role") != "user" or not isinstance(last.get("content"), str):
-            return await self._turn.model_step(plain)
+            return await self._turn.model_step(
+                request.model_copy(update={"tools": None, "tool_choice": None})
+            )
         choice = self._picker.choose(last["content"], tools, self._examples)
         if choice.tool is None:
-            return await self._turn.model_step(plain)
+            chat = self._chat.request(request, last["content"])
+            return await self._turn.model_step(chat, SpokenReplyFilter())
         return "", [await self._fill_slots(choice, last["content"], request.model)]
 
     async def _fill_slots(self, choice: RouteChoice, text: str, model: str) -> dict[str, Any]:

@@ -30,8 +30,10 @@ from llm_service.agent.chain import ChatChain
 from llm_service.agent.config import AgentConfig
 from llm_service.agent.connections import AgentTool, McpConnections
 from llm_service.agent.events import event_chunk
+from llm_service.agent.local_chat import FALLBACK, local_chat
 from llm_service.agent.local_step import LocalStep, StepResult
 from llm_service.agent.options import TurnOptions
+from llm_service.agent.reply_rules import SpokenReplyFilter
 from llm_service.agent.threads import (
     ThreadLocks,
     ThreadState,
@@ -42,7 +44,7 @@ from llm_service.agent.threads import (
     scrub_for_storage,
 )
 from llm_service.agent.tool_calls import CallOutcomes, ToolCallRunner, tool_message
-from llm_service.agent.tool_router import ToolRouter
+from llm_service.agent.tool_router import Router
 from llm_service.schemas import (
     AgentEvent,
     ChatChunk,
@@ -72,7 +74,7 @@ class Agent:
     connections: McpConnections
     approvals: ApprovalBook
     threads: ThreadStore
-    router: ToolRouter
+    router: Router
     redis_url: str
     model: str = AGENT_MODEL
     examples: dict[str, list[str]] = field(default_factory=dict)
@@ -93,7 +95,18 @@ class Agent:
                 return
             self.threads = await open_thread_store(self.redis_url, self.settings.thread_ttl_s)
             await self.connections.start()
+            await self._warm_router()
             self._started = True
+
+    async def _warm_router(self) -> None:
+        """Build the router's index for the tools now up (for the embedding router: load the
+        model and embed the documents, seconds of CPU), off the event loop; a router that
+        cannot is only logged, the first local turn meets the same error."""
+        try:
+            tools = self.connections.available_tools()
+            await asyncio.to_thread(self.router.warm, tools, self.examples)
+        except Exception:
+            logger.exception("the tool router could not be prepared")
 
     async def aclose(self) -> None:
         await self.connections.aclose()
@@ -165,7 +178,9 @@ class Turn:
         self.step_text = ""
         self._started = False
         self.tool_calls = ToolCallRunner(agent.connections, agent.approvals, self.emit, self.origin)
-        self.local_step = LocalStep(self, agent.router, agent.examples, agent.timezone)
+        self.local_step = LocalStep(
+            self, agent.router, agent.examples, agent.timezone, local_chat(agent.settings)
+        )
 
     # --- output -------------------------------------------------------------------------------
 
@@ -287,22 +302,45 @@ class Turn:
             stream=True,
         )
 
-    async def model_step(self, request: ChatCompletionRequest) -> StepResult:
-        """One call to the chain: text goes out as it comes, tool calls are collected."""
+    async def model_step(
+        self, request: ChatCompletionRequest, spoken: SpokenReplyFilter | None = None
+    ) -> StepResult:
+        """One call to the chain: text goes out as it comes, tool calls are collected. With
+        `spoken`, text goes out through it, sentence by sentence, and the model is stopped
+        once it has nothing more to say; the step's text is then what was said."""
         builder = CompletionBuilder()
-        async for chunk in self.chain.stream(request):
-            self.fingerprint = chunk.system_fingerprint or self.fingerprint
-            builder.add(chunk)
-            if chunk.usage:
-                self.usage.prompt_tokens += chunk.usage.prompt_tokens
-                self.usage.completion_tokens += chunk.usage.completion_tokens
-            for choice in chunk.choices:
-                if choice.delta.content:
-                    self.say(choice.delta.content)
+        said: list[str] = []
+        chunks = self.chain.stream(request)
+        try:
+            async for chunk in chunks:
+                self.fingerprint = chunk.system_fingerprint or self.fingerprint
+                builder.add(chunk)
+                if chunk.usage:
+                    self.usage.prompt_tokens += chunk.usage.prompt_tokens
+                    self.usage.completion_tokens += chunk.usage.completion_tokens
+                for choice in chunk.choices:
+                    text = choice.delta.content
+                    if text and spoken is not None:
+                        text = spoken.feed(text)
+                    if text:
+                        said.append(text)
+                        self.say(text)
+                if spoken is not None and spoken.done:
+                    break
+        finally:  # at once, so a model stopped early stops generating
+            await chunks.aclose()  # type: ignore[attr-defined]
         completion = builder.build(self.agent.model, self.fingerprint or "")
         message = completion.choices[0].message
         calls = [call.wire() for call in message.tool_calls or []]
-        return message.content or "", calls
+        if spoken is None:
+            return message.content or "", calls
+        if tail := spoken.finish():
+            said.append(tail)
+            self.say(tail)
+        if not said:
+            said.append(FALLBACK)
+            self.say(FALLBACK)
+        return "".join(said), calls
 
     def _announce_jobs(self, outcomes: CallOutcomes) -> bool:
         jobs = [o.job_id for _, o in outcomes if o.job_id]

@@ -17,10 +17,10 @@ from llm_service.agent.approvals import ApprovalBook, approvals_router
 from llm_service.agent.chain import ChatChain
 from llm_service.agent.config import AgentConfig, load_config
 from llm_service.agent.connections import McpConnections
+from llm_service.agent.embedding_router import build_router
 from llm_service.agent.jobs import jobs_router
 from llm_service.agent.loop import Agent
 from llm_service.agent.threads import MemoryThreadStore, threads_router
-from llm_service.agent.tool_router import ToolRouter
 from llm_service.settings import LlmServiceSettings
 
 
@@ -44,7 +44,7 @@ def build_agent(
         connections=McpConnections(config, agent_settings, approvals.answer_elicitation),
         approvals=approvals,
         threads=MemoryThreadStore(agent_settings.thread_ttl_s),
-        router=ToolRouter(agent_settings.router_min_similarity),
+        router=build_router(agent_settings),
         timezone=settings.common.timezone,
         redis_url=settings.common.redis_url,
         examples=examples,

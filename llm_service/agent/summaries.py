@@ -1,12 +1,14 @@
 """Tool results read out as a short summary, for turns the small local model serves.
 
-SmolLM2-135M cannot answer from a tool's JSON: given the result it invents facts or echoes the
-JSON. So when the local model serves a turn, the answer after a tool step is this summary
-instead. A tool that publishes how its result is said (`voxhall.spoken.SpokenSummary` in its
-`_meta`) is said with that; any other result by its few most telling values (a list as its
-first items, each by its title, times and state; a single object likewise; an error as its
-message). Times are said as people say them, relative to now ("tomorrow from ten to eleven"),
-and no tool identifier is read aloud. Hosted models write their own answer from the result.
+The small local models (SmolLM2-135M, Gemma 3 270M) cannot answer from a tool's JSON: given
+the result they invent facts or echo the JSON. So when the local model serves a turn, the
+answer after a tool step is this summary instead. A tool that publishes how its result is said
+(`voxhall.spoken.SpokenSummary` in its `_meta`) is said with that; any other result by its few
+most telling values (a list as its first items, each by its title, times and state; a single
+object likewise; an error as its message; a call not run for want of approval as a sentence
+for the user, "Okay, I didn't do that.", never the instruction the model reads). Times are
+said as people say them, relative to now ("tomorrow from ten to eleven"), and no tool
+identifier is read aloud. Hosted models write their own answer from the result.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from llm_service.agent.approvals import spoken_refusal
 from voxhall.spoken import (
     SpokenSummary,
     as_moment,
@@ -103,6 +106,8 @@ def _listing(key: str, items: list[Any], now: datetime) -> str:
 def summarize_result(content: str, now: datetime, speech: SpokenSummary | None = None) -> str:
     """What a tool's result (`content`, the tool message) says, in a sentence or two: with
     the tool's own templates when it has them and they fit, else by its telling values."""
+    if (refused := spoken_refusal(content)) is not None:
+        return refused
     if content.startswith("Error:"):
         return f"That didn't work: {content.removeprefix('Error:').strip()}"
     try:

@@ -17,7 +17,13 @@ import asyncio
 import json
 from typing import Any
 
-from llm_service.agent.approvals import CURRENT_CALL, ApprovalBook, CallScope, summarize_call
+from llm_service.agent.approvals import (
+    CURRENT_CALL,
+    ApprovalBook,
+    CallScope,
+    refusal,
+    summarize_call,
+)
 from llm_service.agent.connections import AgentTool, McpConnections, ToolOutcome
 from llm_service.agent.events import EmitEvent
 from llm_service.schemas import AgentEvent
@@ -124,10 +130,7 @@ class ToolCallRunner:
         """Wait for a person's decision on the call; None once approved, else the refusal."""
         approval = await self._approvals.ask(scope.tool, summary, self._emit)
         if approval.status != "approved":
-            return ToolOutcome(
-                f"Not run: the approval was {approval.status}. Tell the user; do not retry.",
-                is_error=True,
-            )
+            return ToolOutcome(refusal(approval.status), is_error=True)
         scope.approved_by = approval.by
         return None
 

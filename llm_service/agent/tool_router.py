@@ -32,7 +32,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -84,6 +84,35 @@ class RouteChoice:
     similarity: float
 
 
+class Router(Protocol):
+    """What the local step asks: the tool a request wants among those offered, or none."""
+
+    def choose(
+        self,
+        text: str,
+        tools: Sequence[AgentTool],
+        examples: Mapping[str, Sequence[str]] | None = None,
+    ) -> RouteChoice:
+        """The tool for `text` (`examples`: more phrasings per qualified tool name)."""
+        ...
+
+    def warm(
+        self, tools: Sequence[AgentTool], examples: Mapping[str, Sequence[str]] | None = None
+    ) -> None:
+        """Prepare for these tools now (build the index), not on the first request."""
+        ...
+
+
+def decide(
+    scores: Mapping[str, float], tools: Sequence[AgentTool], min_similarity: float
+) -> RouteChoice:
+    """The best scoring label wins; a tool only when its score reaches `min_similarity`."""
+    label = max(scores, key=scores.__getitem__)
+    if label == NO_TOOL or scores[label] < min_similarity:
+        return RouteChoice(None, scores[label])
+    return RouteChoice(next(tool for tool in tools if tool.qualified == label), scores[label])
+
+
 def _tool_documents(tool: AgentTool, examples: Iterable[str]) -> list[str]:
     name = tool.name.replace("_", " ")
     return [name, f"{name}: {tool.description}", *examples]
@@ -126,6 +155,28 @@ class ToolRouter:
         self._tools = {tool.qualified: tool for tool in tools}
         self._key = key
 
+    def warm(
+        self, tools: Sequence[AgentTool], examples: Mapping[str, Sequence[str]] | None = None
+    ) -> None:
+        """Build the index for these tools now."""
+        if tools:
+            self._index(tools, examples or {})
+
+    def scores(
+        self,
+        text: str,
+        tools: Sequence[AgentTool],
+        examples: Mapping[str, Sequence[str]] | None = None,
+    ) -> dict[str, float]:
+        """Each offered tool's score for the request, and plain chat's (under `NO_TOOL`)."""
+        self._index(tools, examples or {})
+        query = self._vectorizer.transform([text.lower()])
+        similarities = (self._matrix @ query.T).toarray().ravel()
+        return {
+            label: float(np.sort(similarities[self._labels == label])[-NEIGHBOURS:].mean())
+            for label in self._tools.keys() | {NO_TOOL}
+        }
+
     def choose(
         self,
         text: str,
@@ -135,17 +186,7 @@ class ToolRouter:
         """The tool the request asks for, or None when it is plain chat (or no tool is close)."""
         if not tools or not text.strip():
             return RouteChoice(None, 0.0)
-        self._index(tools, examples or {})
-        query = self._vectorizer.transform([text.lower()])
-        similarities = (self._matrix @ query.T).toarray().ravel()
-        scores = {
-            label: float(np.sort(similarities[self._labels == label])[-NEIGHBOURS:].mean())
-            for label in self._tools.keys() | {NO_TOOL}
-        }
-        label = max(scores, key=scores.__getitem__)
-        if label == NO_TOOL or scores[label] < self.min_similarity:
-            return RouteChoice(None, scores[label])
-        return RouteChoice(self._tools[label], scores[label])
+        return decide(self.scores(text, tools, examples), tools, self.min_similarity)
 
 
 def _words(text: str) -> set[str]:

@@ -1,4 +1,5 @@
-"""The in-process llama.cpp backend (llama-cpp-python), by default on the bundled SmolLM2-135M.
+"""The in-process llama.cpp backend (llama-cpp-python), on a bundled model (SmolLM2-135M or
+Gemma 3 270M, `VOXHALL_LLM_LOCAL_MODEL`) or any GGUF file.
 
 `LocalModel` owns the loaded GGUF and a single worker thread: generation never runs on the
 event loop, requests are served strictly first come, first served, and one model may be shared
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from llama_cpp import Llama
-from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+from llama_cpp.llama_chat_format import ChatFormatterResponse, Jinja2ChatFormatter
 
 from llm_service.backends.base import BackendError, ErrorKind
 from llm_service.backends.constrain import GenerationPlan, plain_messages, plan_generation
@@ -34,6 +35,7 @@ from llm_service.schemas import (
     tool_call_id,
 )
 from llm_service.settings import LlmSettings
+from voxhall.bundled_models import LocalLlm
 
 logger = logging.getLogger(__name__)
 
@@ -50,23 +52,73 @@ END = _End()
 Emit = Callable[[object], None]
 
 
-class LocalModel:
-    """A loaded GGUF model with its own single worker thread (one generation at a time)."""
+class TranscriptFormatter(Jinja2ChatFormatter):
+    """A chat template for a model trained on no chat turns: the conversation as a transcript
+    ("User: ..." / "Voxhall: ..."), the answer ending at the next speaker or a blank line."""
 
-    def __init__(self, gguf_path: str, n_ctx: int, n_threads: int) -> None:
+    STOP = ("\nUser:", "\n\n")
+
+    def __init__(self, bos_token: str) -> None:
+        super().__init__(template=TRANSCRIPT_TEMPLATE, eos_token=self.STOP[0], bos_token=bos_token)
+
+    def __call__(self, **kwargs: Any) -> ChatFormatterResponse:
+        response = super().__call__(**kwargs)
+        response.stop = list(self.STOP)
+        return response
+
+
+TRANSCRIPT_TEMPLATE = (
+    "{{ bos_token }}"
+    "{%- for m in messages -%}"
+    "{%- if m['role'] == 'system' -%}{{ (m['content'] | trim) + '\n\n' }}"
+    "{%- elif m['role'] == 'assistant' -%}{{ 'Voxhall: ' + (m['content'] | trim) + '\n' }}"
+    "{%- else -%}{{ 'User: ' + (m['content'] | trim) + '\n' }}"
+    "{%- endif -%}"
+    "{%- endfor -%}"
+    "{%- if add_generation_prompt -%}{{ 'Voxhall:' }}{%- endif -%}"
+)
+"""Gemma 3 270M as bundled is the pretrained model (google/gemma-3-270m, not -it): its GGUF has
+no chat template, llama-cpp-python would fall back to Llama 2's `[INST]` format, and Gemma's own
+`<start_of_turn>` turns (which have no system role: the official template folds the system
+prompt into the first user turn) only make it repeat the prompt. As a transcript it answers."""
+
+TEMPLATE_FALLBACKS: dict[LocalLlm, Callable[[str], Jinja2ChatFormatter]] = {
+    "gemma3-270m": TranscriptFormatter,
+}
+"""Chat templates for bundled models whose GGUF carries none, by the model's BOS token."""
+
+
+class LocalModel:
+    """A loaded GGUF model with its own single worker thread (one generation at a time).
+
+    The chat template is the GGUF's own (`tokenizer.chat_template`, which llama.cpp applies),
+    else `fallback`, given the model's BOS token, when there is one."""
+
+    def __init__(
+        self,
+        gguf_path: str,
+        n_ctx: int,
+        n_threads: int,
+        fallback: Callable[[str], Jinja2ChatFormatter] | None = None,
+    ) -> None:
         self.name = Path(gguf_path).stem
         self.llama = Llama(model_path=gguf_path, n_ctx=n_ctx, n_threads=n_threads, verbose=False)
         self.n_ctx = n_ctx
         self.llama.create_completion("Hello", max_tokens=1)  # warm up before the first request
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llama")
         template = self.llama.metadata.get("tokenizer.chat_template")
-        self._formatter = (
-            Jinja2ChatFormatter(template=template, eos_token="", bos_token="") if template else None
-        )
+        self._formatter: Jinja2ChatFormatter | None = None
+        if template:
+            self._formatter = Jinja2ChatFormatter(template=template, eos_token="", bos_token="")
+        elif fallback is not None:
+            bos = self.llama.detokenize([self.llama.token_bos()], special=True).decode()
+            self.llama.chat_handler = fallback(bos).to_chat_handler()
+            self._formatter = fallback("")
 
     @classmethod
     def from_settings(cls, settings: LlmSettings) -> LocalModel:
-        return cls(settings.gguf_path(), settings.local_n_ctx, settings.local_threads)
+        fallback = None if settings.local_gguf else TEMPLATE_FALLBACKS.get(settings.local_model)
+        return cls(settings.gguf_path(), settings.local_n_ctx, settings.local_threads, fallback)
 
     def count_tokens(self, text: str) -> int:
         return len(self.llama.tokenize(text.encode(), add_bos=False, special=True))
@@ -163,7 +215,7 @@ class LocalBackend:
             "max_tokens": request.token_limit() or self._settings.local_max_tokens,
             "stop": request.stop_list() or None,
             "seed": request.seed,
-            "repeat_penalty": self._settings.local_repeat_penalty,
+            "repeat_penalty": request.repeat_penalty or self._settings.local_repeat_penalty,
         }
         if request.temperature is not None:
             options["temperature"] = request.temperature

@@ -62,6 +62,18 @@ def test_each_backend_is_measured_against_the_expectations(runs: dict[str, Store
     assert report.pass_rate("hosted") == pytest.approx(2 / 3)
 
 
+def test_parity_reports_the_median_first_token(runs: dict[str, StoredRun]) -> None:
+    for ms, turn in zip((900.0, 300.0, None), runs["local"].records, strict=True):
+        turn.outcome.latency_ms.first_token = ms
+    for turn in runs["hosted"].records:
+        turn.outcome.latency_ms.first_token = None
+    report = parity(runs)
+    assert report.first_token_p50("local") == 600.0, "the median of the turns that had one"
+    assert report.first_token_p50("hosted") is None
+    assert "| local | run-local | 3/3 (100%) | 600 ms |" in render(report, "markdown")
+    assert json.loads(render(report, "json"))["backends"]["local"]["first_token_p50_ms"] == 600.0
+
+
 def test_backends_are_compared_with_each_other_turn_by_turn(runs: dict[str, StoredRun]) -> None:
     report = parity(runs)
 

@@ -18,6 +18,7 @@ import pytest_asyncio
 from fastapi import FastAPI
 
 from llm_service.agent import Agent, agent_routers, build_agent
+from llm_service.agent.approvals import refusal
 from llm_service.agent.config import AgentConfig, ServerConfig
 from llm_service.agent.threads import RedisThreadStore, open_thread_store
 from llm_service.schemas import ChatCompletionRequest
@@ -184,7 +185,9 @@ async def test_denied_or_expired_approval_is_reported_not_run(
     assert result.of("approval_resolved")[0]["decision"] == status
     finished = result.of("tool_finished")[0]
     assert finished["is_error"] and status in finished["message"]
-    assert f"approval was {status}" in model.tool_messages(1)[-1]["content"]
+    told = model.tool_messages(1)[-1]["content"]
+    assert told == f"Error: {refusal(status)}"  # the hosted model gets the instruction
+    assert "Tell the user; do not retry." in told
     assert json.loads(model.tool_messages(2)[-1]["content"])["events"] == []
 
 

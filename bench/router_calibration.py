@@ -1,0 +1,206 @@
+"""Calibrate the routers' thresholds (and the hybrid's weight) without the scored set.
+
+The calibration requests are the development set (`tests/data/agent_requests.jsonl`) and every
+published phrasing left out in turn: each example a server publishes in a tool's `_meta` is
+asked with that example removed from its tool (it should pick that tool), and each
+`chatter.CHAT` request with that request removed from the chatter (it should pick none). The
+scored set (`tests/data/agent_requests_scored.jsonl`) is never read here.
+
+For each router its per-candidate scores are computed once (`scores()`; the hybrid's are the
+weighted sum of the other two), then every threshold from 0 to 0.8 in steps of 0.01 is tried:
+the best has the highest selection accuracy over all calibration requests, then the highest
+share of chatter answered without a tool; of the thresholds tied on both, the middle one. The
+hybrid's weight is chosen the same way among `WEIGHTS`. The chosen values are the defaults of
+`router_min_similarity`, `router_embedding_min_similarity`, `router_hybrid_min_similarity` and
+`router_hybrid_weight` (`llm_service.settings.AgentSettings`); this prints them beside the
+defaults in force.
+
+Run: `PYTHONPATH=. .venv/bin/python bench/router_calibration.py`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+from bench.router import DEV, builtin_tools, load_rows
+from llm_service.agent.chatter import CHAT
+from llm_service.agent.connections import AgentTool
+from llm_service.agent.embedding_router import EmbeddingRouter
+from llm_service.agent.embeddings import SentenceEmbedder
+from llm_service.agent.tool_router import NO_TOOL, ToolRouter
+from llm_service.settings import AgentSettings
+
+THRESHOLDS = np.round(np.arange(0.0, 0.81, 0.01), 2)
+WEIGHTS = (0.5, 0.6, 0.7, 0.8, 0.9)
+Scorer = Callable[[str, Sequence[AgentTool], Sequence[str]], dict[str, float]]
+
+
+@dataclass(frozen=True)
+class Case:
+    """One calibration request: the tools and chatter it is asked against, and the answer."""
+
+    request: str
+    expected: str
+    tools: tuple[AgentTool, ...]
+    chat: tuple[str, ...]
+    source: str
+
+
+def cases(tools: Sequence[AgentTool]) -> list[Case]:
+    """The development rows, each published example left out, each chatter line left out."""
+    offered = tuple(tools)
+    found = [Case(row.request, row.tool or NO_TOOL, offered, CHAT, "dev") for row in load_rows(DEV)]
+    for index, tool in enumerate(offered):
+        for example in tool.examples:
+            kept = tuple(phrase for phrase in tool.examples if phrase != example)
+            without = (
+                *offered[:index],
+                dataclasses.replace(tool, examples=kept),
+                *offered[index + 1 :],
+            )
+            found.append(Case(example, tool.qualified, without, CHAT, "example left out"))
+    for line in CHAT:
+        chat = tuple(other for other in CHAT if other != line)
+        found.append(Case(line, NO_TOOL, offered, chat, "chatter left out"))
+    return found
+
+
+def tfidf_scorer() -> Scorer:
+    routers: dict[tuple[str, ...], ToolRouter] = {}
+
+    def score(text: str, tools: Sequence[AgentTool], chat: Sequence[str]) -> dict[str, float]:
+        router = routers.setdefault(tuple(chat), ToolRouter(0.0, chat))
+        return router.scores(text, tools)
+
+    return score
+
+
+def embedding_scorer(embedder: SentenceEmbedder) -> Scorer:
+    routers: dict[tuple[str, ...], EmbeddingRouter] = {}
+
+    def score(text: str, tools: Sequence[AgentTool], chat: Sequence[str]) -> dict[str, float]:
+        router = routers.setdefault(tuple(chat), EmbeddingRouter(0.0, embedder, chat))
+        return router.scores(text, tools)
+
+    return score
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """A router's chosen threshold and what it scores there."""
+
+    threshold: float
+    selection: float
+    no_tool: float
+    by_source: dict[str, float]
+
+
+def picks(scores: list[dict[str, float]], threshold: float) -> list[str]:
+    chosen = []
+    for candidates in scores:
+        label = max(candidates, key=candidates.__getitem__)
+        chosen.append(NO_TOOL if candidates[label] < threshold else label)
+    return chosen
+
+
+def calibrate(all_cases: Sequence[Case], scores: list[dict[str, float]]) -> Calibration:
+    """The threshold with the best (selection, no-tool) on the cases; the middle of ties."""
+    expected = [case.expected for case in all_cases]
+    chatter = [index for index, label in enumerate(expected) if label == NO_TOOL]
+    results = []
+    for threshold in THRESHOLDS:
+        chosen = picks(scores, float(threshold))
+        right = [got == want for got, want in zip(chosen, expected, strict=True)]
+        selection = sum(right) / len(right)
+        no_tool = sum(right[index] for index in chatter) / len(chatter)
+        results.append((selection, no_tool, float(threshold), right))
+    best = max((selection, no_tool) for selection, no_tool, _, _ in results)
+    tied = [result for result in results if (result[0], result[1]) == best]
+    selection, no_tool, threshold, right = tied[len(tied) // 2]
+    sources = sorted({case.source for case in all_cases})
+    by_source = {
+        source: float(
+            np.mean(
+                [hit for hit, case in zip(right, all_cases, strict=True) if case.source == source]
+            )
+        )
+        for source in sources
+    }
+    return Calibration(threshold, selection, no_tool, by_source)
+
+
+def combined(
+    meaning: list[dict[str, float]], words: list[dict[str, float]], weight: float
+) -> list[dict[str, float]]:
+    return [
+        {label: weight * m[label] + (1 - weight) * w[label] for label in m}
+        for m, w in zip(meaning, words, strict=True)
+    ]
+
+
+async def main() -> None:
+    console = Console(width=140)
+    tools = await builtin_tools()
+    all_cases = cases(tools)
+    embedder = SentenceEmbedder(threads=AgentSettings().router_threads)
+    scorers = {"tfidf": tfidf_scorer(), "embedding": embedding_scorer(embedder)}
+    scored = {
+        name: [scorer(case.request, case.tools, case.chat) for case in all_cases]
+        for name, scorer in scorers.items()
+    }
+    results = {name: calibrate(all_cases, scores) for name, scores in scored.items()}
+    hybrids = {
+        weight: calibrate(all_cases, combined(scored["embedding"], scored["tfidf"], weight))
+        for weight in WEIGHTS
+    }
+    weight = max(hybrids, key=lambda w: (hybrids[w].selection, hybrids[w].no_tool))
+    results[f"hybrid (weight {weight})"] = hybrids[weight]
+    settings = AgentSettings()
+    in_force = {
+        "tfidf": settings.router_min_similarity,
+        "embedding": settings.router_embedding_min_similarity,
+        f"hybrid (weight {weight})": settings.router_hybrid_min_similarity,
+    }
+    sources = sorted({case.source for case in all_cases})
+    counts = {source: sum(case.source == source for case in all_cases) for source in sources}
+    table = Table(title=f"router calibration on {len(all_cases)} requests (no scored set)")
+    table.add_column("router")
+    table.add_column("threshold", justify="right")
+    table.add_column("default now", justify="right")
+    table.add_column("selection", justify="right")
+    table.add_column("chatter without a tool", justify="right")
+    for source in sources:
+        table.add_column(f"{source} ({counts[source]})", justify="right")
+    for name, result in results.items():
+        table.add_row(
+            name,
+            f"{result.threshold:.2f}",
+            f"{in_force[name]:.2f}",
+            f"{result.selection:.3f}",
+            f"{result.no_tool:.3f}",
+            *(f"{result.by_source[source]:.3f}" for source in sources),
+        )
+    console.print(table)
+    weights = Table(title="hybrid weight (embedding share)")
+    for column in ("weight", "threshold", "selection", "chatter without a tool"):
+        weights.add_column(column, justify="right")
+    for candidate, result in hybrids.items():
+        weights.add_row(
+            f"{candidate}",
+            f"{result.threshold:.2f}",
+            f"{result.selection:.3f}",
+            f"{result.no_tool:.3f}",
+        )
+    console.print(weights)
+    console.print(f"hybrid weight chosen {weight} (default now {settings.router_hybrid_weight})")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
