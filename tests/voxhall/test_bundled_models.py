@@ -65,3 +65,21 @@ def test_run_time_never_assembles_and_says_to_run_make_install(
         LlmSettings(local_model="gemma3-270m").gguf_path()
     assert list(tmp_path.iterdir()) == []
     assert LlmSettings(local_model="gemma3-270m", local_gguf="/x.gguf").gguf_path() == "/x.gguf"
+
+
+def test_gemma_is_chatted_with_as_a_transcript_that_keeps_the_system_prompt() -> None:
+    from llm_service.backends.local import TEMPLATE_FALLBACKS, TranscriptFormatter
+
+    formatter = TEMPLATE_FALLBACKS["gemma3-270m"]("<bos>")
+    assert isinstance(formatter, TranscriptFormatter)
+    response = formatter(
+        messages=[
+            {"role": "system", "content": "Be brief."},
+            {"role": "user", "content": "hello"},
+            {"role": "assistant", "content": "Hi!"},
+            {"role": "user", "content": "bye"},
+        ]
+    )
+    assert response.prompt == "<bos>Be brief.\n\nUser: hello\nVoxhall: Hi!\nUser: bye\nVoxhall:"
+    assert response.stop == ["\nUser:", "\n\n"]
+    assert "smollm2-135m" not in TEMPLATE_FALLBACKS, "SmolLM2's GGUF carries its own template"
