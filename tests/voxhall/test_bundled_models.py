@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from llm_service.settings import LlmSettings
-from voxhall import bundled_models
 from voxhall.bundled_models import (
     GEMMA3_GGUF_NAME,
     BundledModelMissingError,
@@ -48,21 +47,17 @@ def test_the_installed_gemma_file_is_the_published_one() -> None:
     assert bundled_llm_gguf("smollm2-135m").name == "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
-def test_assembly_is_idempotent(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(bundled_models, "assembled_models_dir", lambda: tmp_path / "models")
-    path = assemble_gemma3()
+def test_assembly_is_idempotent(tmp_path: Path) -> None:
+    path = assemble_gemma3(tmp_path / "models")
     assert path == tmp_path / "models" / GEMMA3_GGUF_NAME and path.stat().st_size > 200e6
     written = path.stat().st_mtime_ns
-    assert assemble_gemma3() == path
+    assert assemble_gemma3(tmp_path / "models") == path
     assert path.stat().st_mtime_ns == written, "a second install only checks the file"
 
 
-def test_run_time_never_assembles_and_says_to_run_make_install(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(bundled_models, "assembled_models_dir", lambda: tmp_path)
+def test_run_time_never_assembles_and_says_to_run_make_install(tmp_path: Path) -> None:
     with pytest.raises(BundledModelMissingError, match="make install"):
-        LlmSettings(local_model="gemma3-270m").gguf_path()
+        bundled_gemma3_gguf(tmp_path)
     assert list(tmp_path.iterdir()) == []
     assert LlmSettings(local_model="gemma3-270m", local_gguf="/x.gguf").gguf_path() == "/x.gguf"
 
