@@ -57,7 +57,8 @@ from llm_service.agent.chain import ChatChain
 from llm_service.agent.config import builtin_server
 from llm_service.agent.connections import AgentTool, agent_tool
 from llm_service.agent.embedding_router import build_router
-from llm_service.agent.tool_router import SLOT_CONTEXT, RouteChoice, ToolRouter, fill_arguments
+from llm_service.agent.routing import RouteChoice
+from llm_service.agent.tool_router import SLOT_CONTEXT, ToolRouter, fill_arguments
 from llm_service.settings import AgentSettings
 
 ROOT = Path(__file__).resolve().parents[1]

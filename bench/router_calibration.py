@@ -34,7 +34,8 @@ from llm_service.agent.chatter import CHAT
 from llm_service.agent.connections import AgentTool
 from llm_service.agent.embedding_router import EmbeddingRouter
 from llm_service.agent.embeddings import SentenceEmbedder
-from llm_service.agent.tool_router import NO_TOOL, ToolRouter
+from llm_service.agent.routing import NO_TOOL
+from llm_service.agent.tool_router import ToolRouter
 from llm_service.settings import AgentSettings
 
 THRESHOLDS = np.round(np.arange(0.0, 0.81, 0.01), 2)

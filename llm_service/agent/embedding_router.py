@@ -20,33 +20,25 @@ new documents; the model loads on the first request (or `warm`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
-
-import numpy as np
 
 from llm_service.agent.chatter import CHAT
 from llm_service.agent.connections import AgentTool
 from llm_service.agent.embeddings import SentenceEmbedder, Vectors, shared_embedder
-from llm_service.agent.tool_router import NO_TOOL, RouteChoice, Router, ToolRouter, decide
+from llm_service.agent.routing import (
+    ExampleRouter,
+    Examples,
+    Router,
+    ScoringRouter,
+    label_rows,
+    nearest_scores,
+)
+from llm_service.agent.tool_router import ToolRouter
 from llm_service.settings import AgentSettings
 
-NEIGHBOURS = 2
 
-
-def tool_documents(tool: AgentTool) -> list[str]:
-    """What a tool says of itself: server and name, name and description, name and
-    parameters."""
-    name = tool.name.replace("_", " ")
-    properties = tool.input_schema.get("properties") or {}
-    parameters = ", ".join(str(key).replace("_", " ") for key in properties)
-    documents = [f"{tool.server} {name}", f"{name}: {tool.description}"]
-    if parameters:
-        documents.append(f"{name} ({parameters})")
-    return documents
-
-
-class EmbeddingRouter:
+class EmbeddingRouter(ExampleRouter):
     """Nearest-neighbour tool choice over embedded example requests (see the module)."""
 
     def __init__(
@@ -55,66 +47,21 @@ class EmbeddingRouter:
         embedder: SentenceEmbedder | None = None,
         chat: Sequence[str] = CHAT,
     ) -> None:
-        self.min_similarity = min_similarity
+        super().__init__(min_similarity, chat)
         self.embedder = embedder or shared_embedder()
-        self._chat = tuple(chat)
-        self._key: tuple[object, ...] | None = None
         self._matrix: Vectors | None = None
         self._groups: dict[str, Any] = {}
 
-    def _index(self, tools: Sequence[AgentTool], examples: Mapping[str, Sequence[str]]) -> None:
-        said = {name: tuple(phrases) for name, phrases in examples.items()}
-        offered = tuple(
-            sorted((tool.qualified, tool.examples, *tool_documents(tool)) for tool in tools)
-        )
-        key = (offered, tuple(sorted(said.items())))
-        if key == self._key:
-            return
-        documents = list(self._chat)
-        labels = [NO_TOOL] * len(documents)
-        for tool in tools:
-            phrases = [*tool_documents(tool), *tool.examples, *said.get(tool.qualified, ())]
-            documents += phrases
-            labels += [tool.qualified] * len(phrases)
-        names = np.array(labels)
+    def _fit(self, documents: list[str], labels: list[str]) -> None:
         self._matrix = self.embedder.embed_documents(documents)
-        self._groups = {label: np.flatnonzero(names == label) for label in dict.fromkeys(labels)}
-        self._key = key
+        self._groups = label_rows(labels)
 
-    def warm(
-        self, tools: Sequence[AgentTool], examples: Mapping[str, Sequence[str]] | None = None
-    ) -> None:
-        """Load the model and embed the documents of `tools` now, not on the first request."""
-        self._index(tools, examples or {})
-
-    def scores(
-        self,
-        text: str,
-        tools: Sequence[AgentTool],
-        examples: Mapping[str, Sequence[str]] | None = None,
-    ) -> dict[str, float]:
-        """Each offered tool's score for the request, and plain chat's (under `NO_TOOL`)."""
-        self._index(tools, examples or {})
+    def _label_scores(self, text: str) -> dict[str, float]:
         assert self._matrix is not None
-        similarities = self._matrix @ self.embedder.embed([text])[0]
-        return {
-            label: float(np.sort(similarities[rows])[-NEIGHBOURS:].mean())
-            for label, rows in self._groups.items()
-        }
-
-    def choose(
-        self,
-        text: str,
-        tools: Sequence[AgentTool],
-        examples: Mapping[str, Sequence[str]] | None = None,
-    ) -> RouteChoice:
-        """The tool the request asks for, or None when it is plain chat (or no tool is close)."""
-        if not tools or not text.strip():
-            return RouteChoice(None, 0.0)
-        return decide(self.scores(text, tools, examples), tools, self.min_similarity)
+        return nearest_scores(self._matrix @ self.embedder.embed([text])[0], self._groups)
 
 
-class HybridRouter:
+class HybridRouter(ScoringRouter):
     """`weight` times the embedding score plus the rest times the TF-IDF score, per
     candidate; the best wins, a tool only from `min_similarity` on."""
 
@@ -130,17 +77,13 @@ class HybridRouter:
         self.embedding = embedding
         self.tfidf = tfidf
 
-    def warm(
-        self, tools: Sequence[AgentTool], examples: Mapping[str, Sequence[str]] | None = None
-    ) -> None:
-        """Load the model and embed the documents of `tools` now."""
+    def warm(self, tools: Sequence[AgentTool], examples: Examples | None = None) -> None:
+        """Load the model and build both indexes for `tools` now."""
         self.embedding.warm(tools, examples)
+        self.tfidf.warm(tools, examples)
 
     def scores(
-        self,
-        text: str,
-        tools: Sequence[AgentTool],
-        examples: Mapping[str, Sequence[str]] | None = None,
+        self, text: str, tools: Sequence[AgentTool], examples: Examples | None = None
     ) -> dict[str, float]:
         meaning = self.embedding.scores(text, tools, examples)
         words = self.tfidf.scores(text, tools, examples)
@@ -148,17 +91,6 @@ class HybridRouter:
             label: self.weight * meaning[label] + (1 - self.weight) * words[label]
             for label in meaning
         }
-
-    def choose(
-        self,
-        text: str,
-        tools: Sequence[AgentTool],
-        examples: Mapping[str, Sequence[str]] | None = None,
-    ) -> RouteChoice:
-        """The tool the request asks for, or None when it is plain chat (or no tool is close)."""
-        if not tools or not text.strip():
-            return RouteChoice(None, 0.0)
-        return decide(self.scores(text, tools, examples), tools, self.min_similarity)
 
 
 def build_router(settings: AgentSettings, kind: str | None = None) -> Router:

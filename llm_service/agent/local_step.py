@@ -18,8 +18,9 @@ from llm_service.agent.chain import ChatChain
 from llm_service.agent.connections import AgentTool
 from llm_service.agent.local_chat import LocalChat, local_chat
 from llm_service.agent.reply_rules import SpokenReplyFilter
+from llm_service.agent.routing import RouteChoice, Router
 from llm_service.agent.summaries import step_summary
-from llm_service.agent.tool_router import SLOT_CONTEXT, RouteChoice, Router, fill_arguments
+from llm_service.agent.tool_router import SLOT_CONTEXT, fill_arguments
 from llm_service.schemas import (
     ChatCompletionRequest,
     FunctionCall,

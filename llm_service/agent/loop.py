@@ -34,6 +34,7 @@ from llm_service.agent.local_chat import FALLBACK, local_chat
 from llm_service.agent.local_step import LocalStep, StepResult
 from llm_service.agent.options import TurnOptions
 from llm_service.agent.reply_rules import SpokenReplyFilter
+from llm_service.agent.routing import Router
 from llm_service.agent.threads import (
     ThreadLocks,
     ThreadState,
@@ -44,7 +45,6 @@ from llm_service.agent.threads import (
     scrub_for_storage,
 )
 from llm_service.agent.tool_calls import CallOutcomes, ToolCallRunner, tool_message
-from llm_service.agent.tool_router import Router
 from llm_service.schemas import (
     AgentEvent,
     ChatChunk,

@@ -29,17 +29,16 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
-import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from llm_service.agent.chain import ChatChain
 from llm_service.agent.chatter import CHAT
 from llm_service.agent.connections import AgentTool
+from llm_service.agent.routing import ExampleRouter, label_rows, nearest_scores
 from llm_service.agent.slot_values import (
     REQUEST_WORDS,
     TITLE_SLOTS,
@@ -59,9 +58,7 @@ from llm_service.schemas import (
     Tool,
 )
 
-NO_TOOL = ""
 SLOT_CONTEXT = "Fill in the function's arguments from the user's request."
-NEIGHBOURS = 2
 GENERIC_WORDS = frozenset({"id", "ids", "the", "of", "by", "max", "min", "include", "only"})
 MAX_SPAN_WORDS = 6
 FUNCTION_WORDS_TEXT = """
@@ -76,117 +73,29 @@ FUNCTION_WORDS_TEXT = """
 FUNCTION_WORDS = frozenset(FUNCTION_WORDS_TEXT.split())
 
 
-@dataclass(frozen=True)
-class RouteChoice:
-    """The router's pick: a tool, or None for plain chat, with its similarity."""
+class ToolRouter(ExampleRouter):
+    """Nearest-neighbour tool choice over example requests by character n-gram TF-IDF."""
 
-    tool: AgentTool | None
-    similarity: float
-
-
-class Router(Protocol):
-    """What the local step asks: the tool a request wants among those offered, or none."""
-
-    def choose(
-        self,
-        text: str,
-        tools: Sequence[AgentTool],
-        examples: Mapping[str, Sequence[str]] | None = None,
-    ) -> RouteChoice:
-        """The tool for `text` (`examples`: more phrasings per qualified tool name)."""
-        ...
-
-    def warm(
-        self, tools: Sequence[AgentTool], examples: Mapping[str, Sequence[str]] | None = None
-    ) -> None:
-        """Prepare for these tools now (build the index), not on the first request."""
-        ...
-
-
-def decide(
-    scores: Mapping[str, float], tools: Sequence[AgentTool], min_similarity: float
-) -> RouteChoice:
-    """The best scoring label wins; a tool only when its score reaches `min_similarity`."""
-    label = max(scores, key=scores.__getitem__)
-    if label == NO_TOOL or scores[label] < min_similarity:
-        return RouteChoice(None, scores[label])
-    return RouteChoice(next(tool for tool in tools if tool.qualified == label), scores[label])
-
-
-def _tool_documents(tool: AgentTool, examples: Iterable[str]) -> list[str]:
-    name = tool.name.replace("_", " ")
-    return [name, f"{name}: {tool.description}", *examples]
-
-
-class ToolRouter:
-    """Nearest-neighbour tool choice over example requests; the index is rebuilt when the tools
-    or their examples change."""
-
-    def __init__(
-        self,
-        min_similarity: float,
-        chat: Sequence[str] = CHAT,
-    ) -> None:
-        self.min_similarity = min_similarity
-        self._chat = chat
-        self._key: tuple[object, ...] = ()
-        self._labels: Any = None
-        self._tools: dict[str, AgentTool] = {}
+    def __init__(self, min_similarity: float, chat: Sequence[str] = CHAT) -> None:
+        super().__init__(min_similarity, chat)
         self._vectorizer = TfidfVectorizer(
             analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True
         )
         self._matrix: Any = None
+        self._groups: dict[str, Any] = {}
 
-    def _index(self, tools: Sequence[AgentTool], examples: Mapping[str, Sequence[str]]) -> None:
-        said = {name: tuple(phrases) for name, phrases in examples.items()}
-        offered = tuple(sorted((tool.qualified, tool.examples) for tool in tools))
-        key = (offered, tuple(sorted(said.items())))
-        if key == self._key and self._matrix is not None:
-            return
-        documents = list(self._chat)
-        labels = [NO_TOOL] * len(documents)
-        for tool in tools:
-            phrases = [*tool.examples, *examples.get(tool.qualified, ())]
-            tool_documents = _tool_documents(tool, phrases)
-            documents += tool_documents
-            labels += [tool.qualified] * len(tool_documents)
+    def documents(self, tool: AgentTool, examples: Sequence[str]) -> list[str]:
+        """The tool's name, its name with its description, and its example requests."""
+        name = tool.name.replace("_", " ")
+        return [name, f"{name}: {tool.description}", *examples]
+
+    def _fit(self, documents: list[str], labels: list[str]) -> None:
         self._matrix = self._vectorizer.fit_transform(documents)
-        self._labels = np.array(labels)
-        self._tools = {tool.qualified: tool for tool in tools}
-        self._key = key
+        self._groups = label_rows(labels)
 
-    def warm(
-        self, tools: Sequence[AgentTool], examples: Mapping[str, Sequence[str]] | None = None
-    ) -> None:
-        """Build the index for these tools now."""
-        if tools:
-            self._index(tools, examples or {})
-
-    def scores(
-        self,
-        text: str,
-        tools: Sequence[AgentTool],
-        examples: Mapping[str, Sequence[str]] | None = None,
-    ) -> dict[str, float]:
-        """Each offered tool's score for the request, and plain chat's (under `NO_TOOL`)."""
-        self._index(tools, examples or {})
+    def _label_scores(self, text: str) -> dict[str, float]:
         query = self._vectorizer.transform([text.lower()])
-        similarities = (self._matrix @ query.T).toarray().ravel()
-        return {
-            label: float(np.sort(similarities[self._labels == label])[-NEIGHBOURS:].mean())
-            for label in self._tools.keys() | {NO_TOOL}
-        }
-
-    def choose(
-        self,
-        text: str,
-        tools: Sequence[AgentTool],
-        examples: Mapping[str, Sequence[str]] | None = None,
-    ) -> RouteChoice:
-        """The tool the request asks for, or None when it is plain chat (or no tool is close)."""
-        if not tools or not text.strip():
-            return RouteChoice(None, 0.0)
-        return decide(self.scores(text, tools, examples), tools, self.min_similarity)
+        return nearest_scores((self._matrix @ query.T).toarray().ravel(), self._groups)
 
 
 def _words(text: str) -> set[str]:

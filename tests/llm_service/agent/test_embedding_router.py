@@ -20,10 +20,10 @@ from llm_service.agent.embedding_router import (
     EmbeddingRouter,
     HybridRouter,
     build_router,
-    tool_documents,
 )
 from llm_service.agent.embeddings import DIMENSIONS, SentenceEmbedder, shared_embedder
-from llm_service.agent.tool_router import NO_TOOL, ToolRouter
+from llm_service.agent.routing import NO_TOOL, tool_documents
+from llm_service.agent.tool_router import ToolRouter
 from llm_service.settings import AgentSettings
 
 pytestmark = pytest.mark.slow
