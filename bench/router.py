@@ -3,6 +3,8 @@
 The scored set (`tests/data/agent_requests_scored.jsonl`) is written apart from the phrasings
 the servers publish in their tools' `_meta` and from the development set
 (`tests/data/agent_requests.jsonl`), which tuning may look at; the scored set is only scored.
+A second held-out set (`tests/data/agent_requests_heldout.jsonl`, `--set heldout`) was written
+blind by another writer from the tools' names, descriptions and input schemas alone.
 Each row: `request`, `tool` (`<server>__<tool>`, or null for chat that needs no tool),
 `arguments` (only the key arguments the request states) and `slots` (each labelled argument's
 slot type: name, title, number, date, enum or text).
@@ -30,7 +32,7 @@ the warm-up call), or the embedding one by `--embedding-router module:callable`;
 tfidf and embedding, `all` the three.
 
 Run: `PYTHONPATH=. .venv/bin/python bench/router.py [--router tfidf|embedding|hybrid|both|all]
-[--set scored|dev|both] [--no-fill] [--show-misses] [--json]`.
+[--set scored|dev|heldout|both] [--no-fill] [--show-misses] [--json]`.
 """
 
 from __future__ import annotations
@@ -64,6 +66,14 @@ from llm_service.settings import AgentSettings
 ROOT = Path(__file__).resolve().parents[1]
 SCORED = ROOT / "tests" / "data" / "agent_requests_scored.jsonl"
 DEV = ROOT / "tests" / "data" / "agent_requests.jsonl"
+HELDOUT = ROOT / "tests" / "data" / "agent_requests_heldout.jsonl"
+SETS = {"scored": SCORED, "dev": DEV, "heldout": HELDOUT}
+SET_CHOICES = {
+    "scored": ("scored",),
+    "dev": ("dev",),
+    "heldout": ("heldout",),
+    "both": ("scored", "dev"),
+}
 SERVERS = ("github", "calendar", "monday", "aws")
 SLOT_TYPES = ("name", "title", "number", "date", "enum", "text")
 REFERENCE_NOW = datetime(2026, 3, 4, 9, 0, tzinfo=UTC)
@@ -449,7 +459,7 @@ def parse_options() -> argparse.Namespace:
     parser.add_argument(
         "--router", choices=("tfidf", "embedding", "hybrid", "both", "all"), default="all"
     )
-    parser.add_argument("--set", choices=("scored", "dev", "both"), default="both", dest="sets")
+    parser.add_argument("--set", choices=tuple(SET_CHOICES), default="both", dest="sets")
     parser.add_argument(
         "--embedding-router",
         default=EMBEDDING_ROUTER_DEFAULT,
@@ -480,10 +490,7 @@ async def main() -> None:
     if not routers:
         console.print("no router to score")
         sys.exit(1)
-    sets = {"scored": SCORED, "dev": DEV}
-    chosen = {
-        name: load_rows(path) for name, path in sets.items() if options.sets in (name, "both")
-    }
+    chosen = {name: load_rows(SETS[name]) for name in SET_CHOICES[options.sets]}
     tools = await builtin_tools()
     chain, close = (None, None) if options.no_fill else await local_chain()
     scores: dict[str, RouterScore] = {}
