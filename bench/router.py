@@ -26,13 +26,16 @@ does, told the time `REFERENCE_NOW`: the date labels are relative to Wednesday 4
 
 Goals (issue 14, reported, not timed tests): selection >= 0.92, key arguments >= 0.85, chatter
 without a tool >= 0.95. Any object with `.choose(request, tools) -> RouteChoice` can be scored
-(`score_router`); `--router embedding` and `--router hybrid` are built as the agent builds
+(`score_router`); `--router embedding`, `hybrid` and `classifier` are built as the agent builds
 them (`embedding_router.build_router`, with the defaults of `AgentSettings`; the model loads on
 the warm-up call), or the embedding one by `--embedding-router module:callable`; `both` is
-tfidf and embedding, `all` the three.
+tfidf and embedding, `all` the four. `--set both` is the scored and the development set,
+`all` adds the second held-out set (`tests/data/agent_requests_heldout.jsonl`, written blind
+by another writer from the tools' names, descriptions and schemas only).
 
-Run: `PYTHONPATH=. .venv/bin/python bench/router.py [--router tfidf|embedding|hybrid|both|all]
-[--set scored|dev|heldout|both] [--no-fill] [--show-misses] [--json]`.
+Run: `PYTHONPATH=. .venv/bin/python bench/router.py
+[--router tfidf|embedding|hybrid|classifier|both|all] [--set scored|dev|heldout|both|all]
+[--no-fill] [--show-misses] [--json]`.
 """
 
 from __future__ import annotations
@@ -73,6 +76,7 @@ SET_CHOICES = {
     "dev": ("dev",),
     "heldout": ("heldout",),
     "both": ("scored", "dev"),
+    "all": ("scored", "heldout", "dev"),
 }
 SERVERS = ("github", "calendar", "monday", "aws")
 SLOT_TYPES = ("name", "title", "number", "date", "enum", "text")
@@ -358,6 +362,11 @@ def hybrid_router() -> Router:
     return build_router(AgentSettings(), "hybrid")
 
 
+def classifier_router() -> Router:
+    """The logistic regression over both, with the agent's weight and threshold."""
+    return build_router(AgentSettings(), "classifier")
+
+
 async def local_chain() -> tuple[ChatChain, Callable[[], Any]]:
     """The bundled local model behind llm_service's fallback, and how to close it."""
     from llm_service.agent import FallbackChatChain
@@ -457,7 +466,9 @@ def results_table(scores: dict[str, RouterScore]) -> Table:
 def parse_options() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument(
-        "--router", choices=("tfidf", "embedding", "hybrid", "both", "all"), default="all"
+        "--router",
+        choices=("tfidf", "embedding", "hybrid", "classifier", "both", "all"),
+        default="all",
     )
     parser.add_argument("--set", choices=tuple(SET_CHOICES), default="both", dest="sets")
     parser.add_argument(
@@ -487,6 +498,8 @@ async def main() -> None:
             routers["embedding"] = lambda: embedding_router(options.embedding_router)[0]
     if options.router in ("hybrid", "all"):
         routers["hybrid"] = hybrid_router
+    if options.router in ("classifier", "all"):
+        routers["classifier"] = classifier_router
     if not routers:
         console.print("no router to score")
         sys.exit(1)

@@ -1,19 +1,22 @@
 """Calibrate the routers' thresholds (and the hybrid's weight) without the scored set.
 
 The calibration requests are the development set (`tests/data/agent_requests.jsonl`) and every
-published phrasing left out in turn: each example a server publishes in a tool's `_meta` is
-asked with that example removed from its tool (it should pick that tool), and each
-`chatter.CHAT` request with that request removed from the chatter (it should pick none). The
-scored set (`tests/data/agent_requests_scored.jsonl`) is never read here.
+published phrasing left out in its fold (`FOLDS`-fold cross-validation): each example a server
+publishes in a tool's `_meta` is asked with its fold's examples removed from every tool (it
+should pick that tool), and each `chatter.CHAT` request with its fold's requests removed from
+the chatter (it should pick none). Neither held-out set (`tests/data/agent_requests_scored.jsonl`,
+`tests/data/agent_requests_heldout.jsonl`) is read here.
 
 For each router its per-candidate scores are computed once (`scores()`; the hybrid's are the
 weighted sum of the other two), then every threshold from 0 to 0.8 in steps of 0.01 is tried:
 the best has the highest selection accuracy over all calibration requests, then the highest
 share of chatter answered without a tool; of the thresholds tied on both, the middle one. The
-hybrid's weight is chosen the same way among `WEIGHTS`. The chosen values are the defaults of
-`router_min_similarity`, `router_embedding_min_similarity`, `router_hybrid_min_similarity` and
-`router_hybrid_weight` (`llm_service.settings.AgentSettings`); this prints them beside the
-defaults in force.
+hybrid's weight is chosen the same way among `WEIGHTS`, the classifier's TF-IDF weight among
+`WORDS_WEIGHTS` (its scores are class probabilities, so its threshold is the lowest probability
+of the best tool). The chosen values are the defaults of `router_min_similarity`,
+`router_embedding_min_similarity`, `router_hybrid_min_similarity`, `router_hybrid_weight`,
+`router_classifier_min_margin` and `router_classifier_words_weight`
+(`llm_service.settings.AgentSettings`); this prints them beside the defaults in force.
 
 Run: `PYTHONPATH=. .venv/bin/python bench/router_calibration.py`.
 """
@@ -24,22 +27,29 @@ import asyncio
 import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
+import numpy.typing as npt
 from rich.console import Console
 from rich.table import Table
 
 from bench.router import DEV, builtin_tools, load_rows
 from llm_service.agent.chatter import CHAT
+from llm_service.agent.classifier_router import ClassifierRouter
 from llm_service.agent.connections import AgentTool
 from llm_service.agent.embedding_router import EmbeddingRouter
 from llm_service.agent.embeddings import SentenceEmbedder
-from llm_service.agent.routing import NO_TOOL
+from llm_service.agent.routing import NO_TOOL, ExampleRouter
 from llm_service.agent.tool_router import ToolRouter
 from llm_service.settings import AgentSettings
 
 THRESHOLDS = np.round(np.arange(0.0, 0.81, 0.01), 2)
+MARGINS = np.round(np.arange(-1.0, 0.81, 0.01), 2)
+"""The classifier's thresholds: its scores are margins, below zero when no class is sure."""
 WEIGHTS = (0.5, 0.6, 0.7, 0.8, 0.9)
+WORDS_WEIGHTS = (0.0, 0.5, 1.0)
+FOLDS = 5
 Scorer = Callable[[str, Sequence[AgentTool], Sequence[str]], dict[str, float]]
 
 
@@ -55,39 +65,40 @@ class Case:
 
 
 def cases(tools: Sequence[AgentTool]) -> list[Case]:
-    """The development rows, each published example left out, each chatter line left out."""
+    """The development rows, then each fold's published examples and chatter lines, each
+    asked against the tools and chatter without that fold."""
     offered = tuple(tools)
     found = [Case(row.request, row.tool or NO_TOOL, offered, CHAT, "dev") for row in load_rows(DEV)]
-    for index, tool in enumerate(offered):
-        for example in tool.examples:
-            kept = tuple(phrase for phrase in tool.examples if phrase != example)
-            without = (
-                *offered[:index],
-                dataclasses.replace(tool, examples=kept),
-                *offered[index + 1 :],
-            )
-            found.append(Case(example, tool.qualified, without, CHAT, "example left out"))
-    for line in CHAT:
-        chat = tuple(other for other in CHAT if other != line)
-        found.append(Case(line, NO_TOOL, offered, chat, "chatter left out"))
+    for fold in range(FOLDS):
+        kept = tuple(
+            dataclasses.replace(tool, examples=_outside(tool.examples, fold)) for tool in offered
+        )
+        chat = _outside(CHAT, fold)
+        found += [
+            Case(example, tool.qualified, kept, chat, "example left out")
+            for tool in offered
+            for example in _inside(tool.examples, fold)
+        ]
+        found += [
+            Case(line, NO_TOOL, kept, chat, "chatter left out") for line in _inside(CHAT, fold)
+        ]
     return found
 
 
-def tfidf_scorer() -> Scorer:
-    routers: dict[tuple[str, ...], ToolRouter] = {}
+def _inside(phrases: Sequence[str], fold: int) -> tuple[str, ...]:
+    return tuple(phrase for index, phrase in enumerate(phrases) if index % FOLDS == fold)
+
+
+def _outside(phrases: Sequence[str], fold: int) -> tuple[str, ...]:
+    return tuple(phrase for index, phrase in enumerate(phrases) if index % FOLDS != fold)
+
+
+def scorer(build: Callable[[Sequence[str]], ExampleRouter]) -> Scorer:
+    """Scores by a router `build` makes per chatter, refitted when the offered tools change."""
+    routers: dict[tuple[str, ...], ExampleRouter] = {}
 
     def score(text: str, tools: Sequence[AgentTool], chat: Sequence[str]) -> dict[str, float]:
-        router = routers.setdefault(tuple(chat), ToolRouter(0.0, chat))
-        return router.scores(text, tools)
-
-    return score
-
-
-def embedding_scorer(embedder: SentenceEmbedder) -> Scorer:
-    routers: dict[tuple[str, ...], EmbeddingRouter] = {}
-
-    def score(text: str, tools: Sequence[AgentTool], chat: Sequence[str]) -> dict[str, float]:
-        router = routers.setdefault(tuple(chat), EmbeddingRouter(0.0, embedder, chat))
+        router = routers.setdefault(tuple(chat), build(chat))
         return router.scores(text, tools)
 
     return score
@@ -111,12 +122,16 @@ def picks(scores: list[dict[str, float]], threshold: float) -> list[str]:
     return chosen
 
 
-def calibrate(all_cases: Sequence[Case], scores: list[dict[str, float]]) -> Calibration:
+def calibrate(
+    all_cases: Sequence[Case],
+    scores: list[dict[str, float]],
+    thresholds: npt.NDArray[np.float64] = THRESHOLDS,
+) -> Calibration:
     """The threshold with the best (selection, no-tool) on the cases; the middle of ties."""
     expected = [case.expected for case in all_cases]
     chatter = [index for index, label in enumerate(expected) if label == NO_TOOL]
     results = []
-    for threshold in THRESHOLDS:
+    for threshold in thresholds:
         chosen = picks(scores, float(threshold))
         right = [got == want for got, want in zip(chosen, expected, strict=True)]
         selection = sum(right) / len(right)
@@ -146,17 +161,32 @@ def combined(
     ]
 
 
+def classifier(embedder: SentenceEmbedder, words: float, chat: Sequence[str]) -> ClassifierRouter:
+    """A classifier router with no minimum margin, TF-IDF weighed by `words`."""
+    return ClassifierRouter(0.0, embedder, words, chat)
+
+
 async def main() -> None:
     console = Console(width=140)
     tools = await builtin_tools()
     all_cases = cases(tools)
     embedder = SentenceEmbedder(threads=AgentSettings().router_threads)
-    scorers = {"tfidf": tfidf_scorer(), "embedding": embedding_scorer(embedder)}
-    scored = {
-        name: [scorer(case.request, case.tools, case.chat) for case in all_cases]
-        for name, scorer in scorers.items()
+    scorers = {
+        "tfidf": scorer(lambda chat: ToolRouter(0.0, chat)),
+        "embedding": scorer(lambda chat: EmbeddingRouter(0.0, embedder, chat)),
+        **{
+            f"classifier (words {words})": scorer(partial(classifier, embedder, words))
+            for words in WORDS_WEIGHTS
+        },
     }
-    results = {name: calibrate(all_cases, scores) for name, scores in scored.items()}
+    scored = {
+        name: [score(case.request, case.tools, case.chat) for case in all_cases]
+        for name, score in scorers.items()
+    }
+    results = {
+        name: calibrate(all_cases, scores, MARGINS if name.startswith("classifier") else THRESHOLDS)
+        for name, scores in scored.items()
+    }
     hybrids = {
         weight: calibrate(all_cases, combined(scored["embedding"], scored["tfidf"], weight))
         for weight in WEIGHTS
@@ -168,10 +198,13 @@ async def main() -> None:
         "tfidf": settings.router_min_similarity,
         "embedding": settings.router_embedding_min_similarity,
         f"hybrid (weight {weight})": settings.router_hybrid_min_similarity,
+        f"classifier (words {settings.router_classifier_words_weight})": (
+            settings.router_classifier_min_margin
+        ),
     }
     sources = sorted({case.source for case in all_cases})
     counts = {source: sum(case.source == source for case in all_cases) for source in sources}
-    table = Table(title=f"router calibration on {len(all_cases)} requests (no scored set)")
+    table = Table(title=f"router calibration on {len(all_cases)} requests (no held-out set)")
     table.add_column("router")
     table.add_column("threshold", justify="right")
     table.add_column("default now", justify="right")
@@ -183,7 +216,7 @@ async def main() -> None:
         table.add_row(
             name,
             f"{result.threshold:.2f}",
-            f"{in_force[name]:.2f}",
+            f"{in_force[name]:.2f}" if name in in_force else "-",
             f"{result.selection:.3f}",
             f"{result.no_tool:.3f}",
             *(f"{result.by_source[source]:.3f}" for source in sources),

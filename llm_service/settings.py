@@ -139,10 +139,11 @@ class AgentSettings(BaseSettings):
         description="Seconds an MCP server has to connect and list its tools; past it the server "
         "is marked unavailable (turns say so) and retried with backoff.",
     )
-    router: Literal["tfidf", "embedding", "hybrid"] = Field(
-        "hybrid",
+    router: Literal["tfidf", "embedding", "hybrid", "classifier"] = Field(
+        "classifier",
         description="Local model: how the tool is picked: tfidf (character n-grams), embedding "
-        "(all-MiniLM-L6-v2 sentence embeddings) or hybrid (both scores, weighted).",
+        "(all-MiniLM-L6-v2 sentence embeddings), hybrid (both scores, weighted) or classifier "
+        "(a linear classifier over both, trained on the tools' examples at start).",
     )
     router_min_similarity: float = Field(
         0.3,
@@ -170,6 +171,19 @@ class AgentSettings(BaseSettings):
         ge=0,
         le=1,
         description="Local model, hybrid router: lowest weighted score that still picks a tool.",
+    )
+    router_classifier_min_margin: float = Field(
+        -0.85,
+        ge=-2,
+        le=2,
+        description="Local model, classifier router: lowest margin (the linear classifier's "
+        "decision value) of the best tool that still picks it (below it, plain chat).",
+    )
+    router_classifier_words_weight: float = Field(
+        0.5,
+        ge=0,
+        description="Local model, classifier router: weight of the TF-IDF features beside the "
+        "sentence embedding.",
     )
     router_threads: int = Field(
         1, ge=1, description="ONNX Runtime threads for the router's sentence embeddings."

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from llm_service.agent.chatter import CHAT
+from llm_service.agent.classifier_router import ClassifierRouter
 from llm_service.agent.connections import AgentTool
 from llm_service.agent.embeddings import SentenceEmbedder, Vectors, shared_embedder
 from llm_service.agent.routing import (
@@ -105,8 +106,14 @@ def build_router(settings: AgentSettings, kind: str | None = None) -> Router:
     )
     if kind == "embedding":
         return embedding
+    if kind == "classifier":
+        return ClassifierRouter(
+            settings.router_classifier_min_margin,
+            embedding.embedder,
+            settings.router_classifier_words_weight,
+        )
     if kind == "hybrid":
         return HybridRouter(
             settings.router_hybrid_min_similarity, settings.router_hybrid_weight, embedding, tfidf
         )
-    raise ValueError(f"unknown router {kind!r}: tfidf, embedding or hybrid")
+    raise ValueError(f"unknown router {kind!r}: tfidf, embedding, hybrid or classifier")

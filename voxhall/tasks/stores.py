@@ -187,8 +187,7 @@ class RedisJobStore:
 class _RedisSubscription:
     def __init__(self, client: redis.Redis, channel: str) -> None:
         self._client = client
-        # redis-py leaves pubsub() unannotated.
-        self._pubsub: PubSub = client.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
+        self._pubsub: PubSub = client.pubsub(ignore_subscribe_messages=True)
         self._pubsub.subscribe(channel)
 
     def get(self, timeout: float) -> JobEvent | None:

@@ -11,9 +11,12 @@ from collections.abc import Iterator
 import boto3
 import httpx
 import pytest
+import pytest_asyncio
 from moto.server import ThreadedMotoServer
 
+from bench.router import builtin_tools as listed_builtin_tools
 from llm_service.agent.config import PROJECT_ROOT, ServerConfig, builtin_server
+from llm_service.agent.connections import AgentTool
 from tests.llm_service.agent.peer import ScriptedModel, peer_app
 from voxhall.launcher import BackgroundServer, free_loopback_port
 
@@ -110,3 +113,9 @@ def scripted() -> Iterator[tuple[ScriptedModel, str]]:
     server = BackgroundServer(peer_app(model)).start()
     yield model, server.base_url
     server.stop()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def builtin_tools() -> list[AgentTool]:
+    """The four built-in servers' tools as the agent sees them (from `list_tools`, in process)."""
+    return await listed_builtin_tools()

@@ -5,16 +5,14 @@ name, description and schema. Timing is bench/router.py's and bench/embeddings.p
 
 from __future__ import annotations
 
-import importlib
-
 import numpy as np
 import pytest
-import pytest_asyncio
 from mcp import Client
 from mcp.server import MCPServer
 from mcp.types import ToolAnnotations
 
-from llm_service.agent.config import builtin_server, parse_config
+from llm_service.agent.classifier_router import ClassifierRouter
+from llm_service.agent.config import parse_config
 from llm_service.agent.connections import AgentTool, agent_tool
 from llm_service.agent.embedding_router import (
     EmbeddingRouter,
@@ -37,17 +35,6 @@ url = "http://127.0.0.1:1/mcp"
 @pytest.fixture(scope="module")
 def embedder() -> SentenceEmbedder:
     return shared_embedder(AgentSettings().router_threads)
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def builtin_tools() -> list[AgentTool]:
-    tools = []
-    for name in ("github", "calendar", "monday", "aws"):
-        module = importlib.import_module(f"mcp_servers.{name}.server")
-        async with Client(module.create_server()) as client:
-            listing = await client.list_tools()
-        tools += [agent_tool(name, tool, builtin_server(name)) for tool in listing.tools]
-    return tools
 
 
 def weather_server() -> MCPServer:
@@ -111,7 +98,7 @@ def test_similar_requests_are_closer_than_unrelated_ones(embedder: SentenceEmbed
         ("merge pull request 7", "github__merge_pull_request"),
     ],
 )
-@pytest.mark.parametrize("kind", ["embedding", "hybrid"])
+@pytest.mark.parametrize("kind", ["embedding", "hybrid", "classifier"])
 def test_the_built_in_tools_are_picked_by_meaning(
     builtin_tools: list[AgentTool], kind: str, request_text: str, expected: str
 ) -> None:
@@ -128,7 +115,7 @@ def test_the_built_in_tools_are_picked_by_meaning(
         "thanks a lot",
     ],
 )
-@pytest.mark.parametrize("kind", ["embedding", "hybrid"])
+@pytest.mark.parametrize("kind", ["embedding", "hybrid", "classifier"])
 def test_chit_chat_gets_no_tool(builtin_tools: list[AgentTool], kind: str, chatter: str) -> None:
     assert build_router(AgentSettings(), kind).choose(chatter, builtin_tools).tool is None
 
@@ -186,7 +173,9 @@ def test_the_setting_picks_the_router() -> None:
     assert isinstance(build_router(AgentSettings(router="embedding")), EmbeddingRouter)
     hybrid = build_router(AgentSettings(router="hybrid", router_hybrid_weight=0.6))
     assert isinstance(hybrid, HybridRouter) and hybrid.weight == 0.6
-    assert isinstance(build_router(AgentSettings()), HybridRouter), "the measured winner"
+    classifier = build_router(AgentSettings(router_classifier_words_weight=0.2))
+    assert isinstance(classifier, ClassifierRouter), "the measured winner"
+    assert classifier.words_weight == 0.2
     with pytest.raises(ValueError, match="unknown router"):
         build_router(AgentSettings(), "bm25")
 
