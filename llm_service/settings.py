@@ -217,6 +217,18 @@ class AgentSettings(BaseSettings):
         description="Local model, plain chat: llama.cpp repeat penalty (slot filling keeps "
         "VOXHALL_LLM_LOCAL_REPEAT_PENALTY).",
     )
+    local_social_replies: bool = Field(
+        True,
+        description="Local model: thanks, goodbyes and greetings get a reply of their own "
+        "instead of the small model's (which answers them badly).",
+    )
+    local_social_min_similarity: float = Field(
+        0.65,
+        ge=0,
+        le=1,
+        description="Local model: how close (sentence-embedding cosine) words must be to a "
+        "phrasing of thanks, goodbye or greeting to get its reply.",
+    )
 
 
 class LlmServiceSettings(SharedSettings):

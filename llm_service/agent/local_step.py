@@ -3,8 +3,9 @@
 The small model does not choose the tool: `tool_router` picks it (or none) for the user's latest
 words and the model only fills its arguments (slot filling, told the current time). For plain
 chat the model sees only its own short prompt and those words, and its reply is said through
-the reply rules (`local_chat`). After the tool step the answer is a summary of the result
-(`summaries`), read out as is, since the small model would invent.
+the reply rules (`local_chat`); thanks, goodbyes and greetings get their own reply (`social`).
+After the tool step the answer is a summary of the result (`summaries`), read out as is, since
+the small model would invent.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from llm_service.agent.connections import AgentTool
 from llm_service.agent.local_chat import LocalChat, local_chat
 from llm_service.agent.reply_rules import SpokenReplyFilter
 from llm_service.agent.routing import RouteChoice, Router
+from llm_service.agent.social import SocialReplies
 from llm_service.agent.summaries import step_summary
 from llm_service.agent.tool_router import SLOT_CONTEXT, fill_arguments
 from llm_service.schemas import (
@@ -70,8 +72,10 @@ class LocalStep:
         examples: dict[str, list[str]],
         timezone: str = "UTC",
         chat: LocalChat | None = None,
+        social: SocialReplies | None = None,
     ) -> None:
         self._turn = turn
+        self._social = social
         self._picker = picker
         self._timezone = ZoneInfo(timezone)
         self._examples = examples
@@ -92,18 +96,24 @@ class LocalStep:
             speech = {tool.qualified: tool.speech for tool in tools}
             now = datetime.now(self._timezone)
             summary = step_summary(_last_tool_step(conversation), now, speech)
-            self._turn.fingerprint = self._turn.fingerprint or LOCAL_FINGERPRINT
-            self._turn.say(summary)
-            return summary, []
+            return self._say(summary)
         if last.get("role") != "user" or not isinstance(last.get("content"), str):
             return await self._turn.model_step(
                 request.model_copy(update={"tools": None, "tool_choice": None})
             )
         choice = self._picker.choose(last["content"], tools, self._examples)
+        if choice.tool is None and self._social and (reply := self._social.reply(last["content"])):
+            return self._say(reply)
         if choice.tool is None:
             chat = self._chat.request(request, last["content"])
             return await self._turn.model_step(chat, SpokenReplyFilter())
         return "", [await self._fill_slots(choice, last["content"], request.model)]
+
+    def _say(self, text: str) -> StepResult:
+        """A reply written here, not by the model, said as it is."""
+        self._turn.fingerprint = self._turn.fingerprint or LOCAL_FINGERPRINT
+        self._turn.say(text)
+        return text, []
 
     async def _fill_slots(self, choice: RouteChoice, text: str, model: str) -> dict[str, Any]:
         """The call of the picked tool, its arguments filled in by the model from `text`."""

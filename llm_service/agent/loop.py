@@ -35,6 +35,7 @@ from llm_service.agent.local_step import LocalStep, StepResult
 from llm_service.agent.options import TurnOptions
 from llm_service.agent.reply_rules import SpokenReplyFilter
 from llm_service.agent.routing import Router
+from llm_service.agent.social import SocialReplies
 from llm_service.agent.threads import (
     ThreadLocks,
     ThreadState,
@@ -78,6 +79,8 @@ class Agent:
     redis_url: str
     model: str = AGENT_MODEL
     examples: dict[str, list[str]] = field(default_factory=dict)
+    social: SocialReplies | None = None
+    """The local model's replies to thanks, goodbyes and greetings (None: the model answers)."""
     timezone: str = "UTC"
     """The listeners' time zone: tool results are said in it."""
     locks: ThreadLocks = field(default_factory=ThreadLocks)
@@ -105,6 +108,8 @@ class Agent:
         try:
             tools = self.connections.available_tools()
             await asyncio.to_thread(self.router.warm, tools, self.examples)
+            if self.social:
+                await asyncio.to_thread(self.social.warm)
         except Exception:
             logger.exception("the tool router could not be prepared")
 
@@ -179,7 +184,12 @@ class Turn:
         self._started = False
         self.tool_calls = ToolCallRunner(agent.connections, agent.approvals, self.emit, self.origin)
         self.local_step = LocalStep(
-            self, agent.router, agent.examples, agent.timezone, local_chat(agent.settings)
+            self,
+            agent.router,
+            agent.examples,
+            agent.timezone,
+            local_chat(agent.settings),
+            agent.social,
         )
 
     # --- output -------------------------------------------------------------------------------

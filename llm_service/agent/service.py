@@ -20,6 +20,7 @@ from llm_service.agent.connections import McpConnections
 from llm_service.agent.embedding_router import build_router
 from llm_service.agent.jobs import jobs_router
 from llm_service.agent.loop import Agent
+from llm_service.agent.social import social_replies
 from llm_service.agent.threads import MemoryThreadStore, threads_router
 from llm_service.settings import LlmServiceSettings
 
@@ -45,6 +46,7 @@ def build_agent(
         approvals=approvals,
         threads=MemoryThreadStore(agent_settings.thread_ttl_s),
         router=build_router(agent_settings),
+        social=social_replies(agent_settings),
         timezone=settings.common.timezone,
         redis_url=settings.common.redis_url,
         examples=examples,

@@ -202,3 +202,9 @@ async def test_a_local_turn_picks_fills_runs_and_answers(local_agent: Agent) -> 
 async def test_plain_chat_on_the_local_model_calls_no_tool(local_agent: Agent) -> None:
     text, events = await local_turn(local_agent, "what is the capital of france")
     assert events == [] and text.strip()
+
+
+async def test_thanks_at_the_end_gets_a_reply_that_fits(local_agent: Agent) -> None:
+    text, events = await local_turn(local_agent, "thanks, that is all for now")
+    assert events == []
+    assert text == "You're welcome. Just say my name when you need me again."

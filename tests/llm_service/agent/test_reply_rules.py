@@ -166,7 +166,7 @@ async def local_chat_turn(pieces: list[str]) -> tuple[str, ScriptedLocal]:
     settings = Settings(common=CommonSettings(redis_url="redis://127.0.0.1:1/0"), llm=llm)
     agent = build_agent(settings, fallback_chain(llm, backend, "local"), AgentConfig(servers={}))
     request = ChatCompletionRequest.model_validate(
-        {"model": "voxhall-agent", "messages": [{"role": "user", "content": "thanks, bye"}]}
+        {"model": "voxhall-agent", "messages": [{"role": "user", "content": "how was your day"}]}
     )
     try:
         chunks = [chunk.wire() async for chunk in agent.stream(request)]
