@@ -47,7 +47,10 @@ logger = logging.getLogger(__name__)
 FIRST_CLAUSE_WORDS = 4
 NO_ANSWER = "Sorry, I can't answer right now; my language service is not responding."
 CUT_SHORT = "Sorry, I lost my train of thought there."
+VOICE_LOST = "(My voice is not working right now, so this answer is written only.)"
 AGENT_FAILURES = (ServiceError, LlmStreamError, httpx.HTTPError)
+SPEECH_FAILURES = (ServiceError, httpx.HTTPError)
+"""What a speech service (stt_service, tts_service) failing looks like to its client."""
 T = TypeVar("T")
 _NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
@@ -125,6 +128,8 @@ class TurnResult:
     heard: list[str] = field(default_factory=list)
     unheard: list[str] = field(default_factory=list)
     interrupted: bool = False
+    voice_lost: bool = False
+    """tts_service failed during the reply: the rest of it is written only."""
     turn_id: str | None = None
     backend: str | None = None
     activity: ToolActivity = field(default_factory=ToolActivity)
@@ -160,8 +165,10 @@ class TurnResult:
         }
 
     def channel_message(self) -> str:
-        """The reply as posted in the text channel: a subtext line per tool call above it."""
-        return "\n".join([*self.activity.lines(), self.reply]).strip()
+        """The reply as posted in the text channel: a subtext line per tool call above it, and
+        a line saying so when the voice failed."""
+        lost = [VOICE_LOST] if self.voice_lost else []
+        return "\n".join([*self.activity.lines(), self.reply, *lost]).strip()
 
 
 @dataclass(frozen=True)
@@ -246,8 +253,11 @@ class TurnPipeline:
         await (responder or self.responder).post_message(text)
         if self.speaker is None:
             return
-        async for pcm in self._synthesize(text):
-            await self.speaker.play(pcm)
+        try:
+            async for pcm in self._synthesize(text):
+                await self.speaker.play(pcm)
+        except SPEECH_FAILURES as error:
+            logger.warning("a line of the bot's own was written only: tts failed: %s", error)
 
     def _played(self) -> int:
         return self.speaker.played_bytes if self.speaker is not None else 0
@@ -347,14 +357,19 @@ class TurnPipeline:
     async def _speak(
         self, sentences: asyncio.Queue[SpokenSentence | None], result: TurnResult
     ) -> None:
-        """Synthesize queued sentences in order and queue their audio on the speaker."""
+        """Synthesize queued sentences in order and queue their audio on the speaker; when
+        tts_service fails, the rest of the reply is left unsaid (`voice_lost`), never lost."""
         while (sentence := await sentences.get()) is not None:
             result.spoken.append(sentence)
-            if self.speaker is not None:
-                async for pcm in self._synthesize(sentence.text):
-                    await self._play(pcm, result)
-                    sentence.audio_end = result.audio_bytes
-            sentence.complete = True
+            if self.speaker is not None and not result.voice_lost:
+                try:
+                    async for pcm in self._synthesize(sentence.text):
+                        await self._play(pcm, result)
+                        sentence.audio_end = result.audio_bytes
+                except SPEECH_FAILURES as error:
+                    logger.warning("tts failed during a turn, the rest is written: %s", error)
+                    result.voice_lost = True
+            sentence.complete = not result.voice_lost
 
     async def _synthesize(self, text: str) -> AsyncIterator[bytes]:
         """48 kHz stereo PCM of `text` as it arrives, cut to whole samples."""

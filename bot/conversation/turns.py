@@ -7,7 +7,8 @@ playback and the reply being written at once; the turn's result says what went u
 Utterances are transcribed as soon as they end, or already at the pause that ends them (an
 early transcription, kept when nothing more was said), but replies run strictly one after another;
 typed questions (`/ask`) wait in the same line. Per-person rate limits answer with a plain
-sentence, and in `transcribe` mode the bot only posts what each person said.
+sentence, and in `transcribe` mode the bot only posts what each person said. When stt_service
+fails the channel is told once (`NOT_HEARD`) and the next utterances are tried again.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from bot.conversation.addressing import AddressPolicy, AddressReason
 from bot.conversation.clips import ClipPoster
 from bot.conversation.consent import ConsentStore, MemoryConsentStore
 from bot.conversation.limits import RateLimits
-from bot.conversation.pipeline import TurnPipeline, TurnRequest, TurnResult
+from bot.conversation.pipeline import SPEECH_FAILURES, TurnPipeline, TurnRequest, TurnResult
 from bot.conversation.ports import TextResponder, VoiceFrame, VoiceSource
 from bot.conversation.segmenter import (
     Segmenter,
@@ -36,6 +37,7 @@ from bot.conversation.segmenter import (
 
 ChannelMode = Literal["converse", "transcribe"]
 FLUSH_INTERVAL_S = 0.05
+NOT_HEARD = "Sorry, I can't hear anyone right now; my speech recognition is not responding."
 
 
 class Transcriber(Protocol):
@@ -173,6 +175,7 @@ class ChannelConversation:
             tuple[Utterance, float, asyncio.Task[TranscribedText]] | TypedQuestion | None
         ] = asyncio.Queue()
         self._early = EarlyTranscripts(self._transcribe)
+        self._deaf = False
         self._interrupt: asyncio.Event | None = None
         self._worker: asyncio.Task[None] | None = None
         self._working = False
@@ -281,7 +284,9 @@ class ChannelConversation:
                     item.answered.set_result(result)
                 else:
                     utterance, turn_ended_at, heard = item
-                    text, ready_at = await heard
+                    if (transcribed := await self._heard(heard)) is None:
+                        continue
+                    text, ready_at = transcribed
                     transcript = Transcript(text, max(ready_at, turn_ended_at), turn_ended_at)
                     await self._answer(utterance, transcript)
             except Exception as error:
@@ -291,6 +296,21 @@ class ChannelConversation:
                     item.answered.set_exception(error)
             finally:
                 self._working = False
+
+    async def _heard(self, heard: asyncio.Task[TranscribedText]) -> TranscribedText | None:
+        """The utterance's transcript, or None when stt_service failed: the channel is told
+        once per outage (every utterance is transcribed, addressed to the bot or not)."""
+        try:
+            transcribed = await heard
+        except SPEECH_FAILURES as error:
+            metrics.record_failure()
+            metrics.logger.warning("stt failed in %s: %s", self.context.thread_id, error)
+            if not self._deaf:
+                self._deaf = True
+                await self.pipeline.announce(NOT_HEARD)
+            return None
+        self._deaf = False
+        return transcribed
 
     async def _answer(self, utterance: Utterance, transcript: Transcript) -> None:
         text, reason = transcript.text, None
