@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -18,49 +19,68 @@ from voxhall.launcher import BackgroundServer, free_loopback_port
 pytest_plugins = ("tests.llm_service.agent.fixtures",)
 
 
-@pytest.fixture
-def redis_url(tmp_path: Path) -> Iterator[str]:
-    """A private `redis-server` on a free loopback port, stopped after the test."""
-    executable = shutil.which("redis-server")
-    if executable is None:
-        pytest.fail("redis-server is not installed; `make test` installs it")
-    port = free_loopback_port()
-    process = subprocess.Popen(
-        [
-            executable,
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(tmp_path),
-            "--loglevel",
-            "warning",
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    client = redis.Redis.from_url(url)
-    deadline = time.monotonic() + 10
-    while True:
+@dataclass
+class RedisServer:
+    """A private `redis-server` on a loopback port, keeping its data in `folder` (append-only
+    file), so it can be stopped and started again with what it held, as a restart does."""
+
+    port: int
+    folder: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        executable = shutil.which("redis-server")
+        if executable is None:
+            pytest.fail("redis-server is not installed; `make test` installs it")
+        options = {"bind": "127.0.0.1", "port": str(self.port), "save": "", "appendonly": "yes"}
+        command = [executable, *(part for k, v in options.items() for part in (f"--{k}", v))]
+        command += ["--dir", str(self.folder), "--loglevel", "warning"]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+        client = redis.Redis.from_url(self.url)
+        deadline = time.monotonic() + 10
         try:
-            client.ping()
-            break
+            while not self._answers(client):
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    self.process.kill()
+                    pytest.fail("the private redis-server did not start")
+                time.sleep(0.02)
+        finally:
+            client.close()
+
+    def stop(self) -> None:
+        """Shut the server down (SIGTERM: it flushes its append-only file first)."""
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+    @staticmethod
+    def _answers(client: redis.Redis) -> bool:
+        try:
+            return bool(client.ping())
         except redis.ConnectionError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                pytest.fail("the private redis-server did not start")
-            time.sleep(0.02)
+            return False
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A private Redis for one test, stopped after it (`redis_url` is its URL)."""
+    server = RedisServer(free_loopback_port(), tmp_path)
+    server.start()
     try:
-        yield url
+        yield server
     finally:
-        client.close()
-        process.terminate()
-        process.wait(timeout=10)
+        server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> str:
+    """The URL of this test's private Redis, empty when the test starts."""
+    return redis_server.url
 
 
 @pytest.fixture

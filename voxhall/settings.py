@@ -120,6 +120,12 @@ class TaskSettings(BaseSettings):
     shutdown_timeout_s: float = Field(
         10.0, gt=0, description="Seconds a stopping worker waits for running jobs."
     )
+    redis_outage_s: float = Field(
+        30.0,
+        ge=0,
+        description="Seconds a worker keeps retrying a Redis that stopped answering (a restart) "
+        "before its running jobs fail; other processes do not wait.",
+    )
 
 
 class SharedSettings(BaseSettings):

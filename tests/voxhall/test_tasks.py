@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from tests.conftest import free_loopback_port
+from tests.conftest import RedisServer, free_loopback_port
 from tests.voxhall import task_jobs  # noqa: F401  (registers the test jobs)
 from voxhall import tasks
 from voxhall.settings import CommonSettings, TaskSettings
@@ -156,6 +157,40 @@ def test_a_killed_worker_leads_to_redelivery_and_exactly_one_effect(
     assert final.status == "succeeded", [e.job.status for e in events]
     assert final.attempts == 2 and final.result == {"counter": 1, "attempt": 2}
     assert redis.Redis.from_url(redis_url).get("effects") == b"1"
+
+
+def wait_until_finished(job_id: str, timeout_s: float) -> tasks.JobState:
+    """The job's state once it has finished, read from the store (no subscription, which a
+    Redis restart would cut)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with contextlib.suppress(redis.RedisError):
+            if (state := tasks.get_job(job_id)).finished:
+                return state
+        time.sleep(0.1)
+    pytest.fail(f"job {job_id} did not finish within {timeout_s} s")
+
+
+def test_redis_restarted_mid_job_the_job_still_finishes_with_one_effect(
+    redis_server: RedisServer,
+    redis_runtime: tasks.JobRuntime,
+    start_worker: Callable[[], subprocess.Popen[bytes]],
+) -> None:
+    worker = start_worker()
+    job_id = uuid.uuid4().hex
+    args = {"redis_url": redis_server.url, "counter": "effects", "hold_s": 2}
+    with tasks.subscribe(job_id) as feed:
+        tasks.enqueue("test.effect", args, job_id=job_id)
+        wait_for_event(feed, lambda e: e.job.message == "effect done", timeout_s=30)
+    redis_server.stop()
+    time.sleep(1.0)
+    redis_server.start()
+
+    final = wait_until_finished(job_id, timeout_s=60)
+    assert final.status == "succeeded", final
+    assert final.result is not None and final.result["counter"] == 1
+    assert redis.Redis.from_url(redis_server.url).get("effects") == b"1"
+    assert worker.poll() is None, "the worker lived through the restart"
 
 
 def test_cancel_stops_a_running_job_and_a_queued_one(

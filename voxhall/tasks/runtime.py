@@ -9,6 +9,7 @@ import contextlib
 import importlib
 import json
 import logging
+import math
 import signal
 import threading
 import time
@@ -32,6 +33,8 @@ from dramatiq.middleware import (
     TimeLimitExceeded,
 )
 from pydantic_settings import BaseSettings
+from redis.backoff import ExponentialWithJitterBackoff
+from redis.retry import Retry
 
 from voxhall.settings import CommonSettings, TaskSettings
 from voxhall.tasks.models import (
@@ -210,6 +213,8 @@ class JobRuntime:
 
     settings: TaskSettings
     redis_url: str | None
+    outage_s: float = 0.0
+    """How long Redis commands are retried when Redis stops answering (0: not at all)."""
     broker: dramatiq.Broker = field(init=False)
     store: JobStore = field(init=False)
     worker: dramatiq.Worker | None = field(init=False, default=None)
@@ -244,8 +249,11 @@ class JobRuntime:
                 heartbeat_timeout=self.settings.heartbeat_timeout_ms,
                 maintenance_chance=self.settings.maintenance_chance,
                 middleware=middleware,
+                **riding_out(self.outage_s),
             )
-            self.store = RedisJobStore(self.redis_url, self.settings.result_ttl_s)
+            self.store = RedisJobStore(
+                self.redis_url, self.settings.result_ttl_s, **riding_out(self.outage_s)
+            )
         dramatiq.set_broker(self.broker)
         for spec in _SPECS.values():
             self.declare(spec)
@@ -440,16 +448,31 @@ _runtime: JobRuntime | None = None
 _runtime_lock = threading.RLock()
 
 
+def riding_out(outage_s: float) -> dict[str, Any]:
+    """redis-py client options that retry a command through `outage_s` of Redis not answering
+    (a restart): jittered backoff of at most a second a try. None for 0."""
+    if outage_s <= 0:
+        return {}
+    backoff = ExponentialWithJitterBackoff(base=0.05, cap=1.0)
+    return {
+        "retry": Retry(backoff, retries=math.ceil(outage_s)),
+        "retry_on_error": [redis.ConnectionError, redis.TimeoutError],
+    }
+
+
 def configure(
     settings: TaskSettings | None = None,
     redis_url: str | None = None,
     *,
     start_local_worker: bool = True,
+    outage_s: float = 0.0,
 ) -> JobRuntime:
     """Build the broker (Redis, or single-machine mode) and make it the current one.
 
     `redis_url` defaults to `VOXHALL_REDIS_URL`. In single-machine mode the in-process worker
-    starts at once unless `start_local_worker` is false. A previous runtime is closed first.
+    starts at once unless `start_local_worker` is false. Redis commands ride out `outage_s` of
+    Redis not answering (workers do; a service would rather answer at once). A previous runtime
+    is closed first.
     """
     global _runtime
     settings = settings or TaskSettings()
@@ -460,7 +483,7 @@ def configure(
     with _runtime_lock:
         if _runtime is not None:
             _runtime.close()
-        runtime = JobRuntime(settings, url if use_redis else None)
+        runtime = JobRuntime(settings, url if use_redis else None, outage_s)
         if not use_redis:
             logger.info("no Redis at %s: jobs run in this process (single-machine mode)", url)
             if start_local_worker:
@@ -570,7 +593,7 @@ def run_worker(
             f"no Redis answers at {url}: `voxhall worker` needs Redis (VOXHALL_REDIS_URL); "
             "without it each process runs its own jobs (single-machine mode)"
         )
-    runtime = configure(settings, url, start_local_worker=False)
+    runtime = configure(settings, url, start_local_worker=False, outage_s=settings.redis_outage_s)
     provide_settings(*sections)
     loaded = import_job_modules(modules)
     stop = stop or threading.Event()

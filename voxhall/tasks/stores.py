@@ -67,9 +67,9 @@ return 0
 class RedisJobStore:
     """Job state in Redis hashes; events over Redis pub/sub."""
 
-    def __init__(self, url: str, result_ttl_s: int) -> None:
+    def __init__(self, url: str, result_ttl_s: int, **client_options: Any) -> None:
         self.url = url
-        self.client = redis.Redis.from_url(url, decode_responses=True)
+        self.client = redis.Redis.from_url(url, decode_responses=True, **client_options)
         self.result_ttl_s = result_ttl_s
         self._release = self.client.register_script(_RELEASE_SCRIPT)
         self._renew = self.client.register_script(_RENEW_SCRIPT)
