@@ -10,6 +10,8 @@ the turn (the silence or the end-of-turn model that closes it: the decision time
 transcript and, apart, the speech recognition still to do after the turn ended (the early
 transcript at the pause usually leaves none), the first token and the first audio. A question
 the segmenter split in two is a turn cut off early: it is counted, and its times are left out.
+The bot's tool acknowledgement is on as configured (`VOXHALL_BOT_TOOL_ACKNOWLEDGEMENT_MS`); the
+table counts the turns that had it said before their answer.
 
 In the same run the libraries are called directly, with no service, segmenter or agent:
 faster-whisper transcribes the question, llama.cpp writes the answer until its first sentence,
@@ -74,12 +76,14 @@ class Timings:
     stages: dict[str, list[float]] = field(default_factory=lambda: {s: [] for s in STAGES})
     direct: list[float] = field(default_factory=list)
     cut_off: int = 0
+    acknowledged: int = 0
 
     def add_question(self, results: list[TurnResult]) -> None:
         """One asked question: its turn's stage times, or a cut-off when it became two turns."""
         if len(results) != 1:
             self.cut_off += 1
             return
+        self.acknowledged += results[0].acknowledged
         latencies = results[0].stage_latencies()
         ended, transcribed = latencies["end_of_turn_s"], latencies["transcript_s"]
         if ended is not None and transcribed is not None:
@@ -100,6 +104,7 @@ class Timings:
         return Figures(
             turns=len(self.stages["first_audio_s"]),
             cut_off_early=self.cut_off,
+            acknowledged=self.acknowledged,
             stages=stages,
             direct_libraries_s=direct,
             ratio=None if first_audio is None else first_audio.p50_s / direct,
@@ -120,6 +125,8 @@ class Figures:
 
     turns: int
     cut_off_early: int
+    acknowledged: int
+    """Turns whose tool call ran long enough for the acknowledgement to be said first."""
     stages: dict[str, Spread]
     direct_libraries_s: float
     ratio: float | None
@@ -178,12 +185,14 @@ async def one_question(services: LocalServices, pcm: bytes, thread: str) -> list
     ):
         speaker = PacedSpeaker()
         bot = BotSettings(_env_file=None)
+        acknowledge_after_s = PipelineOptions.from_settings(bot).acknowledge_after_s
+        options = PipelineOptions(REPLY_PARAMS, acknowledge_after_s=acknowledge_after_s)
         conversation = ChannelConversation(
             ChannelContext(thread, bot_id="voxhall", people_present=lambda: 1),
             Segmenter(SegmenterConfig.from_settings(bot)),
             AddressPolicy.from_settings(bot),
             stt,
-            TurnPipeline(llm, tts, speaker, _Quiet(), PipelineOptions(REPLY_PARAMS)),
+            TurnPipeline(llm, tts, speaker, _Quiet(), options),
         )
         try:
             state = await conversation.run(ScriptedVoiceSource([ScriptedSpeech("you", pcm, 0.3)]))
@@ -228,7 +237,7 @@ def _p95(values: list[float]) -> float:
 
 def report(timings: dict[str, Timings], repeats: int) -> Table:
     table = Table(title=f"End of speech to first reply audio, {repeats} turns per question (s)")
-    columns = ("question", "stage", "p50", "p95", "direct libraries", "ratio", "cut off", "goal")
+    columns = ("question", "stage", "p50", "p95", "direct", "ratio", "cut off", "ack", "goal")
     for column in columns:
         table.add_column(column, justify="left" if column in ("question", "stage") else "right")
     for name, timing in timings.items():
@@ -243,6 +252,7 @@ def report(timings: dict[str, Timings], repeats: int) -> Table:
                 f"{figures.direct_libraries_s:.3f}" if last else "",
                 f"{figures.ratio:.2f}" if last and figures.ratio else "",
                 f"{figures.cut_off_early}/{repeats}" if last else "",
+                f"{figures.acknowledged}/{repeats}" if last else "",
                 f"p50 <= {GOALS_S[name]}, p95 <= {P95_GOAL_S}" if last else "",
             )
     return table

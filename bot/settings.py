@@ -85,6 +85,13 @@ class BotSettings(BaseSettings):
     vad_threshold: float = Field(
         0.5, gt=0, lt=1, description="Silero VAD probability at which speech starts."
     )
+    tool_acknowledgement_ms: int | None = Field(
+        1200,
+        ge=0,
+        description='Say a short line ("One moment, checking calendar.") when a tool call has '
+        "run this long with nothing said yet; unset (empty) for never. Chosen with "
+        "bench/voice_loop.py: read-only calls answer well within it.",
+    )
     tts_voice: str | None = Field(
         None, description="tts_service voice the bot speaks with (empty: the service default)."
     )

@@ -4,7 +4,8 @@ The agent streams `tool_started`, `approval_required`, `approval_resolved`, `too
 `job_started` and `error` events between the reply's text (`llm_service.client.AgentEvent`).
 `ToolActivity` folds them into one `ToolCallRecord` per call, which the ledgers compare and the
 text channel shows as short lines above the reply. `approval_prompt` is the sentence the bot
-says aloud when a call waits for a person.
+says aloud when a call waits for a person, `acknowledgement` the one it says when a call takes
+long with nothing said yet.
 """
 
 from __future__ import annotations
@@ -31,6 +32,12 @@ def approval_prompt(tool: str) -> str:
         f"I need an approval before I run {tool_words(tool)}. "
         "Someone allowed to approve can press Approve in the text channel."
     )
+
+
+def acknowledgement(tool: str) -> str:
+    """What the bot says while a slow tool call runs: its server, never the tool's name."""
+    server, _, _ = tool.partition(TOOL_SEPARATOR)
+    return f"One moment, checking {server.replace('_', ' ')}." if server else "One moment."
 
 
 @dataclass

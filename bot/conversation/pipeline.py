@@ -27,7 +27,12 @@ from typing import Any, Protocol, TypeVar
 
 import httpx
 
-from bot.conversation.activity import ToolActivity, ToolCallRecord, approval_prompt
+from bot.conversation.activity import (
+    ToolActivity,
+    ToolCallRecord,
+    acknowledgement,
+    approval_prompt,
+)
 from bot.conversation.background import BackgroundTasks
 from bot.conversation.jobs import JobWatcher
 from bot.conversation.ports import (
@@ -128,6 +133,8 @@ class TurnResult:
     heard: list[str] = field(default_factory=list)
     unheard: list[str] = field(default_factory=list)
     interrupted: bool = False
+    acknowledged: bool = False
+    """A slow tool call had `acknowledgement` said while it ran."""
     voice_lost: bool = False
     """tts_service failed during the reply: the rest of it is written only."""
     turn_id: str | None = None
@@ -180,14 +187,18 @@ class PipelineOptions:
     voice: str | None = None
     system_prompt: str | None = None
     backend: str | None = None
+    acknowledge_after_s: float | None = None
+    """A tool call running this long with nothing said yet gets `acknowledgement` said."""
 
     @classmethod
     def from_settings(cls, settings: BotSettings) -> PipelineOptions:
-        """The bot's configured chat model, voice and backend."""
+        """The bot's configured chat model, voice, backend and tool acknowledgement."""
+        wait_ms = settings.tool_acknowledgement_ms
         return cls(
             model_params={"model": settings.chat_model},
             voice=settings.tts_voice,
             backend=settings.chat_backend,
+            acknowledge_after_s=None if wait_ms is None else wait_ms / 1000,
         )
 
 
@@ -296,6 +307,7 @@ class TurnPipeline:
     ) -> None:
         """Stream the reply; queue each sentence as soon as it is complete."""
         plain, cutter = SpeakableStream(), SentenceCutter(FIRST_CLAUSE_WORDS)
+        waiting = _ToolWait(self.options.acknowledge_after_s, sentences, result)
         body = request.chat_body() | self.options.model_params
         messages = body.pop("messages")
         if self.options.system_prompt:
@@ -307,11 +319,13 @@ class TurnPipeline:
                     result.turn_id = result.turn_id or chunk.id
                     result.backend = chunk.system_fingerprint or result.backend
                     if (event := agent_event(chunk)) is not None:
+                        waiting.on_event(event)
                         self._on_event(event, request, result, sentences, approvals)
                         continue
                     delta = "".join(choice.delta.content or "" for choice in chunk.choices)
                     if not delta:
                         continue
+                    waiting.settle()
                     if result.first_token_at is None:
                         result.first_token_at = self.clock()
                     result.reply += delta
@@ -322,6 +336,8 @@ class TurnPipeline:
             apology = CUT_SHORT if result.reply.strip() else NO_ANSWER
             result.reply += f"\n{apology}"
             _queue_spoken(sentences, cutter.feed(plain.feed(f" {apology}")))
+        finally:
+            waiting.settle()
         _queue_spoken(sentences, cutter.feed(plain.finish()) + cutter.finish())
         result.reply = result.reply.strip()
         result.reply_complete_at = self.clock()
@@ -414,6 +430,40 @@ class TurnPipeline:
                 heard = sentence.heard_by(played)
                 (result.heard if heard else result.unheard).append(sentence.text)
         result.unheard += result.unsynthesized
+
+
+class _ToolWait:
+    """The acknowledgement of one turn: said once, when a tool call has run `after_s` with
+    nothing said yet (not when the answer comes first, nor while a person is asked)."""
+
+    def __init__(
+        self,
+        after_s: float | None,
+        sentences: asyncio.Queue[SpokenSentence | None],
+        result: TurnResult,
+    ) -> None:
+        self.after_s = after_s
+        self.sentences = sentences
+        self.result = result
+        self._timer: asyncio.Task[None] | None = None
+
+    def on_event(self, event: AgentEvent) -> None:
+        if event.type == "tool_started" and event.tool and self.after_s is not None:
+            if not self.result.acknowledged and not self.result.reply:
+                self.settle()
+                self._timer = asyncio.create_task(self._say_later(event.tool, self.after_s))
+        elif event.type in ("tool_finished", "approval_required", "error"):
+            self.settle()
+
+    def settle(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    async def _say_later(self, tool: str, after_s: float) -> None:
+        await asyncio.sleep(after_s)
+        self.result.acknowledged = True
+        self.sentences.put_nowait(SpokenSentence(acknowledgement(tool), aside=True))
 
 
 class _Approvals:

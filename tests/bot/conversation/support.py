@@ -109,11 +109,18 @@ class Services:
 class ScriptedChat:
     """An agent (the `AgentClient` port) that writes scripted replies, a word at a time, and
     keeps the interruptions and approval decisions it is told about, and the span each request
-    was made in."""
+    was made in. With `tool_call` (a tool and its seconds), each reply comes after that call's
+    `tool_started` and `tool_finished` events."""
 
-    def __init__(self, replies: list[str], seconds_per_word: float = 0.02) -> None:
+    def __init__(
+        self,
+        replies: list[str],
+        seconds_per_word: float = 0.02,
+        tool_call: tuple[str, float] | None = None,
+    ) -> None:
         self.replies = list(replies)
         self.seconds_per_word = seconds_per_word
+        self.tool_call = tool_call
         self.requests: list[dict[str, Any]] = []
         self.interruptions: list[tuple[str, str, str]] = []
         self.decisions: list[tuple[str, bool, str]] = []
@@ -125,10 +132,18 @@ class ScriptedChat:
         self.requests.append({"messages": messages, **params})
         self.spans.append(trace.get_current_span())
         reply = self.replies.pop(0)
+        turn_id = f"scripted-{len(self.requests)}"
+        if self.tool_call is not None:
+            tool, seconds = self.tool_call
+            started = {"type": "tool_started", "tool": tool}
+            finished = {"type": "tool_finished", "tool": tool, "is_error": False}
+            yield ChatChunk.model_validate({"id": turn_id, "choices": [], "voxhall": started})
+            await asyncio.sleep(seconds)
+            yield ChatChunk.model_validate({"id": turn_id, "choices": [], "voxhall": finished})
         for word in reply.split(" "):
             await asyncio.sleep(self.seconds_per_word)
             delta = ChoiceDelta(content=f"{word} ")
-            yield ChatChunk(id=f"scripted-{len(self.requests)}", choices=[ChunkChoice(delta=delta)])
+            yield ChatChunk(id=turn_id, choices=[ChunkChoice(delta=delta)])
 
     async def decide_approval(self, approval_id: str, *, approve: bool, by: str) -> None:
         self.decisions.append((approval_id, approve, by))

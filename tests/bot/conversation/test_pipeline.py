@@ -7,6 +7,8 @@ the segmenter, so every stage of a real turn runs and is timed.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -15,7 +17,7 @@ from piper import PiperVoice
 
 from bot.conversation.addressing import AddressPolicy
 from bot.conversation.local import PacedSpeaker, ScriptedSpeech, ScriptedVoiceSource
-from bot.conversation.pipeline import PipelineOptions, TurnPipeline
+from bot.conversation.pipeline import PipelineOptions, TurnPipeline, TurnRequest
 from bot.conversation.segmenter import Segmenter, SegmenterConfig
 from bot.conversation.speakable import speakable
 from bot.conversation.turns import ChannelContext, ChannelConversation
@@ -26,6 +28,7 @@ from tests.bot.conversation.support import (
     SPEECH_RATE,
     Clip,
     RecordingResponder,
+    ScriptedChat,
     Services,
     piper_clip,
 )
@@ -92,3 +95,38 @@ async def test_a_spoken_question_is_answered_aloud_first_audio_before_the_reply_
     assert speaker.played_bytes % 4 == 0
     heard_back = (await stt.transcribe_pcm(speaker.played)).text
     assert word_errors(speakable(result.reply), heard_back).wer < 0.5
+
+
+def asked(text: str) -> TurnRequest:
+    now = time.monotonic()
+    return TurnRequest("g:c", "alice", "Alice", text, end_of_speech=now, transcribed_at=now)
+
+
+@pytest.mark.parametrize(
+    ("call_s", "after_s", "acknowledged"),
+    [(1.0, 0.3, True), (0.05, 0.3, False), (1.0, None, False)],
+    ids=["slow call", "quick call", "acknowledgements off"],
+)
+async def test_a_slow_tool_call_is_acknowledged_aloud_before_its_answer(
+    clients: tuple[SttClient, TtsClient, LlmClient],
+    call_s: float,
+    after_s: float | None,
+    acknowledged: bool,
+) -> None:
+    _, tts, _ = clients
+    answer = "You have two meetings today."
+    chat = ScriptedChat([answer], tool_call=("calendar__list_events", call_s))
+    speaker, responder = PacedSpeaker(), RecordingResponder()
+    options = PipelineOptions(acknowledge_after_s=after_s)
+    try:
+        result = await TurnPipeline(chat, tts, speaker, responder, options).run(
+            asked("what's on my calendar"), asyncio.Event()
+        )
+    finally:
+        await speaker.close()
+
+    said = [sentence.text for sentence in result.spoken]
+    assert result.acknowledged is acknowledged
+    assert said[0] == ("One moment, checking calendar." if acknowledged else answer)
+    assert responder.messages[-1].endswith(answer), "written without it"
+    assert "One moment" not in responder.messages[-1]
