@@ -59,7 +59,7 @@ class SegmenterConfig:
     long_utterance_s: float = 4.0
     max_utterance_s: float = 20.0
     threshold: float = 0.5
-    early_transcript_ms: int | None = 200
+    early_transcript_ms: int | None = 100
     smart_turn_pause_ms: int | None = None
     smart_turn_threshold: float = 0.5
     smart_turn_unfinished_below: float = 0.0
