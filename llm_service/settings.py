@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
+import platformdirs
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings
 
@@ -111,6 +113,12 @@ class AgentSettings(BaseSettings):
     )
     approval_timeout_s: float = Field(
         120.0, gt=0, description="Seconds an approval waits for a decision; expiry is a denial."
+    )
+    approvals_file: Path | None = Field(
+        None,
+        description="Where pending approvals are kept when Redis does not answer, so their "
+        "buttons still work after a restart (default: approvals.json in the user's state "
+        "folder).",
     )
     tool_timeout_s: float = Field(
         60.0, gt=0, description="Seconds one MCP tool call may take before it is an error."
@@ -229,6 +237,12 @@ class AgentSettings(BaseSettings):
         description="Local model: how close (sentence-embedding cosine) words must be to a "
         "phrasing of thanks, goodbye or greeting to get its reply.",
     )
+
+    @property
+    def approvals_path(self) -> Path:
+        """The approvals file in effect (used when Redis does not answer)."""
+        state = Path(platformdirs.user_state_dir("voxhall"))
+        return self.approvals_file or state / "approvals.json"
 
 
 class LlmServiceSettings(SharedSettings):

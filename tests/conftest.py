@@ -1,9 +1,12 @@
-"""Fixtures every test package can use: a private Redis and loopback HTTP servers."""
+"""Fixtures every test package can use: a private Redis and loopback HTTP servers; the state
+folder (where the bot and the agent keep state without a setting) private to the session."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -17,6 +20,12 @@ from voxhall import tasks
 from voxhall.launcher import BackgroundServer, free_loopback_port
 
 pytest_plugins = ("tests.llm_service.agent.fixtures",)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Point platformdirs' state folder (`XDG_STATE_HOME`, inherited by service processes)
+    at a folder of this session's, so no test reads or writes the user's own state."""
+    os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="voxhall-test-state-")
 
 
 @dataclass

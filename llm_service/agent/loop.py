@@ -23,9 +23,12 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from llm_service.agent.approvals import ApprovalBook
+from llm_service.agent.approval_store import Approval, open_approval_store
+from llm_service.agent.approvals import ApprovalBook, ResumedCall
 from llm_service.agent.chain import ChatChain
 from llm_service.agent.config import AgentConfig
 from llm_service.agent.connections import AgentTool, McpConnections
@@ -36,6 +39,7 @@ from llm_service.agent.options import TurnOptions
 from llm_service.agent.reply_rules import SpokenReplyFilter
 from llm_service.agent.routing import Router
 from llm_service.agent.social import SocialReplies
+from llm_service.agent.summaries import summarize_result
 from llm_service.agent.threads import (
     ThreadLocks,
     ThreadState,
@@ -97,6 +101,9 @@ class Agent:
             if self._started:
                 return
             self.threads = await open_thread_store(self.redis_url, self.settings.thread_ttl_s)
+            self.approvals.store = await open_approval_store(
+                self.redis_url, self.settings.approvals_path
+            )
             await self.connections.start()
             await self._warm_router()
             self._started = True
@@ -116,6 +123,26 @@ class Agent:
     async def aclose(self) -> None:
         await self.connections.aclose()
         await self.threads.aclose()
+        await self.approvals.store.aclose()
+
+    async def run_approved(self, approval: Approval) -> ResumedCall:
+        """Run an approved call whose turn is gone (llm_service restarted, or the stream that
+        asked broke), and say how it went; the approvals route calls it."""
+        await self.start()
+        origin = approval.call.origin if approval.call else {}
+        runner = ToolCallRunner(self.connections, self.approvals, _unheard, origin)
+        outcome = await runner.run_approved(approval)
+        logger.info(
+            "approval %s: %s ran after its turn was gone (%s)",
+            approval.id,
+            approval.tool,
+            "failed" if outcome.is_error else "ok",
+        )
+        result = tool_message({"id": approval.id}, outcome, self.settings.tool_result_max_chars)
+        tool = self.connections.find(approval.tool)
+        now = datetime.now(ZoneInfo(self.timezone))
+        said = summarize_result(result["content"], now, tool.speech if tool else None)
+        return ResumedCall(is_error=outcome.is_error, said=said)
 
     async def stream(
         self, request: ChatCompletionRequest, options: TurnOptions | None = None
@@ -142,6 +169,10 @@ class Agent:
         async for chunk in self.stream(request, options):
             builder.add(chunk)
         return builder.build(self.model, AGENT_MODEL)
+
+
+def _unheard(event: AgentEvent) -> None:
+    """The events of a call run without a turn: nobody streams them."""
 
 
 def _speaker_text(message: dict[str, Any]) -> dict[str, Any]:

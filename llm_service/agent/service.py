@@ -67,7 +67,7 @@ def servers_router(agent: Agent) -> APIRouter:
 def agent_routers(agent: Agent) -> list[APIRouter]:
     """Approvals, threads (delete, interruptions), MCP server states and jobs."""
     return [
-        approvals_router(agent.approvals),
+        approvals_router(agent.approvals, agent.run_approved),
         threads_router(lambda: agent.threads, agent.locks),
         servers_router(agent),
         jobs_router(agent),

@@ -17,6 +17,7 @@ import asyncio
 import json
 from typing import Any
 
+from llm_service.agent.approval_store import Approval, PendingCall
 from llm_service.agent.approvals import (
     CURRENT_CALL,
     ApprovalBook,
@@ -121,18 +122,32 @@ class ToolCallRunner:
         self._emit(AgentEvent(type="tool_started", tool=name, summary=summary, arguments=shown))
         scope = CallScope(tool=name, emit=self._emit)
         if tool.policy == "confirm":
-            refusal = await self._hold_for_approval(scope, summary)
+            refusal = await self._hold_for_approval(scope, summary, arguments)
             if refusal is not None:
                 return refusal
         return await self._call_in_scope(tool, arguments, scope)
 
-    async def _hold_for_approval(self, scope: CallScope, summary: str) -> ToolOutcome | None:
-        """Wait for a person's decision on the call; None once approved, else the refusal."""
-        approval = await self._approvals.ask(scope.tool, summary, self._emit)
+    async def _hold_for_approval(
+        self, scope: CallScope, summary: str, arguments: dict[str, Any]
+    ) -> ToolOutcome | None:
+        """Wait for a person's decision on the call; None once approved, else the refusal.
+        The call is kept with the approval, for `run_approved` if this turn goes away."""
+        call = PendingCall(arguments=arguments, origin=self._origin)
+        approval = await self._approvals.ask(scope.tool, summary, self._emit, call)
         if approval.status != "approved":
             return ToolOutcome(refusal(approval.status), is_error=True)
         scope.approved_by = approval.by
         return None
+
+    async def run_approved(self, approval: Approval) -> ToolOutcome:
+        """An approved call whose turn is gone (`approval.call` set), run now as that turn
+        would have run it."""
+        assert approval.call is not None
+        tool = self._connections.find(approval.tool)
+        if tool is None:
+            return ToolOutcome(f"There is no tool {approval.tool} right now.", is_error=True)
+        scope = CallScope(tool=approval.tool, emit=self._emit, approved_by=approval.by)
+        return await self._call_in_scope(tool, approval.call.arguments, scope)
 
     async def _call_in_scope(
         self, tool: AgentTool, arguments: dict[str, Any], scope: CallScope

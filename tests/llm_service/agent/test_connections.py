@@ -140,7 +140,8 @@ async def test_server_confirmation_goes_through_the_approval_book(
 
     async def decide() -> None:
         await asked.wait()
-        book.resolve(book.pending()[0].id, decision, "user-1")  # type: ignore[arg-type]
+        [pending] = await book.pending()
+        await book.resolve(pending.id, decision, "user-1")  # type: ignore[arg-type]
 
     CURRENT_CALL.set(CallScope(tool="tiny__erase_note", emit=emit))
     deciding = asyncio.create_task(decide())
