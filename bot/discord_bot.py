@@ -3,7 +3,8 @@
 `VoxhallBot` is a `commands.Bot` that builds the `BotServices` (the service clients stt, tts,
 llm, the bot's state of guild settings and consent, per-guild rate limits) and holds the voice
 sessions; it is the `VoiceControl` the commands drive. Its
-`setup_hook` loads libopus and the commands; commands are never synced on start (daily limits):
+`setup_hook` loads libopus, the commands and the approval buttons (which work across restarts,
+see `ApprovalDesk`); commands are never synced on start (daily limits):
 `voxhall bot --sync` does that. When the last person leaves the bot's voice channel it leaves
 too, after `VOXHALL_DISCORD_LEAVE_AFTER_S`. A typed `/ask` outside voice goes to the text
 channel's own conversation (the same turn-taking, limits, jobs and clips, answered in text).
@@ -22,6 +23,7 @@ from bot.conversation.guilds import BotState, apply_guild_settings
 from bot.conversation.jobs import JobWatcher
 from bot.conversation.turns import ChannelConversation, ChannelMode, TurnRecorder
 from bot.discord_commands import VoxhallCommands
+from bot.discord_responder import ApprovalButton, ApprovalDesk
 from bot.discord_services import BotServices, TextChannel, VoiceChannel
 from bot.discord_session import VoiceSession, build_conversation, people_in
 from bot.discord_voice import ensure_opus
@@ -66,9 +68,15 @@ class VoxhallBot(commands.Bot):
     def llm(self) -> LlmClient:
         return self.services.llm
 
+    @property
+    def approval_desk(self) -> ApprovalDesk:
+        """Where approval clicks land (`ApprovalButton` finds it here)."""
+        return self.services.approvals
+
     async def setup_hook(self) -> None:
         opus = ensure_opus()
         logger.info("libopus loaded from %s", opus)
+        self.add_dynamic_items(ApprovalButton)
         await self.add_cog(VoxhallCommands(self, self.services))
 
     def session(self, guild_id: int) -> VoiceSession | None:

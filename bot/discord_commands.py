@@ -120,7 +120,7 @@ class VoxhallCommands(commands.Cog):
         await interaction.response.defer(thinking=True)
         guild = _guild(interaction)
         responder = DiscordResponder(
-            interaction.followup, interaction.filesize_limit, self.services.approver_check(guild)
+            interaction.followup, interaction.filesize_limit, self.services.approvals
         )
         session = self.control.session(guild.id)
         if session is not None and session.conversation is not None:

@@ -2,9 +2,9 @@
 
 `BotServices` is what voice sessions, text conversations and slash commands need of the bot
 process: the service clients (stt, tts, llm), the settings, the bot's state (guild settings and
-consent), the ledger recorder, per-guild rate limits, and the builders of a channel's responder
-and clip poster and of a guild's approver check. `VoxhallBot` makes one with `from_settings`
-and closes its clients with `aclose`.
+consent), the ledger recorder, per-guild rate limits, the approval desk, and the builders of a
+channel's responder and clip poster and of a guild's approver check. `VoxhallBot` makes one
+with `from_settings` and closes its clients with `aclose`.
 
 `VoiceControl` is what the commands call on the bot: join or leave a guild's voice channel,
 look up its voice session (`LiveSession`, the part of a `VoiceSession` the commands read) or a
@@ -23,7 +23,7 @@ from bot.conversation.clips import AvatarJobClips, ClipPoster
 from bot.conversation.guilds import BotState
 from bot.conversation.limits import RateLimits
 from bot.conversation.turns import ChannelConversation, ChannelMode, TurnRecorder
-from bot.discord_responder import DiscordResponder, MayApprove
+from bot.discord_responder import ApprovalDesk, DiscordResponder, MayApprove
 from bot.settings import BotProcessSettings
 from llm_service.client import LlmClient
 from stt_service.client import SttClient
@@ -45,7 +45,12 @@ class BotServices:
     llm: LlmClient
     state: BotState
     recorder: TurnRecorder | None = None
+    approvals: ApprovalDesk = field(init=False)
+    """Where approval clicks land, in every guild."""
     _limits: dict[int, RateLimits] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.approvals = ApprovalDesk(self.llm, self.approver_check)
 
     @classmethod
     def from_settings(
@@ -78,7 +83,7 @@ class BotServices:
         limit."""
         assert isinstance(channel, discord.abc.Messageable)
         guild = channel.guild
-        return DiscordResponder(channel, guild.filesize_limit, self.approver_check(guild))
+        return DiscordResponder(channel, guild.filesize_limit, self.approvals)
 
     def approver_check(self, guild: discord.Guild) -> MayApprove:
         """Who may press Approve in `guild`, by the guild's approver roles (see `BotState`)."""

@@ -281,7 +281,8 @@ class ChannelConversation:
                     result = await self._reply(
                         item.speaker, item.text, now, now, responder=item.responder, name=item.name
                     )
-                    item.answered.set_result(result)
+                    if not item.answered.done():  # else the asker went away (a cancelled /ask)
+                        item.answered.set_result(result)
                 else:
                     utterance, turn_ended_at, heard = item
                     if (transcribed := await self._heard(heard)) is None:

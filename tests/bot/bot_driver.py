@@ -9,12 +9,14 @@ made through the interaction (its response and follow-ups, oldest first), and ch
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from bot.discord_bot import VoxhallBot
+from bot.discord_responder import BUTTON_TEMPLATE
 from bot.discord_sim import payloads
 from bot.discord_sim.payloads import OPS_MEMBER_ID, TEXT_CHANNEL_ID, OptionValue, Payload
 from bot.discord_sim.rest import DiscordAPI, RecordedRequest
@@ -145,8 +147,10 @@ class GuildBot(DiscordAnswers):
         return interaction
 
     async def click(self, message: Payload, custom_id: str, user_id: int) -> Payload:
-        """Press a button of `message` (once the bot listens on it); waits for the bot's answer."""
-        await view_listening(self.bot, message)
+        """Press a button of `message` (once the bot listens on it: approval buttons always
+        land, at the bot's `ApprovalDesk`); waits for the bot's answer."""
+        if not re.fullmatch(BUTTON_TEMPLATE, custom_id):
+            await view_listening(self.bot, message)
         click = payloads.button_click(message, custom_id, origin=self.origin(user_id))
         await asyncio.wait_for(self.dispatch(self.bot, click), COMMAND_TIMEOUT_S)
         return click

@@ -3,11 +3,14 @@
 The agent is the real one (llm_service over the real calendar server on an iCalendar file of its
 own); its hosted model is scripted to book a meeting, a write tool that waits for a person's
 approval. The buttons arrive on the `/ask` deferral's message; clicks go through the bot's real
-ViewStore. What the calendar holds afterwards is read from its file.
+ViewStore (the approval buttons are dynamic items, so a restarted bot still takes them). What the
+calendar holds afterwards is read from its file.
 """
 
 from __future__ import annotations
 
+import asyncio
+import copy
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,7 +25,9 @@ from tests.bot.conftest import MakeBot
 from tests.llm_service.agent.peer import ScriptedModel
 
 APPROVAL_TIMEOUT_S = 8.0
-MESSAGE, UPDATE_MESSAGE = 4, 7
+MESSAGE, DEFERRED_UPDATE_MESSAGE, UPDATE_MESSAGE = 4, 6, 7
+STREAM_GONE_S = 1.0
+"""Long enough for llm_service to see the closed bot's stream gone and drop the waiting turn."""
 TOMORROW_TEN = (datetime.now(UTC) + timedelta(days=1)).replace(
     hour=10, minute=0, second=0, microsecond=0
 )
@@ -60,6 +65,17 @@ async def approval_prompt(bot: GuildBot, ask: Running) -> Payload:
 
     await eventually(shown, "the approval prompt")
     return bot.api.original_message(ask.interaction)
+
+
+async def eventually_edited(bot: GuildBot, message: Payload) -> Payload:
+    """`message` once the bot has edited it (its buttons gone)."""
+
+    def edited() -> Payload | None:
+        stored = bot.api.messages[int(message["id"])]
+        return stored if stored["components"] == [] else None
+
+    result: Payload = await eventually(edited, "the prompt edited")
+    return result
 
 
 def buttons(message: Payload) -> list[tuple[str, str]]:
@@ -149,3 +165,40 @@ async def test_an_approval_nobody_decides_expires_and_the_prompt_says_so(
     assert answer.endswith("\nNobody approved, so I did not book it.")
     assert "Retro" not in calendar_text(calendar_server)
     assert bot.api.unexpected_requests == []
+
+
+async def test_a_prompt_still_decides_after_the_bot_restarts_and_the_booking_runs_then(
+    make_bot: MakeBot, scripted: tuple[ScriptedModel, str], calendar_server: ServerConfig
+) -> None:
+    model, _ = scripted
+    bot = await make_bot(clips=False)
+    ask = await ask_to_book(bot, model, "Board sync", "Booked.")
+    prompt = copy.deepcopy(await approval_prompt(bot, ask))  # as posted, buttons and all
+    [(_, approve), _] = buttons(prompt)
+
+    await bot.bot.llm.aclose()  # the bot dies: its stream to the agent breaks mid-approval
+    await ask.finished()
+    await bot.bot.close()
+    await asyncio.sleep(STREAM_GONE_S)
+    restarted = await make_bot(clips=False)
+    refused = await restarted.click(prompt, approve, GUEST_ID)
+    assert restarted.callback(refused).payload["data"]["content"] == REFUSAL
+    assert "Board sync" not in calendar_text(calendar_server)
+
+    approved = await restarted.click(prompt, approve, OPS_MEMBER_ID)
+
+    assert restarted.callback(approved).payload["type"] == DEFERRED_UPDATE_MESSAGE
+    decided = await eventually_edited(restarted, prompt)
+    assert decided["content"] == (
+        f"{prompt['content']}\n✅ Approved by <@{OPS_MEMBER_ID}>. "
+        "Done: Board sync, tomorrow from ten to eleven."
+    )
+    assert calendar_text(calendar_server).count("SUMMARY:Board sync") == 1
+
+    late = await restarted.click(prompt, approve, OPS_MEMBER_ID)  # a second click in flight
+    assert restarted.callback(late).payload["type"] == DEFERRED_UPDATE_MESSAGE
+    [note] = await restarted.answer_count(late, 1)
+    assert note["content"] == f"Already decided: it was approved by {OPS_MEMBER_ID}."
+    assert note["flags"] == EPHEMERAL
+    assert restarted.api.messages[int(prompt["id"])]["content"] == decided["content"]
+    assert calendar_text(calendar_server).count("SUMMARY:Board sync") == 1
