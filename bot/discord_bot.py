@@ -20,7 +20,6 @@ import discord
 from discord.ext import commands
 
 from bot.conversation.guilds import BotState, apply_guild_settings
-from bot.conversation.jobs import JobWatcher
 from bot.conversation.turns import ChannelConversation, ChannelMode, TurnRecorder
 from bot.discord_commands import VoxhallCommands
 from bot.discord_responder import ApprovalButton, ApprovalDesk
@@ -54,6 +53,7 @@ class VoxhallBot(commands.Bot):
         self.text_conversations: dict[int, ChannelConversation] = {}
         self._leave_timers: dict[int, asyncio.Task[None]] = {}
         self._session_ends: dict[int, asyncio.Task[None]] = {}
+        self._remembered_jobs_followed = False
 
     # What tools and tests read of the services through the bot.
     @property
@@ -79,6 +79,24 @@ class VoxhallBot(commands.Bot):
         self.add_dynamic_items(ApprovalButton)
         await self.add_cog(VoxhallCommands(self, self.services))
 
+    async def on_ready(self) -> None:
+        """Once per process: follow again the jobs whose end the bot had not posted yet (it
+        was restarted meanwhile), each in its channel; one that ended meanwhile gets its line
+        at once."""
+        if self._remembered_jobs_followed:
+            return
+        self._remembered_jobs_followed = True
+        for job_id, job in self.state.watched_jobs().items():
+            channel = self.get_channel(int(job.channel_id))
+            if not isinstance(channel, discord.abc.GuildChannel | discord.Thread):
+                logger.warning("job %s: channel %s is gone; not followed", job_id, job.channel_id)
+                self.state.set_watched(job_id, None)
+                continue
+            jobs = self.text_conversation(channel).pipeline.jobs
+            if jobs is not None:
+                logger.info("following job %s again in channel %s", job_id, channel.id)
+                jobs.watch(job.tool, job_id)
+
     def session(self, guild_id: int) -> VoiceSession | None:
         """The guild's voice session, None when the bot is in no voice channel there."""
         return self.sessions.get(guild_id)
@@ -96,7 +114,7 @@ class VoxhallBot(commands.Bot):
                 people_present=lambda: 0,
                 speaker=None,
                 responder=responder,
-                jobs=JobWatcher(self.services.llm, responder, self.settings.bot.job_poll_s),
+                jobs=self.services.job_watcher(responder, channel.id),
                 clips=self.services.clip_poster(responder),
             )
         return self.text_conversations[channel.id]

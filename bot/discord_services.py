@@ -21,6 +21,7 @@ import discord
 
 from bot.conversation.clips import AvatarJobClips, ClipPoster
 from bot.conversation.guilds import BotState
+from bot.conversation.jobs import JobWatcher
 from bot.conversation.limits import RateLimits
 from bot.conversation.turns import ChannelConversation, ChannelMode, TurnRecorder
 from bot.discord_responder import ApprovalDesk, DiscordResponder, MayApprove
@@ -84,6 +85,12 @@ class BotServices:
         assert isinstance(channel, discord.abc.Messageable)
         guild = channel.guild
         return DiscordResponder(channel, guild.filesize_limit, self.approvals)
+
+    def job_watcher(self, responder: DiscordResponder, channel_id: int) -> JobWatcher:
+        """Follows a channel's jobs, posting through `responder`, remembered in the bot's
+        state until each end is posted."""
+        remembered = self.state.watch_list(str(channel_id))
+        return JobWatcher(self.llm, responder, self.settings.bot.job_poll_s, remembered=remembered)
 
     def approver_check(self, guild: discord.Guild) -> MayApprove:
         """Who may press Approve in `guild`, by the guild's approver roles (see `BotState`)."""

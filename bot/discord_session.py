@@ -136,7 +136,7 @@ class VoiceSession:
         self.source: DiscordVoiceSource | None = None
         self.conversation: ChannelConversation | None = None
         self.responder = services.responder(text_channel)
-        self.jobs = JobWatcher(services.llm, self.responder, services.settings.bot.job_poll_s)
+        self.jobs = services.job_watcher(self.responder, text_channel.id)
         self.clips = services.clip_poster(self.responder)
         self._listening: asyncio.Task[Any] | None = None
         self._watchdog: asyncio.Task[None] | None = None

@@ -1,10 +1,12 @@
-"""Each guild's settings and each person's recording consent, kept in one JSON file.
+"""Each guild's settings, each person's recording consent and the jobs whose end is still to
+be posted, kept in one JSON file.
 
 Wake names, the voice, the avatar (or no clips) and the approver roles are chosen per guild
 (`/voice`, `/avatar`); an unset value falls back to the bot's settings. Consent (`/consent
 on|off`) is per person. `BotState` keeps both in memory and rewrites the file atomically after
 every change, so a restart forgets nothing; a file that cannot be read is set aside (renamed
-`.corrupt`) and the bot starts from defaults. It is the `ConsentStore` the turn layer asks.
+`.corrupt`) and the bot starts from defaults. It is the `ConsentStore` the turn layer asks, and
+each channel's `WatchList` of jobs (`watch_list`).
 `apply_guild_settings` points a live conversation at changed settings.
 """
 
@@ -68,9 +70,17 @@ def apply_guild_settings(
         clips.avatar, clips.voice, clips.enabled = settings.avatar, settings.voice, settings.clips
 
 
+class WatchedJob(BaseModel):
+    """A job whose end the bot still has to post: the tool that started it, and where."""
+
+    tool: str
+    channel_id: str
+
+
 class StoredState(BaseModel):
     guilds: dict[str, GuildConfig] = Field(default_factory=dict)
     consented: set[str] = Field(default_factory=set)
+    watched_jobs: dict[str, WatchedJob] = Field(default_factory=dict)
 
 
 def default_state_file() -> Path:
@@ -138,6 +148,21 @@ class BotState:
         self._save()
         return self.guild(guild_id)
 
+    def watch_list(self, channel_id: str) -> ChannelJobs:
+        """The jobs followed for a channel, remembered here (`JobWatcher`'s `WatchList`)."""
+        return ChannelJobs(self, channel_id)
+
+    def watched_jobs(self) -> dict[str, WatchedJob]:
+        """Every job whose end is still to be posted, by job id."""
+        return dict(self._state.watched_jobs)
+
+    def set_watched(self, job_id: str, job: WatchedJob | None) -> None:
+        if job is None:
+            self._state.watched_jobs.pop(job_id, None)
+        else:
+            self._state.watched_jobs[job_id] = job
+        self._save()
+
     def opted_in(self, speaker_id: str) -> bool:
         return speaker_id in self._state.consented
 
@@ -147,3 +172,17 @@ class BotState:
         else:
             self._state.consented.discard(speaker_id)
         self._save()
+
+
+@dataclasses.dataclass(frozen=True)
+class ChannelJobs:
+    """One channel's followed jobs in the bot's state."""
+
+    state: BotState
+    channel_id: str
+
+    def remember(self, job_id: str, tool: str) -> None:
+        self.state.set_watched(job_id, WatchedJob(tool=tool, channel_id=self.channel_id))
+
+    def forget(self, job_id: str) -> None:
+        self.state.set_watched(job_id, None)

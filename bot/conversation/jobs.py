@@ -4,7 +4,9 @@ A job tool answers at once with a job id (the agent's `job_started` event). `Job
 then asks the agent about the job every `poll_s` seconds (`AgentClient.get_job`, which works
 with Redis and in single-machine mode alike), posts a line when its progress changes (at most
 every `progress_every_s`) and the result or error when it ends. Watchers belong to a channel
-and outlive the turn that started the job; `aclose` stops them.
+and outlive the turn that started the job; `aclose` stops them. With a `WatchList` (the bot's
+state), each job followed is remembered until its end is posted, so a restarted bot follows it
+again (`BotState.watched_jobs`) and a job that ended while the bot was down still gets its line.
 """
 
 from __future__ import annotations
@@ -34,6 +36,14 @@ class JobSource(Protocol):
 
 class MessagePoster(Protocol):
     async def post_message(self, text: str) -> None: ...
+
+
+class WatchList(Protocol):
+    """Where a channel's followed jobs are remembered across restarts."""
+
+    def remember(self, job_id: str, tool: str) -> None: ...
+
+    def forget(self, job_id: str) -> None: ...
 
 
 def _short(value: Any) -> str:
@@ -66,16 +76,20 @@ class JobWatcher:
         poster: MessagePoster,
         poll_s: float = 2.0,
         progress_every_s: float = 15.0,
+        remembered: WatchList | None = None,
     ) -> None:
         self.source = source
         self.poster = poster
         self.poll_s = poll_s
         self.progress_every_s = progress_every_s
+        self.remembered = remembered
         self._following = BackgroundTasks()
 
     def watch(self, tool: str, job_id: str) -> None:
         """Follow job `job_id`, started by `tool` (`<server>__<tool>`), until it ends."""
-        self._following.start(self._follow(tool, job_id))
+        if self.remembered is not None:
+            self.remembered.remember(job_id, tool)
+        self._following.start(self._follow_and_forget(tool, job_id))
 
     async def wait(self) -> None:
         """Wait until every job being followed has ended."""
@@ -83,6 +97,13 @@ class JobWatcher:
 
     async def aclose(self) -> None:
         await self._following.aclose()
+
+    async def _follow_and_forget(self, tool: str, job_id: str) -> None:
+        """Follow the job; once its end is posted (or it is lost), it is no longer remembered.
+        A watcher stopped before (the bot closing) leaves it remembered."""
+        await self._follow(tool, job_id)
+        if self.remembered is not None:
+            self.remembered.forget(job_id)
 
     async def _follow(self, tool: str, job_id: str) -> None:
         server = tool.partition(TOOL_SEPARATOR)[0]

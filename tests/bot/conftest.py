@@ -232,8 +232,7 @@ def bot_settings(services: Services, llm_url: str, state_file: Path, **bot: Any)
             tts_url=services.tts_url,
             llm_url=llm_url,
             state_file=state_file,
-            job_poll_s=JOB_POLL_S,
-            **bot,
+            **{"job_poll_s": JOB_POLL_S, **bot},
         ),
         discord=DiscordSettings(_env_file=None, approver_roles=APPROVER_ROLE),  # type: ignore[call-arg]
     )
@@ -243,7 +242,12 @@ class MakeBot(Protocol):
     """`await make_bot(...)`: a `VoxhallBot` logged in with the guild cached, as a `GuildBot`."""
 
     async def __call__(
-        self, *, guild: Payload | None = None, llm_url: str | None = None, **bot: Any
+        self,
+        *,
+        guild: Payload | None = None,
+        llm_url: str | None = None,
+        ready: bool = False,
+        **bot: Any,
     ) -> GuildBot: ...
 
 
@@ -258,15 +262,20 @@ async def make_bot(
     tmp_path: Path,
 ) -> MakeBot:
     """Make `VoxhallBot`s against the stand-in and the real services (default: the agent at
-    `agent_url`, the default test guild, the state in `tmp_path/bot.json`)."""
+        `agent_url`, the default test guild, the state in `tmp_path/bot.json`; `ready`: connected as
+    at a start, READY first, rather than joining the guild)."""
     from tests.bot.bot_driver import GuildBot  # the driver imports this module's helpers
 
     async def make(
-        *, guild: Payload | None = None, llm_url: str | None = None, **bot: Any
+        *,
+        guild: Payload | None = None,
+        llm_url: str | None = None,
+        ready: bool = False,
+        **bot: Any,
     ) -> GuildBot:
         guild = guild or payloads.guild_create()
         settings = bot_settings(services, llm_url or agent_url, tmp_path / "bot.json", **bot)
-        client = await logged_in_client(VoxhallBot(settings), guild)
+        client = await logged_in_client(VoxhallBot(settings), guild, ready=ready)
         if llm_url is None:  # the agent outlives the test: its channels start fresh threads
             for channel in guild["channels"]:
                 await client.llm.forget_thread(f"{guild['id']}:{channel['id']}")

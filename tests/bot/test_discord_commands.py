@@ -51,6 +51,10 @@ def quick_answer(bot: GuildBot, interaction: payloads.Payload) -> tuple[str, int
     return callback["data"]["content"], callback["data"].get("flags", 0)
 
 
+POLL_AFTER_RESTART_S = 600.0
+"""The first bot's job poll: it looks once when the job starts, then not before it closes."""
+
+
 def deferred_answer(bot: GuildBot, interaction: payloads.Payload) -> str:
     """The text of a deferred command's answer (its one message, filled by the follow-up)."""
     assert bot.callback(interaction).payload == {"type": DEFERRED}
@@ -343,3 +347,30 @@ async def test_a_language_service_that_is_down_gets_a_sentence_and_the_bot_stays
     ]
     assert quick_answer(bot, consent)[1] == EPHEMERAL
     assert bot.api.unexpected_requests == []
+
+
+async def test_a_job_running_when_the_bot_restarts_still_gets_its_result_posted(
+    make_bot: MakeBot, scripted: tuple[ScriptedModel, str], tmp_path: Path
+) -> None:
+    model, _ = scripted
+    query = {"log_group_names": ["/ecs/api"], "query": "fields @message | limit 3"}
+    model.play([("aws__run_logs_insights_query", query)], "never asked")
+    bot = await make_bot(clips=False, job_poll_s=POLL_AFTER_RESTART_S)  # one look, then a wait
+    ask = await bot.command("ask", {"text": "Search the api logs."})
+    job_id = started_job(bot.texts(ask)[0])
+    await bot.bot.close()  # before its watcher looks again
+    state = json.loads((tmp_path / "bot.json").read_text())
+    assert state["watched_jobs"][job_id]["tool"] == "aws__run_logs_insights_query"
+    assert not [text for text in bot.channel_texts() if text.startswith("✅")]
+
+    restarted = await make_bot(clips=False, ready=True)
+    [finished] = await eventually(
+        lambda: [text for text in restarted.channel_texts() if text.startswith("✅")],
+        "the job's result after the restart",
+    )
+
+    assert finished.startswith(f"✅ aws run logs insights query finished (job `{job_id}`): ")
+    await eventually(
+        lambda: job_id not in json.loads((tmp_path / "bot.json").read_text())["watched_jobs"],
+        "the job forgotten once posted",
+    )
