@@ -106,6 +106,7 @@ def build_conversation(
         limits=services.limits_for(guild.id),
         clips=clips,
         mode=mode,
+        continuation_s=settings.continuation_ms / 1000,
     )
     guild_settings = services.state.guild(str(guild.id))
     apply_guild_settings(conversation, guild_settings, settings.wake_name_similarity)

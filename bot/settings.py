@@ -46,6 +46,13 @@ class BotSettings(BaseSettings):
     end_of_turn_max_ms: int = Field(
         800, ge=100, description="Longest silence (ms) waited for before a person's turn ends."
     )
+    continuation_ms: int = Field(
+        1000,
+        ge=0,
+        description="A person who starts talking again within this long (ms) after their turn "
+        "ended goes on with it: the reply to the first part is dropped or stopped and both "
+        "parts are answered as one (a pause mid-sentence; 0: off).",
+    )
     max_utterance_s: float = Field(
         20.0, gt=1, description="Longest utterance in seconds; longer speech is cut in pieces."
     )

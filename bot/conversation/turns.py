@@ -6,7 +6,10 @@ voice never reaches the segmenter. A person speaking over the bot for `barge_in_
 playback and the reply being written at once; the turn's result says what went unheard.
 Utterances are transcribed as soon as they end, or already at the pause that ends them (an
 early transcription, kept when nothing more was said), but replies run strictly one after another;
-typed questions (`/ask`) wait in the same line. Per-person rate limits answer with a plain
+typed questions (`/ask`) wait in the same line. A person who starts talking again within
+`continuation_s` of the end of their turn goes on with it (a pause mid-sentence that ended the
+turn too soon): the reply to the first part is dropped, or stopped if it had begun, and both
+parts are answered as one request. Per-person rate limits answer with a plain
 sentence, and in `transcribe` mode the bot only posts what each person said. When stt_service
 fails the channel is told once (`NOT_HEARD`) and the next utterances are tried again.
 """
@@ -159,6 +162,7 @@ class ChannelConversation:
         limits: RateLimits | None = None,
         clips: ClipPoster | None = None,
         mode: ChannelMode = "converse",
+        continuation_s: float = 1.0,
     ) -> None:
         self.context = context
         self.segmenter = segmenter
@@ -170,7 +174,12 @@ class ChannelConversation:
         self.limits = limits
         self.clips = clips
         self.mode = mode
+        self.continuation_s = continuation_s
         self.state = ChannelState()
+        self._spoke_at: dict[str, float] = {}
+        """When each person's latest speech began (frame time)."""
+        self._carried: dict[str, tuple[str, float]] = {}
+        """Words a person went on from, and when they stopped, for their next utterance."""
         self._pending: asyncio.Queue[
             tuple[Utterance, float, asyncio.Task[TranscribedText]] | TypedQuestion | None
         ] = asyncio.Queue()
@@ -251,6 +260,7 @@ class ChannelConversation:
     def _dispatch(self, events: list[SegmentEvent]) -> None:
         for event in events:
             if isinstance(event, SpeechStarted):
+                self._spoke_at[event.speaker] = event.at
                 if self.replying:
                     self.state.barge_ins.append(event)
                     metrics.record_barge_in()
@@ -313,8 +323,30 @@ class ChannelConversation:
         self._deaf = False
         return transcribed
 
+    def _went_on(self, utterance: Utterance) -> bool:
+        """Whether the speaker started talking again soon enough after `utterance` to be
+        going on with it."""
+        resumed = self._spoke_at.get(utterance.speaker, float("-inf"))
+        return utterance.end < resumed <= utterance.end + self.continuation_s
+
+    def _with_carried(self, utterance: Utterance, text: str) -> str:
+        """`text` after the words the speaker went on from, if this utterance goes on (the
+        full stop Whisper put at the pause dropped)."""
+        carried, stopped_at = self._carried.pop(utterance.speaker, ("", float("-inf")))
+        if not carried or utterance.speech_start > stopped_at + self.continuation_s:
+            return text
+        return f"{carried.rstrip('.?!… ')} {text}".strip()
+
+    def _carry(self, utterance: Utterance, text: str) -> None:
+        self._carried[utterance.speaker] = (text, utterance.end)
+        metrics.logger.info(
+            "%s went on after a pause in %s: answered with what follows",
+            utterance.speaker,
+            self.context.thread_id,
+        )
+
     async def _answer(self, utterance: Utterance, transcript: Transcript) -> None:
-        text, reason = transcript.text, None
+        text, reason = self._with_carried(utterance, transcript.text), None
         if text and self.mode == "converse":
             people = self.context.people_present()
             reason = self.policy.reason(utterance.speaker, text, utterance.speech_start, people)
@@ -324,10 +356,15 @@ class ChannelConversation:
             await self.pipeline.responder.post_message(f"**{name}:** {text}")
         if reason is None:
             return
+        if self._went_on(utterance):  # before the reply began
+            self._carry(utterance, text)
+            return
         request_text = self.policy.wake_names.without_leading_name(text)
         result = await self._reply(
             utterance.speaker, request_text, utterance.end, transcript.at, transcript.turn_ended_at
         )
+        if result is not None and result.interrupted and self._went_on(utterance):
+            self._carry(utterance, text)
         if result and self.recorder is not None and self.consent.opted_in(utterance.speaker):
             self.recorder.record(utterance, result)
 

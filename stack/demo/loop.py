@@ -70,6 +70,7 @@ async def converse(
             stt,
             TurnPipeline(llm, tts, speaker, channel, PipelineOptions(REPLY_PARAMS), jobs),
             clips=clips,
+            continuation_s=bot.continuation_ms / 1000,
         )
         source = CuedVoiceSource(
             cued_script(), busy=lambda: conversation.busy, speaking=lambda: speaker.speaking

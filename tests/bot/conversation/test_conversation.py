@@ -1,5 +1,6 @@
 """A voice channel end to end on spoken audio: addressing, the follow-up window, silence and
-noise, barge-in, queueing, typed questions, rate limits, transcribe mode, consent.
+noise, barge-in, a pause mid-sentence, queueing, typed questions, rate limits, transcribe mode,
+consent.
 
 The wake names are "voxhall" and "computer": tiny.en hears espeak-ng's "Voxhall" as
 "Max Hall", so the espeak-ng voice uses the second name.
@@ -65,6 +66,7 @@ class Channel:
         people: int = 2,
         limits: RateLimits | None = None,
         mode: ChannelMode = "converse",
+        continuation_s: float = 1.0,
     ) -> None:
         self.speaker = PacedSpeaker()
         self.responder = RecordingResponder()
@@ -88,6 +90,7 @@ class Channel:
             recorder=self,
             limits=limits,
             mode=mode,
+            continuation_s=continuation_s,
         )
 
     def record(self, utterance: Utterance, result: TurnResult) -> None:
@@ -187,6 +190,57 @@ async def test_barge_in_stops_the_bot_at_once_and_reports_what_went_unheard(
     assert channel.chat.interruptions == [("guild1:chan1", first.turn_id, " ".join(first.heard))], (
         "the agent learns what was heard, so its thread keeps only that"
     )
+
+
+@pytest.fixture(scope="module")
+def pause_mid_sentence(piper_voice: PiperVoice) -> Clip:
+    """ "Voxhall, set up a meeting with" [0.7 s of silence] "Sam tomorrow at ten." """
+    before = piper_clip(piper_voice, "Voxhall, set up a meeting with")
+    after = piper_clip(piper_voice, "Sam tomorrow at ten.")
+    pause = PAUSE_S - before.trailing_silence_s() - after.onset_s()
+    return before + silence(pause) + after
+
+
+PAUSE_S = 0.7
+"""Longer than the silence that ends a turn (0.3 s after a short utterance), shorter than the
+time a person takes to go on (`continuation_ms`, 1 s)."""
+
+
+def asked(chat: ScriptedChat) -> list[str]:
+    """The last user message of each request the agent got."""
+    return [request["messages"][-1]["content"] for request in chat.requests]
+
+
+async def test_a_pause_mid_sentence_that_ended_the_turn_is_answered_as_one_request(
+    clients: tuple[SttClient, TtsClient], pause_mid_sentence: Clip
+) -> None:
+    replies = ["Who else?", "Booked with Sam."]
+    channel = Channel(*clients, replies=list(replies), people=1)
+
+    await channel.hear(said("alice", pause_mid_sentence, 0.0))
+
+    state = channel.conversation.state
+    assert len(state.heard) == 2, "the pause ended the turn: two utterances"
+    whole = asked(channel.chat)[-1]
+    assert "meeting with Sam" in whole, "one sentence, the pause's full stop dropped"
+    assert state.heard[1].reason is not None
+    answer_to_whole = replies[len(channel.chat.requests) - 1]
+    assert channel.responder.messages == [answer_to_whole], "only the whole request is answered"
+    if len(state.results) == 2:  # the first part's reply had begun: it was stopped
+        assert state.results[0].interrupted and not state.results[0].heard
+    print(f"\npause mid-sentence: {len(state.results)} replies begun, asked {asked(channel.chat)}")
+
+
+async def test_without_continuation_the_pause_splits_the_request(
+    clients: tuple[SttClient, TtsClient], pause_mid_sentence: Clip
+) -> None:
+    replies = ["Who should I invite?", "Okay."]
+    channel = Channel(*clients, replies=replies, people=1, continuation_s=0)
+
+    await channel.hear(said("alice", pause_mid_sentence, 0.0))
+
+    first, second = asked(channel.chat)
+    assert "sam" not in first.lower() and "meeting" not in second.lower()
 
 
 async def test_replies_queue_one_at_a_time_and_only_consenting_turns_are_recorded(
