@@ -5,7 +5,8 @@ GitHub, monday.com, AWS and chat, each naming Voxhall, in eight voices: Piper at
 espeak-ng en-us, en-gb, en-us+m3, en-gb+f2 and en-gb-scotland at 165 words a minute, en-us at
 190) with `ledgers.generate`, then transcribes each one with every candidate (tiny.en and base,
 without a prompt, with the bot's wake-name prompt, and with that prompt plus the wake name as
-faster-whisper `hotwords`), calling `WhisperModel.transcribe` with the service's own options
+faster-whisper `hotwords`; each with Whisper's full 30 s encoder window and with the service's
+short one, `encoder_padding_s`), calling `WhisperModel.transcribe` with the service's own options
 (`whisper_options`, beam size from `SttSettings`). Per candidate it reports corpus WER, mean and
 p90 per-request WER, how often the bot's own `AddressPolicy` hears its wake name in the
 transcript, and the transcription time p50/p95 (2 CPU threads); for the prompted candidates it
@@ -47,7 +48,7 @@ from stt_service.providers.faster_whisper import (
     load_whisper_model,
     whisper_options,
 )
-from stt_service.settings import SttSettings
+from stt_service.settings import WHISPER_WINDOW_S, SttSettings
 from voxhall.audio import Samples
 from voxhall.bundled_models import BundledStt
 from voxhall.wer import word_errors
@@ -79,6 +80,7 @@ class Score:
 
     model: BundledStt
     prompt: str
+    padding_s: float
     errors: list[float] = field(default_factory=list)
     error_words: int = 0
     reference_words: int = 0
@@ -89,13 +91,14 @@ class Score:
 
     @property
     def name(self) -> str:
-        return f"{self.model} / {self.prompt}"
+        return f"{self.model} / {self.prompt} / {self.padding_s:g} s"
 
     def summary(self) -> dict[str, object]:
         count = len(self.errors)
         summary: dict[str, object] = {
             "model": self.model,
             "prompt": self.prompt,
+            "encoder_padding_s": self.padding_s,
             "requests": count,
             "wer": self.error_words / max(self.reference_words, 1),
             "wer_mean": statistics.fmean(self.errors),
@@ -149,20 +152,22 @@ def provider_seconds(provider: FasterWhisperProvider, audio: Samples, prompt: st
 
 def score_model(
     name: BundledStt,
+    padding_s: float,
     clips: list[tuple[Request, Samples]],
     policy: AddressPolicy,
     prompts: Sequence[str] = PROMPTS,
     wake_prompt: str | None = None,
 ) -> list[Score]:
-    """Every prompting of one bundled model over the clips, after one warm-up."""
-    settings = SttSettings(model=None, bundled_model=name)
+    """Every prompting of one bundled model and encoder window over the clips, after one
+    warm-up."""
+    settings = SttSettings(model=None, bundled_model=name, encoder_padding_s=padding_s)
     model = load_whisper_model(settings)
     provider = FasterWhisperProvider(settings)
     provider._model = model
     wake = policy.wake_names
     prompt = wake_prompt or wake.prompt
     hotwords = " ".join(wake.spelled)
-    scores = [Score(name, prompt) for prompt in prompts]
+    scores = [Score(name, prompt, padding_s) for prompt in prompts]
     transcribe(model, clips[0][1], candidate_options(settings, "none", prompt, hotwords))
     for index, (request, audio) in enumerate(clips):
         for score in scores:
@@ -202,14 +207,14 @@ def report(summaries: list[dict[str, object]], load: tuple[float, float], voices
         title=f"Bundled Whisper on {count} spoken requests in {voices} voices "
         f"(2 threads; load average {load[0]:.1f} before, {load[1]:.1f} after)"
     )
-    columns = ("model / prompt", "WER", "mean", "p90", "wake heard", "p50 s", "p95 s")
+    columns = ("model / prompt / padding", "WER", "mean", "p90", "wake heard", "p50 s", "p95 s")
     for column in (*columns, "provider ratio", "WER <= 0.20", "wake >= 95%"):
         table.add_column(column, justify="right")
     for row in summaries:
         wer, wake = float(str(row["wer"])), float(str(row["wake_heard"]))
         ratio = row.get("provider_ratio")
         table.add_row(
-            f"{row['model']} / {row['prompt']}",
+            f"{row['model']} / {row['prompt']} / {row['encoder_padding_s']:g} s",
             f"{wer:.3f}",
             f"{row['wer_mean']:.3f}",
             f"{row['wer_p90']:.3f}",
@@ -231,6 +236,13 @@ def main() -> None:
     parser.add_argument(
         "--models", nargs="+", default=["tiny.en", "base"], help="bundled models to score"
     )
+    parser.add_argument(
+        "--paddings",
+        nargs="+",
+        type=float,
+        default=[WHISPER_WINDOW_S, SttSettings().encoder_padding_s],
+        help="encoder paddings (s) to score; 30 is Whisper's full window",
+    )
     parser.add_argument("--prompt", help="try this wake prompt instead of the bot's")
     parser.add_argument(
         "--base-hotwords", action="store_true", help="also score base with hotwords (slow)"
@@ -243,8 +255,9 @@ def main() -> None:
     scores = [
         score
         for name in args.models
+        for padding_s in args.paddings
         for score in score_model(
-            name, clips, policy, prompts_for(name, args.base_hotwords), args.prompt
+            name, padding_s, clips, policy, prompts_for(name, args.base_hotwords), args.prompt
         )
     ]
     load = (before, os.getloadavg()[0])

@@ -10,6 +10,9 @@ from pydantic_settings import BaseSettings
 from voxhall import bundled_models
 from voxhall.settings import SharedSettings, section_config
 
+WHISPER_WINDOW_S = 30.0
+"""The window Whisper was trained on; faster-whisper pads every input to it."""
+
 
 class SttSettings(BaseSettings):
     """Speech to text (stt_service)."""
@@ -65,6 +68,14 @@ class SttSettings(BaseSettings):
     )
     vad_filter: bool = Field(
         True, description="Drop non-speech with the Silero VAD before Whisper decodes."
+    )
+    encoder_padding_s: float = Field(
+        3.0,
+        ge=0,
+        le=WHISPER_WINDOW_S,
+        description="Silence (s) Whisper's encoder sees after the audio; Whisper pads every "
+        "window to 30 s, and a short request transcribes several times faster with less "
+        "(30: Whisper's full window).",
     )
     hallucination_no_speech_threshold: float = Field(
         0.2,
