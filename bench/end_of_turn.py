@@ -8,11 +8,13 @@ takes no SSML, and a sentence's first half spoken alone ends like a finished one
 through the bot's real segmenter frame by frame, once per rule and Smart Turn threshold. It
 prints, per rule: how long the finished requests waited after their last word before the turn
 ended (p50, p95), how many of them the model ended early, and how many mid-sentence pauses were
-cut off (the turn ended in the pause). A second table times one Smart Turn call through
+cut off (the turn ended in the pause), and how many of those were still split in two requests:
+the bot answers both parts as one when the person goes on within `continuation_ms` of the cut
+(`VOXHALL_BOT_CONTINUATION_MS`). A second table times one Smart Turn call through
 `SmartTurn.completion` against the same ONNX session run directly, as a ratio.
 
-Goal (issue 15): zero cut-offs on the mid-sentence pauses; only a rule that meets it may be the
-default (`VOXHALL_BOT_SMART_TURN`).
+Goal (issue 15): zero mid-sentence pauses split; Smart Turn (`VOXHALL_BOT_SMART_TURN`) may be
+the default only if it saves time without splitting more.
 
     PYTHONPATH=. .venv/bin/python bench/end_of_turn.py [--thresholds 0.5 0.7 0.9] [--json]
 """
@@ -33,6 +35,7 @@ from rich.table import Table
 
 from bot.conversation.end_of_turn import SmartTurn, bundled_smart_turn_model
 from bot.conversation.segmenter import SegmenterConfig, SpeakerSegmenter, Utterance
+from bot.settings import BotSettings
 from ledgers.generate import RATE, espeak_speech, piper_speech
 from voxhall.audio import Samples, to_discord_pcm
 from voxhall.bundled_models import bundled_smart_turn
@@ -72,6 +75,7 @@ class RuleResult:
     ended_by_model: int
     finished: int
     cut_off: int
+    split: int
     paused: int
 
 
@@ -103,17 +107,27 @@ def run_segmenter(
     return closed
 
 
+def split_requests(utterances: list[tuple[float, Utterance]], continuation_s: float) -> bool:
+    """Whether the bot would answer the utterances as more than one request: a later one began
+    more than `continuation_s` after the one before it ended."""
+    pairs = itertools.pairwise(utterance for _, utterance in utterances)
+    return any(after.speech_start > before.end + continuation_s for before, after in pairs)
+
+
 def score_rule(
     rule: str, config: SegmenterConfig, model: SmartTurn | None, clips: dict[str, list[bytes]]
 ) -> RuleResult:
-    waits, by_model, cut_off = [], 0, 0
+    continuation_s = BotSettings().continuation_ms / 1000
+    waits, by_model, cut_off, split = [], 0, 0, 0
     for pcm in clips["finished"]:
         utterances = run_segmenter(config, model, pcm)
         closed_at, utterance = utterances[-1]
         waits.append((closed_at - utterance.end) * 1000)
         by_model += utterance.ended_by_model
     for pcm in clips["paused"]:
-        cut_off += len(run_segmenter(config, model, pcm)) > 1
+        utterances = run_segmenter(config, model, pcm)
+        cut_off += len(utterances) > 1
+        split += split_requests(utterances, continuation_s)
     return RuleResult(
         rule,
         statistics.median(waits),
@@ -121,6 +135,7 @@ def score_rule(
         by_model,
         len(clips["finished"]),
         cut_off,
+        split,
         len(clips["paused"]),
     )
 
@@ -194,7 +209,14 @@ def print_tables(results: list[RuleResult], ours_ms: float, direct_ms: float) ->
     table = Table(
         title=f"End of turn (finished: {len(VOICES)} voices; paused {PAUSE_S} s: espeak-ng)"
     )
-    for column in ("rule", "wait p50 ms", "wait p95 ms", "ended by model", "pauses cut off"):
+    for column in (
+        "rule",
+        "wait p50 ms",
+        "wait p95 ms",
+        "ended by model",
+        "pauses cut off",
+        "split",
+    ):
         table.add_column(column)
     for r in results:
         table.add_row(
@@ -203,6 +225,7 @@ def print_tables(results: list[RuleResult], ours_ms: float, direct_ms: float) ->
             f"{r.finished_wait_p95_ms:.0f}",
             f"{r.ended_by_model}/{r.finished}",
             f"{r.cut_off}/{r.paused}",
+            f"{r.split}/{r.paused}",
         )
     timing = Table(title="One Smart Turn call (features + ONNX Runtime)")
     for column in ("SmartTurn.completion p50 ms", "ONNX session direct p50 ms", "ratio"):
