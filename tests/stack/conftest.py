@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.bot.conftest import discord_api
-from tests.stack.secret_sweep import otlp_collector, secret_markers
+from tests.stack.secret_sweep import echoing_api, otlp_collector, secret_markers
 from tests.tts_service.conftest import alignment_cache
 from voxhall.launcher import BackgroundServer
 
@@ -28,3 +28,10 @@ def exported() -> Iterator[tuple[str, list[bytes]]]:
     received: list[bytes] = []
     with BackgroundServer(otlp_collector(received)) as collector:
         yield collector.base_url, received
+
+
+@pytest.fixture
+def echoing_url() -> Iterator[str]:
+    """The base URL of a hosted API that refuses every key and quotes it back."""
+    with BackgroundServer(echoing_api()) as server:
+        yield server.base_url

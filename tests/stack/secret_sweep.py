@@ -1,8 +1,9 @@
 """The secret sweep every secrets test shares: each secret setting of the whole tree set to a
 marker, the environment a service process runs with (markers, DEBUG logs, OTLP telemetry to a
-local collector), peers that quote back the key they were sent (as OpenAI, ElevenLabs, GitHub and
-D-ID do in their errors), a sampler of everything Redis holds and carries, and `find_markers`,
-which names every marker found in what a test gathered: logs, responses, spans, Redis, files."""
+local collector), a peer that refuses every key and quotes it back (as OpenAI, ElevenLabs, GitHub
+and D-ID do in their errors), a driver of request sequences, a sampler of everything Redis holds
+and carries, and `find_markers`, which names every marker found in what a test gathered: logs,
+responses, spans, Redis, files."""
 
 from __future__ import annotations
 
@@ -11,14 +12,16 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import redis
 from fastapi import FastAPI, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from pydantic import SecretStr
 
 from stack.settings import Settings
@@ -28,6 +31,7 @@ from voxhall.settings import environment_variable, sections
 ROOT = Path(__file__).resolve().parents[2]
 READY_WITHIN_S = 120
 SAMPLE_EVERY_S = 0.02
+TELEMETRY_FLUSH_S = 1.0
 
 Gathered = bytes | str | Sequence[bytes | str]
 """What a test searched: a log, a response, exported telemetry bodies, Redis samples."""
@@ -96,6 +100,43 @@ def sent_key(request: Request) -> str:
     return headers.get("authorization") or headers.get("xi-api-key") or "(none)"
 
 
+def refusal(key: str) -> dict[str, Any]:
+    """A 401 body in the shape of every hosted API we call, each part quoting the key: GitHub's
+    `message` first (D-ID's error is read as the body's first 200 characters), OpenAI's
+    `error`, ElevenLabs' `detail`, monday.com's `errors`."""
+    return {
+        "message": f"Bad credentials: {key}",
+        "error": {"message": f"Incorrect API key provided: {key}", "type": "invalid_request_error"},
+        "detail": {"status": "invalid_api_key", "message": f"Invalid API key: {key}"},
+        "errors": [{"message": f"Not Authenticated: {key}"}],
+    }
+
+
+def echoing_api() -> FastAPI:
+    """A hosted API at every path and method that refuses every key and quotes it back."""
+    app = FastAPI()
+
+    @app.api_route("/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+    async def refuse(path: str, request: Request) -> Response:
+        return JSONResponse(refusal(sent_key(request)), status_code=401)
+
+    return app
+
+
+Call = tuple[str, str, Mapping[str, str], Mapping[str, Any]]
+"""One request: method, path, headers, and httpx's keyword arguments (json, files, data)."""
+
+
+def answers_to(base_url: str, calls: Sequence[Call]) -> list[str]:
+    """Every call made in turn; each answer as `path status headers body`."""
+    seen = []
+    with httpx.Client(base_url=base_url, timeout=60) as http:
+        for method, path, headers, options in calls:
+            response = http.request(method, path, headers=headers, **options)
+            seen.append(f"{path} {response.status_code} {dict(response.headers)} {response.text}")
+    return seen
+
+
 def otlp_collector(received: list[bytes]) -> FastAPI:
     """An OTLP/HTTP receiver that keeps the raw bodies it is sent."""
     app = FastAPI()
@@ -125,6 +166,19 @@ def running_service(module: str, env: Mapping[str, str], log: Path, *args: str) 
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def swept_service(
+    module: str, env: Mapping[str, str], folder: Path, calls: Sequence[Call], exported: list[bytes]
+) -> tuple[list[str], dict[str, Gathered]]:
+    """Run `module` with `env`, make the calls, stop it; its answers, and its log, answers and
+    exported telemetry for `find_markers`."""
+    log = folder / f"{module}.log"
+    with running_service(module, env, log) as url:
+        answers = answers_to(url, calls)
+        time.sleep(TELEMETRY_FLUSH_S)
+    assert exported, "the collector got no telemetry"
+    return answers, {"log": log.read_bytes(), "answers": answers, "telemetry": exported}
 
 
 class RedisSampler:
