@@ -1,6 +1,7 @@
 """The composition root is tested with the parts' own fixtures: the bot runner against the
 REST stand-in the bot's tests use, the avatar command with tts_service's voice cache; the
-secrets tests with their markers and a local OTLP collector (`secret_sweep`)."""
+secrets tests with their markers, a local OTLP collector and an echoing hosted API, one of each
+per test module (`secret_sweep`)."""
 
 from collections.abc import Iterator
 
@@ -14,7 +15,7 @@ from voxhall.launcher import BackgroundServer
 __all__ = ["alignment_cache", "discord_api"]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def markers() -> dict[str, str]:
     """Every secret setting of the tree, as an environment variable, with its marker."""
     found = secret_markers()
@@ -22,7 +23,7 @@ def markers() -> dict[str, str]:
     return found
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def exported() -> Iterator[tuple[str, list[bytes]]]:
     """A local OTLP collector's URL and the raw bodies it has received."""
     received: list[bytes] = []
@@ -30,7 +31,7 @@ def exported() -> Iterator[tuple[str, list[bytes]]]:
         yield collector.base_url, received
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def echoing_url() -> Iterator[str]:
     """The base URL of a hosted API that refuses every key and quotes it back."""
     with BackgroundServer(echoing_api()) as server:
