@@ -168,6 +168,19 @@ def running_service(module: str, env: Mapping[str, str], log: Path, *args: str) 
             process.wait()
 
 
+def wait_for_output(
+    process: subprocess.Popen[bytes], log: Path, text: str, timeout_s: float
+) -> None:
+    """Until the process has written `text` to its log; fails with the log when it dies or
+    takes longer."""
+    deadline = time.monotonic() + timeout_s
+    while text.encode() not in log.read_bytes():
+        if time.monotonic() > deadline or process.poll() is not None:
+            process.kill()
+            raise AssertionError(f"no {text!r} from the process:\n{log.read_text()}")
+        time.sleep(0.1)
+
+
 def swept_service(
     module: str, env: Mapping[str, str], folder: Path, calls: Sequence[Call], exported: list[bytes]
 ) -> tuple[list[str], dict[str, Gathered]]:

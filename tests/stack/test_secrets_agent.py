@@ -16,7 +16,6 @@ import base64
 import json
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -48,6 +47,7 @@ from tests.stack.secret_sweep import (
     folder_bytes,
     marker_environment,
     running_service,
+    wait_for_output,
 )
 from voxhall import tasks
 from voxhall.audio import WHISPER_RATE, to_discord_pcm, wav_bytes
@@ -111,21 +111,11 @@ def stack_environment(
 
 
 def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    """`voxhall worker`, started (see `wait_for_worker`)."""
+    """`voxhall worker`, started (it runs jobs once it says so)."""
     with log.open("ab") as out:
         return subprocess.Popen(
             [sys.executable, "-m", "stack", "worker"], cwd=ROOT, env=env, stdout=out, stderr=out
         )
-
-
-def wait_for_worker(process: subprocess.Popen[bytes], log: Path) -> None:
-    """Until the worker says it runs jobs."""
-    deadline = time.monotonic() + WORKER_READY_S
-    while b"worker running jobs" not in log.read_bytes():
-        if time.monotonic() > deadline or process.poll() is not None:
-            process.kill()
-            raise AssertionError(f"the worker did not start:\n{log.read_text()}")
-        time.sleep(0.1)
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
@@ -156,7 +146,7 @@ def stack(
         llm_url = running.enter_context(
             running_service("llm_service", env, folder / "llm_service.log")
         )
-        wait_for_worker(worker, folder / "worker.log")
+        wait_for_output(worker, folder / "worker.log", "worker running jobs", WORKER_READY_S)
         all_markers = {**markers, "VOXHALL_REDIS_URL (password)": REDIS_PASSWORD}
         yield Stack(llm_url, redis_server.url, all_markers, model, folder, received)
 
