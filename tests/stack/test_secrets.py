@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.stack.secret_sweep import Call, bearer, find_markers, marker_environment, swept_service
+
+pytestmark = pytest.mark.slow
 
 
 def error_paths(good: dict[str, str]) -> list[Call]:

@@ -55,6 +55,8 @@ from voxhall.launcher import free_loopback_port
 from voxhall.redact import secret_values
 from voxhall.settings import TaskSettings
 
+pytestmark = pytest.mark.slow
+
 REDIS_PASSWORD = "marker-redis-password-5e1"
 LEDGER_THREAD = "g1:ledger"
 WORKER_READY_S = 60

@@ -21,6 +21,8 @@ from voxhall import tasks
 from voxhall.launcher import free_loopback_port
 from voxhall.settings import TaskSettings
 
+pytestmark = pytest.mark.slow
+
 PASSWORD = "marker-redis-password-9c4"
 MARKERS = {"VOXHALL_REDIS_URL (password)": PASSWORD}
 SHOWN = "redis://:[redacted]@127.0.0.1:"

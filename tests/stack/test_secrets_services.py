@@ -15,6 +15,8 @@ import pytest
 from tests.stack.secret_sweep import Call, bearer, find_markers, marker_environment, swept_service
 from voxhall.audio import WHISPER_RATE, wav_bytes
 
+pytestmark = pytest.mark.slow
+
 TONE = np.sin(np.linspace(0, 440 * 2 * np.pi, WHISPER_RATE)).astype(np.float32) * 0.3
 
 
