@@ -8,7 +8,9 @@ turns of speakers who consented. The header leaves `people` out (the default the
 recorded speakers, who may be fewer than those present): set it when accepting.
 
 Everything kept as text (the transcript, the reply, tool arguments and results) is scrubbed of
-secrets, email addresses and phone numbers (`voxhall.redact.redact_for_storage`); the audio is
+secrets (those that look like one, and every secret value the recorder is given: the bot gives it
+all of its settings'), email addresses and phone numbers (`voxhall.redact.redact_for_storage`);
+the audio is
 kept as spoken, which is what consent covers. A recorded turn is a ledger turn whose `recorded`
 field says what happened (Whisper's transcript, the reply, the tool calls, latencies), with
 `pause_s`, `approve` and `interrupt_after_ms` filled in so a replay meets the same situation.
@@ -22,6 +24,8 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from pydantic import SecretStr
 
 from bot.conversation.pipeline import TurnResult
 from bot.conversation.segmenter import Utterance
@@ -40,20 +44,20 @@ NOTES = (
 )
 
 
-def scrubbed(value: Any) -> Any:
-    """Strings scrubbed for storage, inside lists and objects too."""
+def scrubbed(value: Any, secrets: Sequence[SecretStr] = ()) -> Any:
+    """Strings scrubbed for storage (and of the `secrets`), inside lists and objects too."""
     if isinstance(value, str):
-        return redact_for_storage(value)
+        return redact_for_storage(value, secrets)
     if isinstance(value, list):
-        return [scrubbed(item) for item in value]
+        return [scrubbed(item, secrets) for item in value]
     if isinstance(value, dict):
-        return {key: scrubbed(item) for key, item in value.items()}
+        return {key: scrubbed(item, secrets) for key, item in value.items()}
     return value
 
 
-def scrubbed_happening(result: TurnResult) -> Happened:
+def scrubbed_happening(result: TurnResult, secrets: Sequence[SecretStr] = ()) -> Happened:
     """What the bot heard and did, every text in it scrubbed."""
-    return Happened.model_validate(scrubbed(what_happened(result).model_dump()))
+    return Happened.model_validate(scrubbed(what_happened(result).model_dump(), secrets))
 
 
 def interrupted_after_ms(result: TurnResult) -> int | None:
@@ -101,13 +105,15 @@ class _Conversation:
         audio.write_bytes(encode_audio(samples, WHISPER_RATE, "flac"))
         return relative
 
-    def append(self, utterance: Utterance, result: TurnResult) -> None:
+    def append(
+        self, utterance: Utterance, result: TurnResult, secrets: Sequence[SecretStr]
+    ) -> None:
         """Write the turn's audio and line (the header first, for the first turn)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         lines = [] if self.turns else [dump_line(self.header)]
         self.turns += 1
         pause = 1.0 if self.last_end is None else utterance.speech_start - self.last_end
-        what = scrubbed_happening(result)
+        what = scrubbed_happening(result, secrets)
         turn = Turn(
             turn=self.turns,
             speaker=result.request.speaker_name,
@@ -126,17 +132,20 @@ class _Conversation:
 
 class LedgerRecorder:
     """The bot's `TurnRecorder`: each channel's conversation becomes a ledger in `folder`; a
-    channel quiet for `CONVERSATION_GAP_S` starts a new one."""
+    channel quiet for `CONVERSATION_GAP_S` starts a new one. No text it keeps holds any of the
+    `secrets`."""
 
     def __init__(
         self,
         folder: Path,
         wake_names: Sequence[str] = (),
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        secrets: Sequence[SecretStr] = (),
     ) -> None:
         self.folder = folder
         self.wake_names = list(wake_names)
         self.now = now
+        self.secrets = list(secrets)
         self.conversations: dict[str, _Conversation] = {}
 
     def record(self, utterance: Utterance, result: TurnResult) -> None:
@@ -146,4 +155,4 @@ class LedgerRecorder:
         if conversation is None or conversation.over_by(utterance.speech_start):
             conversation = _Conversation(self.folder, thread_id, self.wake_names, self.now())
             self.conversations[thread_id] = conversation
-        conversation.append(utterance, result)
+        conversation.append(utterance, result, self.secrets)

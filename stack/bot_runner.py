@@ -22,6 +22,7 @@ from bot.discord_commands import VoxhallCommands
 from ledgers.recorder import LedgerRecorder
 from stack.settings import Settings
 from voxhall import tasks
+from voxhall.redact import secret_values
 from voxhall.telemetry import configure_logging, configure_telemetry, shutdown_telemetry
 
 
@@ -75,7 +76,9 @@ def run_bot(settings: Settings) -> None:
     configure_telemetry("bot", settings.telemetry)
     tasks.provide_settings(settings.avatar)  # clips render in this process without Redis
     bot = settings.bot
-    recorder = LedgerRecorder(recordings_folder(bot), bot.wake_name_list())
+    recorder = LedgerRecorder(
+        recordings_folder(bot), bot.wake_name_list(), secrets=secret_values(settings)
+    )
     try:
         VoxhallBot(settings, recorder).run(token, log_handler=None)
     finally:

@@ -26,6 +26,7 @@ from rich.table import Table
 from rich.text import Text
 
 from stack.settings import Settings
+from voxhall.redact import redact_secrets
 from voxhall.tasks.runtime import redis_answers
 
 MCP_SERVERS: tuple[str, ...] = ("github", "calendar", "monday", "aws")
@@ -286,7 +287,8 @@ def plan(
     parts = select_parts(all_parts(settings), only, with_mcp)
     url = settings.common.redis_url
     if any(part.name == "worker" for part in parts) and not redis_answers(url, 1.0):
-        printer.say(f"no Redis at {url}: single-machine mode, each part runs its own jobs")
+        shown = redact_secrets(url)
+        printer.say(f"no Redis at {shown}: single-machine mode, each part runs its own jobs")
         parts = [part for part in parts if part.name != "worker"]
     if any(part.name == "bot" for part in parts) and settings.discord.token is None:
         printer.say("VOXHALL_DISCORD_TOKEN is not set: the Discord bot stays off")

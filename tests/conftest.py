@@ -31,15 +31,18 @@ def pytest_configure(config: pytest.Config) -> None:
 @dataclass
 class RedisServer:
     """A private `redis-server` on a loopback port, keeping its data in `folder` (append-only
-    file), so it can be stopped and started again with what it held, as a restart does."""
+    file), so it can be stopped and started again with what it held, as a restart does; with a
+    `password`, clients must give it (the URL carries it)."""
 
     port: int
     folder: Path
     process: subprocess.Popen[bytes] | None = None
+    password: str | None = None
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        credentials = f":{self.password}@" if self.password else ""
+        return f"redis://{credentials}127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
         executable = shutil.which("redis-server")
@@ -48,6 +51,7 @@ class RedisServer:
         options = {"bind": "127.0.0.1", "port": str(self.port), "save": "", "appendonly": "yes"}
         command = [executable, *(part for k, v in options.items() for part in (f"--{k}", v))]
         command += ["--dir", str(self.folder), "--loglevel", "warning"]
+        command += ["--requirepass", self.password] if self.password else []
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
         client = redis.Redis.from_url(self.url)
         deadline = time.monotonic() + 10

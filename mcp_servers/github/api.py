@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Literal
 
 import httpx
@@ -30,6 +30,7 @@ from githubkit.response import Response
 from githubkit.retry import RetryServerError
 from githubkit.typing import RetryOption
 from opentelemetry import metrics
+from pydantic import SecretStr
 
 from mcp_servers.errors import require
 from mcp_servers.github.models import (
@@ -46,6 +47,7 @@ from mcp_servers.github.models import (
     WorkflowRunList,
 )
 from mcp_servers.github.settings import GithubSettings
+from voxhall.redact import redact_secrets
 from voxhall.settings import environment_variable
 
 State = Literal["open", "closed", "all"]
@@ -133,8 +135,15 @@ def _auth_strategy(settings: GithubSettings) -> TokenAuthStrategy | AppInstallat
     return AppInstallationAuthStrategy(app_id, pem, installation)
 
 
-def describe_failure(exc: Exception) -> GithubApiError:
-    """GitHub's own words for a failed request, without headers or credentials."""
+def describe_failure(exc: Exception, secrets: Iterable[SecretStr | None] = ()) -> GithubApiError:
+    """GitHub's own words for a failed request, without headers or credentials: the `secrets`
+    are masked where GitHub (or a proxy before it) quotes them."""
+    failure = _failure(exc)
+    message = redact_secrets(str(failure), secrets)
+    return GithubApiError(message, failure.status, rate_limited=failure.rate_limited)
+
+
+def _failure(exc: Exception) -> GithubApiError:
     if isinstance(exc, RateLimitExceeded):
         seconds = round(exc.retry_after.total_seconds())
         return GithubApiError(
@@ -211,7 +220,7 @@ class GithubApi:
         try:
             response = await call()
         except (GitHubException, httpx.HTTPError) as exc:
-            failure = describe_failure(exc)
+            failure = describe_failure(exc, [self.settings.token, self.settings.app_private_key])
             outcome = "rate_limited" if failure.rate_limited else str(failure.status or "no_answer")
             raise failure from None
         finally:

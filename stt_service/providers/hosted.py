@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import openai
+from pydantic import SecretStr
 
 from stt_service.languages import language_name
 from stt_service.providers.base import TranscriptionOptions
@@ -17,17 +18,19 @@ from stt_service.schemas import Transcription
 from stt_service.settings import SttSettings
 from voxhall.audio import WHISPER_RATE, Samples, wav_bytes
 from voxhall.http import OpenAIError
+from voxhall.redact import redact_secrets
 
 _BUSY_STATUSES = (429, 503)
 
 
-def upstream_error(error: openai.APIError) -> OpenAIError:
-    """Our error for a failed upstream call; never repeats request headers (the key)."""
+def upstream_error(error: openai.APIError, key: SecretStr | None) -> OpenAIError:
+    """Our error for a failed upstream call; never repeats request headers, nor the key where
+    the upstream quotes it (OpenAI's 401 does)."""
     if isinstance(error, openai.APITimeoutError):
         return OpenAIError(504, "The hosted transcription API did not answer in time.")
     if isinstance(error, openai.APIStatusError):
         status = error.status_code
-        detail = _upstream_message(error)
+        detail = redact_secrets(_upstream_message(error), [key])
         if status in _BUSY_STATUSES:
             retry_after = error.response.headers.get("retry-after", "1")
             return OpenAIError(
@@ -83,7 +86,9 @@ class HostedProvider:
                 **self._request(options),
             )
         except openai.APIError as error:
-            raise upstream_error(error) from error
+            # Not chained: the SDK's error quotes the upstream's words, key included, and a
+            # span records the whole chain.
+            raise upstream_error(error, self._settings.hosted_api_key) from None
         return self._transcription(response.model_dump(), audio, options)
 
     def _request(self, options: TranscriptionOptions) -> dict[str, Any]:

@@ -3,12 +3,14 @@
 Both upload the avatar's still image with the reply's audio, then `render_clip` polls them.
 Requests are retried with tenacity on connection errors, 429 and 5xx; other errors fail at
 once. D-ID's `result_url` expires, so the clip is downloaded as soon as a poll says `done`.
-API keys are `SecretStr`s and appear only in the Authorization header, never in messages.
+API keys are `SecretStr`s and appear only in the Authorization header, never in messages (an
+error body that quotes the key has it masked).
 """
 
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,7 @@ from tenacity import (
 from tts_service.avatar.avatars import SHIPPED_AVATARS, load_avatar
 from tts_service.avatar.errors import RenderFailed
 from tts_service.avatar.provider import AvatarJob, Clip, JobProgress, RenderRequest
+from voxhall.redact import redact_secrets
 
 RETRY_STATUSES = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 
@@ -44,6 +47,7 @@ class HostedProvider:
         base_url: str,
         headers: dict[str, str],
         *,
+        secrets: Sequence[SecretStr | None] = (),
         avatars_dir: Path = SHIPPED_AVATARS,
         timeout_s: float = 30.0,
         poll_interval_s: float = 1.0,
@@ -53,6 +57,7 @@ class HostedProvider:
         self.poll_interval_s, self.poll_max_interval_s = poll_interval_s, poll_max_interval_s
         self.avatars_dir = avatars_dir
         self._attempts = attempts
+        self._secrets = list(secrets)
         self._http = httpx.AsyncClient(base_url=base_url, headers=headers, timeout=timeout_s)
         self._clips: dict[str, bytes] = {}
 
@@ -72,7 +77,8 @@ class HostedProvider:
         except httpx.HTTPStatusError as error:
             raise RenderFailed(
                 f"{self.name} answered {error.response.status_code} to {method} "
-                f"{error.request.url.path}: {error.response.text[:200]}"
+                f"{error.request.url.path}: "
+                + redact_secrets(error.response.text, self._secrets)[:200]
             ) from error
         except httpx.TransportError as error:
             raise RenderFailed(f"{self.name} is unreachable: {type(error).__name__}") from error
@@ -105,7 +111,7 @@ class DidAvatarProvider(HostedProvider):
 
     def __init__(self, base_url: str, api_key: SecretStr, **options: Any) -> None:
         headers = {"Authorization": f"Basic {api_key.get_secret_value()}"}
-        super().__init__(base_url, headers, **options)
+        super().__init__(base_url, headers, secrets=[api_key], **options)
 
     async def render(self, request: RenderRequest) -> AvatarJob:
         image = await self.request(
@@ -153,7 +159,7 @@ class GpuEndpointProvider(HostedProvider):
         self, base_url: str, api_key: SecretStr | None, *, fps: int = 24, **options: Any
     ) -> None:
         headers = {"Authorization": f"Bearer {api_key.get_secret_value()}"} if api_key else {}
-        super().__init__(base_url, headers, **options)
+        super().__init__(base_url, headers, secrets=[api_key], **options)
         self.fps = fps
 
     async def render(self, request: RenderRequest) -> AvatarJob:

@@ -16,6 +16,7 @@ from tts_service.providers.base import AudioPiece, ProviderError
 from tts_service.providers.pcm import pcm_pieces
 from tts_service.settings import TtsSettings
 from tts_service.voices import VoiceInfo
+from voxhall.redact import redact_secrets
 from voxhall.telemetry import instrument_client
 
 PCM_RATE = 22_050
@@ -29,8 +30,9 @@ class ElevenLabsProvider:
 
     def __init__(self, settings: TtsSettings) -> None:
         headers = {}
-        if settings.elevenlabs_api_key is not None:
-            headers["xi-api-key"] = settings.elevenlabs_api_key.get_secret_value()
+        self._key = settings.elevenlabs_api_key
+        if self._key is not None:
+            headers["xi-api-key"] = self._key.get_secret_value()
         self._client = httpx.AsyncClient(
             base_url=settings.elevenlabs_base_url, headers=headers, timeout=_TIMEOUT
         )
@@ -61,7 +63,7 @@ class ElevenLabsProvider:
             ) as response:
                 if response.is_error:
                     await response.aread()
-                    reason = _upstream_message(response)
+                    reason = redact_secrets(_upstream_message(response), [self._key])
                     raise ProviderError(
                         f"ElevenLabs answered {response.status_code}: {reason}",
                         response.status_code,

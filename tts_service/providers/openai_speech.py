@@ -15,6 +15,7 @@ from tts_service.providers.base import AudioPiece, ProviderError
 from tts_service.providers.pcm import pcm_pieces
 from tts_service.settings import TtsSettings
 from tts_service.voices import OPENAI_VOICES, VoiceInfo
+from voxhall.redact import redact_secrets
 
 PCM_RATE = 24_000
 _TIMEOUT = openai.Timeout(60.0, connect=5.0)
@@ -27,7 +28,8 @@ class OpenAISpeechProvider:
 
     def __init__(self, settings: TtsSettings) -> None:
         # A local OpenAI-compatible peer may need no key; the SDK insists on one.
-        key = settings.hosted_api_key.get_secret_value() if settings.hosted_api_key else "not-set"
+        self._key = settings.hosted_api_key
+        key = self._key.get_secret_value() if self._key else "not-set"
         self._client = openai.AsyncOpenAI(
             api_key=key, base_url=settings.hosted_base_url, max_retries=0, timeout=_TIMEOUT
         )
@@ -55,7 +57,8 @@ class OpenAISpeechProvider:
                     yield piece
         except openai.APIStatusError as error:
             raise ProviderError(
-                f"OpenAI speech answered {error.status_code}: {_upstream_message(error)}",
+                f"OpenAI speech answered {error.status_code}: "
+                + redact_secrets(_upstream_message(error), [self._key]),
                 error.status_code,
             ) from error
         except openai.APIConnectionError as error:

@@ -36,6 +36,7 @@ from pydantic_settings import BaseSettings
 from redis.backoff import ExponentialWithJitterBackoff
 from redis.retry import Retry
 
+from voxhall.redact import redact_secrets
 from voxhall.settings import CommonSettings, TaskSettings
 from voxhall.tasks.models import (
     JobCancelled,
@@ -485,7 +486,10 @@ def configure(
             _runtime.close()
         runtime = JobRuntime(settings, url if use_redis else None, outage_s)
         if not use_redis:
-            logger.info("no Redis at %s: jobs run in this process (single-machine mode)", url)
+            logger.info(
+                "no Redis at %s: jobs run in this process (single-machine mode)",
+                redact_secrets(url),
+            )
             if start_local_worker:
                 runtime.start_worker()
         _runtime = runtime
@@ -590,8 +594,8 @@ def run_worker(
     url = redis_url or CommonSettings().redis_url
     if not redis_answers(url, max(settings.connect_timeout_s, 2.0)):
         raise RuntimeError(
-            f"no Redis answers at {url}: `voxhall worker` needs Redis (VOXHALL_REDIS_URL); "
-            "without it each process runs its own jobs (single-machine mode)"
+            f"no Redis answers at {redact_secrets(url)}: `voxhall worker` needs Redis "
+            "(VOXHALL_REDIS_URL); without it each process runs its own jobs (single-machine mode)"
         )
     runtime = configure(settings, url, start_local_worker=False, outage_s=settings.redis_outage_s)
     provide_settings(*sections)
