@@ -13,7 +13,8 @@ A `Call` plays what Discord's voice server does between the bot and the people i
 - `speak` sends a person's PCM as 20 ms Opus frames, DAVE-encrypted by their session, in RTP
   sealed with the connection's transport key, paced in real time; `Faults` drops, reorders or
   sends frames in the clear. SPEAKING (5) maps the SSRC to the person before their first frame.
-- Packets from the bot are opened, DAVE-decrypted by the recorder and decoded into `heard`.
+- Packets from the bot are opened, DAVE-decrypted by the recorder and decoded into `heard`
+  (every packet, or the last `keep_heard(count)` of them in a long run).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import logging
 import random
 import struct
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -157,7 +159,7 @@ class Call:
         self.link: BotLink | None = None
         self.group: LocalDaveGroup | None = None
         self.faults = Faults()
-        self.heard: list[HeardPacket] = []
+        self.heard: deque[HeardPacket] = deque()
         self.undecryptable_from_bot = 0
         self._streams: dict[int, RtpStream] = {}
         self._announced: set[int] = set()
@@ -264,6 +266,10 @@ class Call:
                 return
         pcm = self._decoder.decode(payload)
         self.heard.append(HeardPacket(time.monotonic(), opened.sequence, pcm, dave))
+
+    def keep_heard(self, count: int) -> None:
+        """Keep only the last `count` packets the bot sent (a long run need not hold them all)."""
+        self.heard = deque(self.heard, maxlen=count)
 
     # -- speaking --------------------------------------------------------------------------
 

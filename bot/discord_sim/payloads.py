@@ -10,6 +10,9 @@ bot's managed role; a text, a voice and a stage channel; the bot, the owner, an 
 (`OPS_MEMBER_ID`) and a member without roles (`GUEST_ID`); and two voice states. An interaction
 gets its origin from `in_guild` (member with permissions computed from roles and channel
 overwrites, as Discord computes them) or `in_dm`.
+
+More guilds for one bot: `guild_create(index=n)` is the n-th guild, alike but with its own ids
+(`guild_ids(n)`: roles, channels and people; index 0 is the default guild above).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import itertools
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,6 +44,52 @@ OPS_MEMBER_ID = 1_310_000_000_000_000_301
 GUEST_ID = 1_310_000_000_000_000_302
 COMMAND_ID = 1_310_000_000_000_000_400
 APPLICATION_FLAGS = 1 << 19 | 1 << 23
+GUILD_STRIDE = 1_000_000
+"""The ids of guild n are the default guild's plus n times this."""
+FIRST_PERSON_OFFSET = 10
+"""`GuildIds.person(1)` is the guest's id plus this."""
+
+
+@dataclass(frozen=True)
+class GuildIds:
+    """The ids of one guild of the stand-in: the guild (and its @everyone role), its roles,
+    channels and people."""
+
+    index: int
+    guild: int
+    ops_role: int
+    bot_role: int
+    text_channel: int
+    voice_channel: int
+    stage_channel: int
+    owner: int
+    ops_member: int
+    guest: int
+
+    def person(self, number: int) -> int:
+        """The user id of the guild's `number`th extra person (1-based), one no other guild has."""
+        return self.guest + FIRST_PERSON_OFFSET + number - 1
+
+    def name(self, base: str) -> str:
+        """A username in this guild: `base` in the default guild, `base` and the index after."""
+        return base if self.index == 0 else f"{base}{self.index}"
+
+
+def guild_ids(index: int = 0) -> GuildIds:
+    """The ids of guild `index` (0: the default guild's constants)."""
+    offset = index * GUILD_STRIDE
+    return GuildIds(
+        index=index,
+        guild=GUILD_ID + offset,
+        ops_role=OPS_ROLE_ID + offset,
+        bot_role=BOT_ROLE_ID + offset,
+        text_channel=TEXT_CHANNEL_ID + offset,
+        voice_channel=VOICE_CHANNEL_ID + offset,
+        stage_channel=STAGE_CHANNEL_ID + offset,
+        owner=OWNER_ID + offset,
+        ops_member=OPS_MEMBER_ID + offset,
+        guest=GUEST_ID + offset,
+    )
 
 
 DEFAULT_ATTACHMENT_LIMIT = 10 * 1024 * 1024
@@ -198,12 +248,17 @@ def overwrite(target_id: int, *, member: bool, allow: int = 0, deny: int = 0) ->
 
 
 def _guild_channel(
-    channel_id: int, name: str, channel_type: int, position: int, overwrites: Sequence[Payload]
+    channel_id: int,
+    name: str,
+    channel_type: int,
+    position: int,
+    overwrites: Sequence[Payload],
+    guild_id: int,
 ) -> Payload:
     return {
         "id": str(channel_id),
         "type": channel_type,
-        "guild_id": str(GUILD_ID),
+        "guild_id": str(guild_id),
         "name": name,
         "position": position,
         "permission_overwrites": list(overwrites),
@@ -214,11 +269,16 @@ def _guild_channel(
 
 
 def text_channel(
-    channel_id: int, name: str, *, position: int = 0, overwrites: Sequence[Payload] = ()
+    channel_id: int,
+    name: str,
+    *,
+    position: int = 0,
+    overwrites: Sequence[Payload] = (),
+    guild_id: int = GUILD_ID,
 ) -> Payload:
     """A guild text channel (type 0)."""
     return {
-        **_guild_channel(channel_id, name, 0, position, overwrites),
+        **_guild_channel(channel_id, name, 0, position, overwrites, guild_id),
         "topic": None,
         "last_message_id": None,
         "rate_limit_per_user": 0,
@@ -227,11 +287,16 @@ def text_channel(
 
 
 def voice_channel(
-    channel_id: int, name: str, *, position: int = 0, overwrites: Sequence[Payload] = ()
+    channel_id: int,
+    name: str,
+    *,
+    position: int = 0,
+    overwrites: Sequence[Payload] = (),
+    guild_id: int = GUILD_ID,
 ) -> Payload:
     """A guild voice channel (type 2), with its text chat."""
     return {
-        **_guild_channel(channel_id, name, 2, position, overwrites),
+        **_guild_channel(channel_id, name, 2, position, overwrites, guild_id),
         "bitrate": 64000,
         "user_limit": 0,
         "rtc_region": None,
@@ -242,11 +307,16 @@ def voice_channel(
 
 
 def stage_channel(
-    channel_id: int, name: str, *, position: int = 0, overwrites: Sequence[Payload] = ()
+    channel_id: int,
+    name: str,
+    *,
+    position: int = 0,
+    overwrites: Sequence[Payload] = (),
+    guild_id: int = GUILD_ID,
 ) -> Payload:
     """A guild stage channel (type 13)."""
     return {
-        **_guild_channel(channel_id, name, 13, position, overwrites),
+        **_guild_channel(channel_id, name, 13, position, overwrites, guild_id),
         "bitrate": 64000,
         "user_limit": 10000,
         "rtc_region": None,
@@ -256,12 +326,14 @@ def stage_channel(
     }
 
 
-def thread_channel(thread_id: int, name: str, *, parent_id: int, owner_id: int) -> Payload:
+def thread_channel(
+    thread_id: int, name: str, *, parent_id: int, owner_id: int, guild_id: int = GUILD_ID
+) -> Payload:
     """A public thread (type 11) of a text channel, open; it has no overwrites of its own."""
     return {
         "id": str(thread_id),
         "type": 11,
-        "guild_id": str(GUILD_ID),
+        "guild_id": str(guild_id),
         "parent_id": str(parent_id),
         "owner_id": str(owner_id),
         "name": name,
@@ -315,12 +387,13 @@ def voice_state(user_id: int, channel_id: int, *, suppress: bool = False) -> Pay
     }
 
 
-def default_roles() -> list[Payload]:
-    """@everyone, the bot's managed role and "Ops" (the approver role)."""
+def default_roles(index: int = 0) -> list[Payload]:
+    """@everyone, the bot's managed role and "Ops" (the approver role), of guild `index`."""
+    ids = guild_ids(index)
     return [
-        role(EVERYONE_ROLE_ID, "@everyone", permissions=MEMBER_PERMISSIONS, position=0),
+        role(ids.guild, "@everyone", permissions=MEMBER_PERMISSIONS, position=0),
         role(
-            BOT_ROLE_ID,
+            ids.bot_role,
             "Voxhall",
             permissions=BOT_PERMISSIONS,
             position=1,
@@ -328,7 +401,7 @@ def default_roles() -> list[Payload]:
             tags={"bot_id": str(BOT_ID)},
         ),
         role(
-            OPS_ROLE_ID,
+            ids.ops_role,
             "Ops",
             permissions=MEMBER_PERMISSIONS | discord.Permissions(manage_messages=True),
             position=2,
@@ -339,52 +412,58 @@ def default_roles() -> list[Payload]:
     ]
 
 
-def default_channels() -> list[Payload]:
-    """#general, the "Voice" channel and the "Town Hall" stage."""
+def default_channels(index: int = 0) -> list[Payload]:
+    """#general, the "Voice" channel and the "Town Hall" stage, of guild `index`."""
+    ids = guild_ids(index)
     return [
-        text_channel(TEXT_CHANNEL_ID, "general", position=0),
-        voice_channel(VOICE_CHANNEL_ID, "Voice", position=1),
-        stage_channel(STAGE_CHANNEL_ID, "Town Hall", position=2),
+        text_channel(ids.text_channel, "general", position=0, guild_id=ids.guild),
+        voice_channel(ids.voice_channel, "Voice", position=1, guild_id=ids.guild),
+        stage_channel(ids.stage_channel, "Town Hall", position=2, guild_id=ids.guild),
     ]
 
 
-def default_members() -> list[Payload]:
-    """The bot, the owner, an Ops member and a member without roles."""
+def default_members(index: int = 0) -> list[Payload]:
+    """The bot, the owner, an Ops member and a member without roles, of guild `index`."""
+    ids = guild_ids(index)
     return [
-        member(bot_user(), role_ids=[BOT_ROLE_ID]),
-        member(user(OWNER_ID, "olivia")),
-        member(user(OPS_MEMBER_ID, "alice"), role_ids=[OPS_ROLE_ID]),
-        member(user(GUEST_ID, "bob")),
+        member(bot_user(), role_ids=[ids.bot_role]),
+        member(user(ids.owner, ids.name("olivia"))),
+        member(user(ids.ops_member, ids.name("alice")), role_ids=[ids.ops_role]),
+        member(user(ids.guest, ids.name("bob"))),
     ]
 
 
-def default_voice_states() -> list[Payload]:
-    """Alice in the voice channel, Bob in the stage audience."""
+def default_voice_states(index: int = 0) -> list[Payload]:
+    """Alice in the voice channel, Bob in the stage audience, of guild `index`."""
+    ids = guild_ids(index)
     return [
-        voice_state(OPS_MEMBER_ID, VOICE_CHANNEL_ID),
-        voice_state(GUEST_ID, STAGE_CHANNEL_ID, suppress=True),
+        voice_state(ids.ops_member, ids.voice_channel),
+        voice_state(ids.guest, ids.stage_channel, suppress=True),
     ]
 
 
 def guild_create(
     *,
+    index: int = 0,
     roles: list[Payload] | None = None,
     channels: list[Payload] | None = None,
     members: list[Payload] | None = None,
     voice_states: list[Payload] | None = None,
     premium_tier: int = 0,
 ) -> Payload:
-    """A GUILD_CREATE for the test guild; `member_count` matches the members, so it is chunked."""
-    members = default_members() if members is None else members
+    """A GUILD_CREATE for the test guild (`index`: the n-th guild, see `guild_ids`);
+    `member_count` matches the members, so it is chunked."""
+    ids = guild_ids(index)
+    members = default_members(index) if members is None else members
     return {
-        "id": str(GUILD_ID),
-        "name": "Voxhall Test Guild",
+        "id": str(ids.guild),
+        "name": "Voxhall Test Guild" + (f" {index}" if index else ""),
         "icon": None,
         "splash": None,
         "discovery_splash": None,
         "banner": None,
         "description": None,
-        "owner_id": str(OWNER_ID),
+        "owner_id": str(ids.owner),
         "afk_channel_id": None,
         "afk_timeout": 300,
         "verification_level": 1,
@@ -393,11 +472,11 @@ def guild_create(
         "mfa_level": 0,
         "nsfw_level": 0,
         "features": [],
-        "roles": default_roles() if roles is None else roles,
+        "roles": default_roles(index) if roles is None else roles,
         "emojis": [],
         "stickers": [],
         "application_id": None,
-        "system_channel_id": str(TEXT_CHANNEL_ID),
+        "system_channel_id": str(ids.text_channel),
         "system_channel_flags": 0,
         "rules_channel_id": None,
         "public_updates_channel_id": None,
@@ -417,10 +496,10 @@ def guild_create(
         "lazy": True,
         "member_count": len(members),
         "members": members,
-        "channels": default_channels() if channels is None else channels,
+        "channels": default_channels(index) if channels is None else channels,
         "threads": [],
         "presences": [],
-        "voice_states": default_voice_states() if voice_states is None else voice_states,
+        "voice_states": default_voice_states(index) if voice_states is None else voice_states,
         "stage_instances": [],
         "guild_scheduled_events": [],
         "soundboard_sounds": [],
@@ -463,7 +542,8 @@ def permissions_in(guild: Payload, user_id: int, channel: Payload) -> discord.Pe
     """A member's permissions in a channel: roles, then @everyone, role and member overwrites."""
     if int(guild["owner_id"]) == user_id:
         return discord.Permissions.all()
-    role_ids = {str(GUILD_ID), *guild_member(guild, user_id)["roles"]}
+    everyone = guild["id"]
+    role_ids = {everyone, *guild_member(guild, user_id)["roles"]}
     value = 0
     for item in guild["roles"]:
         if item["id"] in role_ids:
@@ -471,7 +551,7 @@ def permissions_in(guild: Payload, user_id: int, channel: Payload) -> discord.Pe
     if discord.Permissions(value).administrator:
         return discord.Permissions.all()
     overwrites = {item["id"]: item for item in channel.get("permission_overwrites", [])}
-    for targets in ([str(GUILD_ID)], sorted(role_ids - {str(GUILD_ID)}), [str(user_id)]):
+    for targets in ([everyone], sorted(role_ids - {everyone}), [str(user_id)]):
         allow = deny = 0
         for target in targets:
             if target in overwrites:
@@ -481,9 +561,10 @@ def permissions_in(guild: Payload, user_id: int, channel: Payload) -> discord.Pe
     return discord.Permissions(value)
 
 
-def in_guild(guild: Payload, user_id: int, *, channel_id: int = TEXT_CHANNEL_ID) -> Payload:
-    """The origin fields of an interaction by a guild member in one of the guild's channels."""
-    channel = guild_channel(guild, channel_id)
+def in_guild(guild: Payload, user_id: int, *, channel_id: int | None = None) -> Payload:
+    """The origin fields of an interaction by a guild member in one of the guild's channels
+    (None: its system channel, #general)."""
+    channel = guild_channel(guild, channel_id or int(guild["system_channel_id"]))
     return {
         "guild_id": guild["id"],
         "guild": {

@@ -145,7 +145,16 @@ class VoiceServer:
     @property
     def live(self) -> VoiceConnection | None:
         """The bot's newest open connection."""
-        open_ones = [item for item in self.connections if not item.socket.closed]
+        return self.live_in()
+
+    def live_in(self, guild_id: int | None = None) -> VoiceConnection | None:
+        """The bot's newest open connection (for a guild's grant, when `guild_id` is given)."""
+        open_ones = [
+            item
+            for item in self.connections
+            if not item.socket.closed
+            and (guild_id is None or (item.grant is not None and item.grant.guild_id == guild_id))
+        ]
         return open_ones[-1] if open_ones else None
 
     async def start(self, tls: Any) -> None:
@@ -171,9 +180,10 @@ class VoiceServer:
         if self._runner is not None:
             await self._runner.cleanup()
 
-    async def close_bot(self, code: int) -> None:
-        """Close the bot's voice websocket with `code`, as Discord's voice server would."""
-        if (connection := self.live) is not None:
+    async def close_bot(self, code: int, guild_id: int | None = None) -> None:
+        """Close the bot's voice websocket (its newest, or the one in a guild) with `code`, as
+        Discord's voice server would."""
+        if (connection := self.live_in(guild_id)) is not None:
             await connection.close(code)
 
     def send_datagram(self, packet: bytes, address: tuple[str, int]) -> None:

@@ -5,7 +5,8 @@ websockets and JSON (no discord.py client): `receive` reads a text message, `rec
 voice gateway's binary DAVE message (sequence, opcode, payload), `closed_with` the close code.
 `voice_grant` does on the main gateway what a bot does before it joins a voice channel
 (IDENTIFY, then Update Voice State) and returns what VOICE_STATE_UPDATE and
-VOICE_SERVER_UPDATE handed out; `voice_identify` is the voice gateway's IDENTIFY with it.
+VOICE_SERVER_UPDATE handed out (`voice_grants`: one per guild on one connection);
+`voice_identify` is the voice gateway's IDENTIFY with it.
 """
 
 from __future__ import annotations
@@ -81,20 +82,43 @@ async def voice_grant(
     sim: DiscordSim, http: aiohttp.ClientSession, channel_id: int = VOICE_CHANNEL_ID
 ) -> Grant:
     """Identify on the main gateway and ask to join `channel_id` (op 4), as a bot does."""
+    [grant] = await voice_grants(sim, http, [channel_id])
+    return grant
+
+
+async def voice_grants(
+    sim: DiscordSim, http: aiohttp.ClientSession, channel_ids: list[int]
+) -> list[Grant]:
+    """Identify once on the main gateway and ask to join each voice channel (op 4, one per
+    guild), as a bot in several guilds does; the grants in that order."""
+    grants = []
     async with http.ws_connect(f"{sim.gateway.url}/?v=10&encoding=json") as socket:
         assert (await receive(socket))["op"] == 10
         await identify(socket, sim.token)
         assert (await receive(socket))["t"] == "READY"
-        assert (await receive(socket))["t"] == "GUILD_CREATE"
-        update = {"guild_id": str(sim.guild_id), "channel_id": str(channel_id)}
-        await socket.send_json({"op": 4, "d": {**update, "self_mute": False, "self_deaf": False}})
-        state, server = await receive(socket), await receive(socket)
+        for _ in sim.guilds:
+            assert (await receive(socket))["t"] == "GUILD_CREATE"
+        for channel_id in channel_ids:
+            guild_id = sim.guild_of(channel_id)["id"]
+            update = {"guild_id": guild_id, "channel_id": str(channel_id)}
+            await socket.send_json(
+                {"op": 4, "d": {**update, "self_mute": False, "self_deaf": False}}
+            )
+            state, server = await receive(socket), await receive(socket)
+            grants.append(_grant(sim, channel_id, state, server))
+    return grants
+
+
+def _grant(
+    sim: DiscordSim, channel_id: int, state: dict[str, Any], server: dict[str, Any]
+) -> Grant:
     assert (state["t"], server["t"]) == ("VOICE_STATE_UPDATE", "VOICE_SERVER_UPDATE")
     assert state["d"]["user_id"] == str(sim.bot_id)
     assert state["d"]["channel_id"] == str(channel_id)
+    assert state["d"]["guild_id"] == server["d"]["guild_id"]
     return Grant(
         sim.bot_id,
-        sim.guild_id,
+        int(server["d"]["guild_id"]),
         state["d"]["session_id"],
         server["d"]["token"],
         server["d"]["endpoint"],

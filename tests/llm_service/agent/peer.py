@@ -4,7 +4,10 @@ Each `/v1/chat/completions` request gets the next reply of the script, streamed 
 OpenAI streams it (role chunk, content pieces or tool-call fragments keyed by index, finish
 reason, usage, `[DONE]`). A reply is text, or a list of `(tool name, arguments)` calls. With
 `pause_s` set, text comes a word at a time with that pause between words, like a slow model.
-Every request body is kept so a test can check what the agent fed back.
+`echo()` makes it answer each request with its last user message instead (after
+`ECHO_PREFIX`), so a reply tells which question it answers: many conversations at once can be
+checked for crossed replies. Every request body is kept so a test can check what the agent fed
+back (`keep_requests=False` keeps none, for long load runs).
 """
 
 from __future__ import annotations
@@ -20,19 +23,44 @@ from fastapi import FastAPI, Request
 from fastapi.responses import StreamingResponse
 
 Reply = str | list[tuple[str, dict[str, Any]]]
+ECHO_PREFIX = "You asked: "
+
+
+def last_user_text(body: dict[str, Any]) -> str:
+    """The text of the last user message of a chat request (its text parts, joined)."""
+    content = next(m["content"] for m in reversed(body["messages"]) if m["role"] == "user")
+    if isinstance(content, str):
+        return content
+    return " ".join(part["text"] for part in content if part.get("type") == "text")
 
 
 class ScriptedModel:
     """The script and what the agent sent."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, keep_requests: bool = True) -> None:
         self.replies: list[Reply] = []
         self.requests: list[dict[str, Any]] = []
+        self.keep_requests = keep_requests
         self.repeat_last = False
+        self.echoing = False
         self.pause_s = 0.0
 
     def play(self, *replies: Reply, repeat_last: bool = False) -> None:
         self.replies, self.requests, self.repeat_last = list(replies), [], repeat_last
+        self.echoing = False
+
+    def echo(self) -> None:
+        """From now on answer each request with `ECHO_PREFIX` and its last user message."""
+        self.play()
+        self.echoing = True
+
+    def reply_to(self, body: dict[str, Any]) -> Reply:
+        """The reply to one request: the echo, or the next reply of the script."""
+        if self.keep_requests:
+            self.requests.append(body)
+        if self.echoing:
+            return ECHO_PREFIX + last_user_text(body)
+        return self.next_reply()
 
     def next_reply(self) -> Reply:
         if len(self.replies) > 1 or (self.replies and not self.repeat_last):
@@ -91,9 +119,7 @@ def peer_app(model: ScriptedModel) -> FastAPI:
 
     @app.post("/v1/chat/completions")
     async def completions(request: Request) -> StreamingResponse:
-        body = await request.json()
-        model.requests.append(body)
-        events = _events(model.next_reply(), model.pause_s)
+        events = _events(model.reply_to(await request.json()), model.pause_s)
         return StreamingResponse(events, media_type="text/event-stream")
 
     return app

@@ -29,7 +29,7 @@ def fallback_chain(llm: LlmSettings, backend: ChatBackend, alias: str) -> Fallba
 def hosted_settings(peer_url: str) -> LlmSettings:
     """The scripted peer as the hosted API, without retries."""
     return LlmSettings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         hosted_base_url=f"{peer_url}/v1",
         hosted_api_key="test-key",
         hosted_model="scripted",

@@ -1,0 +1,352 @@
+"""Benchmark the bot under load: people in several guilds talking to it at once, and a soak.
+
+Everything runs in this process on loopback: stt_service, tts_service and llm_service with the
+agent (no tool servers; its hosted model is the tests' scripted peer, which echoes each
+question: tests/llm_service/agent/peer.py), jobs in single-machine mode, and
+`bot.discord_sim.DiscordSim` with N guilds: one gateway connection for the real `VoxhallBot`,
+a voice connection with DAVE in each guild's voice channel. In each guild, people
+(`bot.discord_sim.crowd`) ask in turn a question naming their guild's colour and their animal,
+each waiting until the bot's voice of the last answer has ended, so every answer says whose
+question it answers: an answer in the wrong guild is crossed, a question neither answered nor
+refused (the per-person turn limit) is lost. First audio: from the end of the asker's last
+voiced frame to the bot's first voiced packet at the stand-in, in that guild's call.
+
+1. Baseline: one guild, one person, for `--baseline` seconds (the same services, same run).
+2. Load: `--guilds` guilds of `--people` people for `--duration` seconds; first audio p50 as a
+   ratio of the baseline's.
+3. Soak (`--soak SECONDS`): the load's crowd for that long with one bot. The process's RSS
+   (bot, stand-in and services) is sampled every `--sample-s`; its growth is measured from the
+   end of the warm-up (`--warmup-s`, 120 s by default: model and allocator pools fill first)
+   to the end. `--trace-memory` also takes tracemalloc snapshots at those two points and
+   prints the allocations that grew most (by traceback) and the object types that grew most
+   in number (tracing slows the run). The stand-in keeps only its last minute of the bot's
+   voice per call and the scripted model keeps no requests, so what grows is the bot's and the
+   services'. glibc's arenas count in RSS: `MALLOC_ARENA_MAX=2` before the command shows how
+   much is fragmentation.
+
+Goals (issue 16): no turn lost, none crossed, p95 first audio reported; RSS growth < 5 % over
+a 10-minute soak.
+
+    PYTHONPATH=. python bench/load.py [--guilds 5 --people 3 --duration 120 --baseline 30]
+        [--soak 600 [--warmup-s 120] [--trace-memory]] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import gc
+import json
+import os
+import tempfile
+import time
+import tracemalloc
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psutil
+from rich.console import Console
+from rich.table import Table
+
+from bench.discord_voice import base_settings, bot_settings
+from bot.discord_bot import VoxhallBot
+from bot.discord_sim import payloads
+from bot.discord_sim.crowd import Crowd, Seat, Tally, seats, spoken_questions
+from bot.discord_sim.sim import DiscordSim
+from bot.discord_voice import ensure_opus
+from ledgers.services import LocalServices, serve_in_process
+from ledgers.settings import ReplaySettings
+from stt_service.app import create_app as create_stt_app
+from tests.llm_service.agent.peer import ScriptedModel, peer_app
+from tests.llm_service.agent.support import agent_service
+from tts_service.app import create_app as create_tts_app
+from voxhall import tasks
+from voxhall.launcher import BackgroundServer
+
+GOAL_GROWTH = 0.05
+REPLIES_WAIT_S = 15.0
+TOP_ALLOCATIONS = 12
+MB = 1024 * 1024
+
+
+def rss_mb() -> float:
+    return psutil.Process().memory_info().rss / MB
+
+
+@dataclass
+class MemoryTrace:
+    """RSS samples over a run (seconds from its start, MB), and what grew after the warm-up."""
+
+    warmup_s: float
+    samples: list[tuple[float, float]] = field(default_factory=list)
+    top_allocations: list[str] = field(default_factory=list)
+    top_types: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def after_warmup_mb(self) -> float:
+        later = [mb for at, mb in self.samples if at >= self.warmup_s]
+        return later[0] if later else self.samples[-1][1]
+
+    @property
+    def end_mb(self) -> float:
+        return self.samples[-1][1]
+
+    @property
+    def growth(self) -> float:
+        return self.end_mb / self.after_warmup_mb - 1
+
+
+@dataclass
+class Run:
+    """One crowd's run: its size, the tally, RSS at its start and end."""
+
+    name: str
+    guilds: int
+    people: int
+    seconds: float
+    tally: Tally
+    rss_start_mb: float
+    rss_end_mb: float
+    memory: MemoryTrace | None = None
+
+
+class Sampler:
+    """Samples RSS every `every_s` while a run goes; with `trace`, tracemalloc snapshots and
+    object counts at the end of the warm-up and at the end."""
+
+    def __init__(self, every_s: float, warmup_s: float, trace: bool) -> None:
+        self.every_s = every_s
+        self.trace = trace
+        self.memory = MemoryTrace(warmup_s)
+        self._warm: tuple[tracemalloc.Snapshot, Counter[str]] | None = None
+
+    async def run(self) -> None:
+        started = time.monotonic()
+        while True:
+            at = time.monotonic() - started
+            self.memory.samples.append((at, rss_mb()))
+            if self.trace and self._warm is None and at >= self.memory.warmup_s:
+                self._warm = (tracemalloc.take_snapshot(), _type_counts())
+            await asyncio.sleep(self.every_s)
+
+    def finish(self) -> MemoryTrace:
+        self.memory.samples.append((self.memory.samples[-1][0] + self.every_s, rss_mb()))
+        if self._warm is not None:
+            snapshot, counts = self._warm
+            self.memory.top_types = (_type_counts() - counts).most_common(TOP_ALLOCATIONS)
+            grown = tracemalloc.take_snapshot().compare_to(snapshot, "traceback")
+            self.memory.top_allocations = [_allocation(item) for item in grown[:TOP_ALLOCATIONS]]
+        return self.memory
+
+
+def _type_counts() -> Counter[str]:
+    gc.collect()
+    return Counter(type(item).__qualname__ for item in gc.get_objects())
+
+
+def _allocation(item: tracemalloc.StatisticDiff) -> str:
+    frames = [
+        f"{Path(frame.filename).name}:{frame.lineno}"
+        for frame in item.traceback
+        if "/site-packages/" not in frame.filename or frame is item.traceback[-1]
+    ]
+    return f"{item.size_diff / MB:+.1f} MB ({item.count_diff:+d} blocks) at " + " < ".join(
+        reversed(frames[-4:])
+    )
+
+
+@contextlib.asynccontextmanager
+async def bot_in_guilds(settings: ReplaySettings, guilds: int) -> AsyncIterator[DiscordSim]:
+    """A stand-in with `guilds` guilds and the real bot connected to it."""
+    async with (
+        DiscordSim([payloads.guild_create(index=n) for n in range(guilds)]) as sim,
+        sim.running(VoxhallBot(settings)),
+    ):
+        yield sim
+
+
+async def crowd_run(
+    name: str,
+    settings: ReplaySettings,
+    speech: dict[Seat, bytes],
+    size: tuple[int, int],
+    seconds: float,
+    sampler: Sampler | None,
+    console: Console,
+) -> Run:
+    guilds, people = size
+    async with bot_in_guilds(settings, guilds) as sim:
+        asked = seats(guilds, people)
+        crowd = Crowd(sim, asked, {seat: speech[seat] for seat in asked})
+        await crowd.invite_bot()
+        await crowd.take_seats()
+        console.log(f"{name}: {guilds} guilds x {people} people talking for {seconds:g} s")
+        start = rss_mb()
+        sampling = asyncio.create_task(sampler.run()) if sampler else None
+        try:
+            await crowd.talk(seconds)
+            await crowd.collect(REPLIES_WAIT_S)
+        finally:
+            if sampling is not None:
+                sampling.cancel()
+        memory = sampler.finish() if sampler else None
+        return Run(name, guilds, people, seconds, crowd.tally(), start, rss_mb(), memory)
+
+
+@dataclass
+class Options:
+    guilds: int
+    people: int
+    duration_s: float
+    baseline_s: float
+    soak_s: float
+    warmup_s: float
+    sample_s: float
+    trace_memory: bool
+
+
+async def measure(
+    options: Options, settings: ReplaySettings, services: LocalServices, console: Console
+) -> list[Run]:
+    speech = await spoken_questions(services.tts_url, seats(options.guilds, options.people))
+    size = (options.guilds, options.people)
+    runs = [
+        await crowd_run("baseline", settings, speech, (1, 1), options.baseline_s, None, console)
+    ]
+    if options.duration_s:
+        runs.append(
+            await crowd_run("load", settings, speech, size, options.duration_s, None, console)
+        )
+    if options.soak_s:
+        if options.trace_memory:
+            tracemalloc.start(25)
+        sampler = Sampler(options.sample_s, options.warmup_s, options.trace_memory)
+        runs.append(
+            await crowd_run("soak", settings, speech, size, options.soak_s, sampler, console)
+        )
+    return runs
+
+
+@contextlib.contextmanager
+def echo_services(settings: ReplaySettings, console: Console) -> Iterator[LocalServices]:
+    """stt and tts served here, and llm_service with the agent over the echoing model."""
+    model = ScriptedModel(keep_requests=False)
+    model.echo()
+    factories = {"stt": lambda: create_stt_app(settings), "tts": lambda: create_tts_app(settings)}
+    with (
+        BackgroundServer(peer_app(model)) as peer,
+        agent_service(peer.base_url, {}) as llm_url,
+        serve_in_process(factories, console) as urls,
+    ):
+        yield LocalServices(stt_url=urls["stt"], tts_url=urls["tts"], llm_url=llm_url)
+
+
+def _seconds(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def report(runs: list[Run]) -> Table:
+    table = Table(title="Guilds talking at once through the Discord stand-in (first audio in s)")
+    columns = ("run", "guilds x people", "s", "spoken", "answered", "refused", "lost", "crossed")
+    for column in (*columns, "p50", "p95", "max", "p50 / baseline", "RSS MB"):
+        table.add_column(column, justify="left" if column == "run" else "right")
+    baseline = runs[0].tally.median_s
+    for run in runs:
+        tally = run.tally
+        ratio = tally.median_s / baseline if tally.median_s and baseline else None
+        table.add_row(
+            run.name,
+            f"{run.guilds} x {run.people}",
+            f"{run.seconds:g}",
+            *(str(n) for n in (tally.spoken, tally.answered, tally.refused, tally.lost)),
+            str(tally.crossed),
+            _seconds(tally.median_s),
+            _seconds(tally.percentile(0.95)),
+            _seconds(max(tally.first_audio_s, default=None)),
+            "" if ratio is None else f"{ratio:.2f}",
+            f"{run.rss_start_mb:.0f} -> {run.rss_end_mb:.0f}",
+        )
+    return table
+
+
+def memory_report(memory: MemoryTrace, console: Console) -> None:
+    growth = memory.growth
+    verdict = "met" if growth < GOAL_GROWTH else "NOT met"
+    console.print(
+        f"soak RSS after the {memory.warmup_s:g} s warm-up {memory.after_warmup_mb:.1f} MB, "
+        f"at the end {memory.end_mb:.1f} MB: {growth:+.1%} (goal < {GOAL_GROWTH:.0%}: {verdict}); "
+        f"MALLOC_ARENA_MAX={os.environ.get('MALLOC_ARENA_MAX', 'unset')}"
+    )
+    console.print("RSS by minute: " + ", ".join(f"{mb:.0f}" for at, mb in memory.samples))
+    for line in memory.top_allocations:
+        console.print(f"  grew {line}")
+    if memory.top_types:
+        console.print("  objects: " + ", ".join(f"{name} {n:+d}" for name, n in memory.top_types))
+
+
+def json_runs(runs: list[Run]) -> list[dict[str, Any]]:
+    data = []
+    for run in runs:
+        tally = run.tally
+        item = {
+            **asdict(run),
+            "first_audio_p50_s": tally.median_s,
+            "first_audio_p95_s": tally.percentile(0.95),
+        }
+        if run.memory is not None:
+            item["rss_growth_after_warmup"] = run.memory.growth
+        data.append(item)
+    return data
+
+
+def parse_options() -> tuple[Options, bool]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--guilds", type=int, default=5, help="guilds talking at once")
+    parser.add_argument("--people", type=int, default=3, help="people per guild, taking turns")
+    parser.add_argument("--duration", type=float, default=120, help="seconds of the load run")
+    parser.add_argument("--baseline", type=float, default=30, help="seconds of 1 guild x 1")
+    parser.add_argument("--soak", type=float, default=0, help="seconds of the soak (0: none)")
+    parser.add_argument("--warmup-s", type=float, default=120, help="soak seconds before RSS")
+    parser.add_argument("--sample-s", type=float, default=60, help="seconds between RSS samples")
+    parser.add_argument("--trace-memory", action="store_true", help="tracemalloc in the soak")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args()
+    options = Options(
+        guilds=args.guilds,
+        people=args.people,
+        duration_s=args.duration,
+        baseline_s=args.baseline,
+        soak_s=args.soak,
+        warmup_s=args.warmup_s,
+        sample_s=args.sample_s,
+        trace_memory=args.trace_memory,
+    )
+    return options, args.json
+
+
+def main() -> None:
+    options, as_json = parse_options()
+    console = Console(width=140, stderr=as_json)
+    ensure_opus()
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        tasks.local_runtime(),
+        echo_services(base_settings(), console) as services,
+    ):
+        settings = bot_settings(base_settings(), services, Path(folder) / "bot.json")
+        runs = asyncio.run(measure(options, settings, services, console))
+    if as_json:
+        print(json.dumps(json_runs(runs), indent=2, default=str))
+        return
+    console.print(report(runs))
+    for run in runs:
+        if run.memory is not None:
+            memory_report(run.memory, console)
+
+
+if __name__ == "__main__":
+    main()
