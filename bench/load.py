@@ -19,10 +19,10 @@ voiced frame to the bot's first voiced packet at the stand-in, in that guild's c
    end of the warm-up (`--warmup-s`, 120 s by default: model and allocator pools fill first)
    to the end. `--trace-memory` also takes tracemalloc snapshots at those two points and
    prints the allocations that grew most (by traceback) and the object types that grew most
-   in number (tracing slows the run). The stand-in keeps only its last minute of the bot's
-   voice per call and the scripted model keeps no requests, so what grows is the bot's and the
-   services'. glibc's arenas count in RSS: `MALLOC_ARENA_MAX=2` before the command shows how
-   much is fragmentation.
+   in number (tracing slows the run, and its own records count in RSS). The stand-in keeps
+   only its last minute of the bot's voice per call and the scripted model keeps no requests,
+   so what grows is the bot's and the services'. glibc's arenas count in RSS:
+   `MALLOC_ARENA_MAX=2` before the command shows how much is fragmentation.
 
 Goals (issue 16): no turn lost, none crossed, p95 first audio reported; RSS growth < 5 % over
 a 10-minute soak.

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import time
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 
 from bot.conversation import metrics
 from bot.conversation.addressing import AddressPolicy, AddressReason
@@ -104,11 +105,18 @@ class EarlyTranscripts:
 
 @dataclass(frozen=True)
 class Heard:
-    """An utterance, its transcript, and why the bot answered it (None: it did not)."""
+    """An utterance, its transcript, and why the bot answered it (None: it did not). The
+    utterance is kept without its audio (`pcm` empty; its length is `seconds`): once it is
+    transcribed, nobody's voice stays in the bot's memory."""
 
     utterance: Utterance
     text: str
     reason: AddressReason | None
+    seconds: float
+
+    @classmethod
+    def of(cls, utterance: Utterance, text: str, reason: AddressReason | None) -> Heard:
+        return cls(dataclasses.replace(utterance, pcm=b""), text, reason, utterance.seconds)
 
 
 @dataclass(frozen=True)
@@ -124,13 +132,35 @@ class TypedQuestion:
     name: str | None = None
 
 
+T = TypeVar("T")
+KEPT_TURNS = 100
+"""How many of the latest utterances, turn results and barge-ins a channel keeps."""
+
+
 @dataclass
 class ChannelState:
-    """What the channel conversation heard and did, for the edge to report and tests to read."""
+    """What the channel conversation heard and did lately, for the edge to report and tests to
+    read: the last `kept` of each, oldest first (a bot left in a channel for weeks keeps no
+    more than that)."""
 
     heard: list[Heard] = field(default_factory=list)
     results: list[TurnResult] = field(default_factory=list)
     barge_ins: list[SpeechStarted] = field(default_factory=list)
+    kept: int = KEPT_TURNS
+
+    def add_heard(self, heard: Heard) -> None:
+        _keep_last(self.heard, heard, self.kept)
+
+    def add_result(self, result: TurnResult) -> None:
+        _keep_last(self.results, result, self.kept)
+
+    def add_barge_in(self, started: SpeechStarted) -> None:
+        _keep_last(self.barge_ins, started, self.kept)
+
+
+def _keep_last(items: list[T], item: T, count: int) -> None:
+    items.append(item)
+    del items[:-count]
 
 
 @dataclass(frozen=True)
@@ -262,7 +292,7 @@ class ChannelConversation:
             if isinstance(event, SpeechStarted):
                 self._spoke_at[event.speaker] = event.at
                 if self.replying:
-                    self.state.barge_ins.append(event)
+                    self.state.add_barge_in(event)
                     metrics.record_barge_in()
                     self.barge_in()
             elif isinstance(event, SpeechPaused):
@@ -350,7 +380,7 @@ class ChannelConversation:
         if text and self.mode == "converse":
             people = self.context.people_present()
             reason = self.policy.reason(utterance.speaker, text, utterance.speech_start, people)
-        self.state.heard.append(Heard(utterance, text, reason))
+        self.state.add_heard(Heard.of(utterance, text, reason))
         if text and self.mode == "transcribe":
             name = self.context.name_of(utterance.speaker)
             await self.pipeline.responder.post_message(f"**{name}:** {text}")
@@ -406,7 +436,7 @@ class ChannelConversation:
                 metrics.end_turn_span(span, result)
         finally:
             self._interrupt = None
-        self.state.results.append(result)
+        self.state.add_result(result)
         metrics.record_turn(result)
         self.policy.replied(speaker, result.finished_at or time.monotonic())
         if self.limits is not None:

@@ -117,7 +117,7 @@ class LiveTranscript:
         at = heard.utterance.start - self.started
         who = self.names.get(heard.utterance.speaker, heard.utterance.speaker)
         verdict = f"[green]for me ({heard.reason})[/]" if heard.reason else "[dim]not for me[/]"
-        length = f"[dim]{heard.utterance.seconds:.1f} s[/]"
+        length = f"[dim]{heard.seconds:.1f} s[/]"
         self.console.print(
             f"{at:6.1f}s [bold]{who:>7}[/] {heard.text}  {verdict} {length}", highlight=False
         )
