@@ -39,6 +39,7 @@ import contextlib
 import gc
 import json
 import os
+import statistics
 import tempfile
 import time
 import tracemalloc
@@ -98,6 +99,16 @@ class MemoryTrace:
     @property
     def growth(self) -> float:
         return self.end_mb / self.after_warmup_mb - 1
+
+    @property
+    def trend_mb_per_10_min(self) -> float | None:
+        """The least-squares slope of RSS after the warm-up, in MB per 10 minutes (the samples
+        swing by tens of MB as the allocator's pools fill and empty; a leak shows as a slope)."""
+        later = [(at, mb) for at, mb in self.samples if at >= self.warmup_s]
+        if len(later) < 3:
+            return None
+        slope, _ = statistics.linear_regression([at for at, _ in later], [mb for _, mb in later])
+        return slope * 600
 
 
 @dataclass
@@ -281,7 +292,11 @@ def memory_report(memory: MemoryTrace, console: Console) -> None:
         f"at the end {memory.end_mb:.1f} MB: {growth:+.1%} (goal < {GOAL_GROWTH:.0%}: {verdict}); "
         f"MALLOC_ARENA_MAX={os.environ.get('MALLOC_ARENA_MAX', 'unset')}"
     )
-    console.print("RSS by minute: " + ", ".join(f"{mb:.0f}" for at, mb in memory.samples))
+    trend = memory.trend_mb_per_10_min
+    if trend is not None:
+        console.print(f"trend after the warm-up: {trend:+.1f} MB per 10 minutes (least squares)")
+    samples = ", ".join(f"{at:.0f} s {mb:.0f}" for at, mb in memory.samples)
+    console.print(f"RSS MB: {samples}")
     for line in memory.top_allocations:
         console.print(f"  grew {line}")
     if memory.top_types:
@@ -299,6 +314,7 @@ def json_runs(runs: list[Run]) -> list[dict[str, Any]]:
         }
         if run.memory is not None:
             item["rss_growth_after_warmup"] = run.memory.growth
+            item["rss_trend_mb_per_10_min"] = run.memory.trend_mb_per_10_min
         data.append(item)
     return data
 
