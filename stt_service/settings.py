@@ -71,12 +71,13 @@ class SttSettings(BaseSettings):
         True, description="Drop non-speech with the Silero VAD before Whisper decodes."
     )
     encoder_padding_s: float = Field(
-        3.0,
+        10.0,
         ge=0,
         le=WHISPER_WINDOW_S,
         description="Silence (s) Whisper's encoder sees after the audio; Whisper pads every "
-        "window to 30 s, and a short request transcribes several times faster with less "
-        "(30: Whisper's full window).",
+        "window to 30 s, and a short request transcribes several times faster with less; "
+        "under 10 s short clips loop more often, which costs others their turn under load "
+        "(bench/load.py) (30: Whisper's full window).",
     )
     hallucination_no_speech_threshold: float = Field(
         0.2,

@@ -7,6 +7,9 @@ faster-whisper pads every window to Whisper's 30 s, and the encoder's cost grows
 window, so a three-word request paid for 30 s. `ShortWindowWhisper` hands the encoder the audio
 and only `encoder_padding_s` of that padding (CTranslate2 takes windows shorter than 3000 frames):
 several times faster on short requests, with the same word error rate (`bench/stt_models.py`).
+With so little padding Whisper's decoder may not find the end of a very short clip and repeat a
+word ("computer. computer. ..."), so it may write at most `max_tokens(seconds)` per window: more
+than anyone says in that time, few enough that a loop ends within milliseconds.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from stt_service.languages import language_name
 from stt_service.providers.base import TranscriptionOptions
 from stt_service.schemas import Transcription, TranscriptionSegment, TranscriptionWord
 from stt_service.settings import WHISPER_WINDOW_S, SttSettings
-from voxhall.audio import Samples
+from voxhall.audio import WHISPER_RATE, Samples
 
 # OpenAI's rule for temperature 0: start greedy and raise the temperature when decoding fails.
 FALLBACK_TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
@@ -53,12 +56,31 @@ def without_padding(features: np.ndarray, padding_frames: int) -> np.ndarray:
     return features[..., : min(end, features.shape[-1])]
 
 
+TOKENS_PER_SECOND = 10
+"""Twice the tokens of fast speech (about four words a second)."""
+MAX_NEW_TOKENS = 220
+"""Whisper's 448-token context less the longest prompt faster-whisper keeps (223) and the
+start tokens."""
+
+
+def max_tokens(seconds: float) -> int:
+    """The most tokens a window of `seconds` of speech may be written as."""
+    return min(16 + round(TOKENS_PER_SECOND * seconds), MAX_NEW_TOKENS)
+
+
 class ShortWindowWhisper(WhisperModel):
-    """A `WhisperModel` whose encoder sees the audio and `padding_s` of silence, not 30 s."""
+    """A `WhisperModel` whose encoder sees the audio and `padding_s` of silence, not 30 s, and
+    whose decoder writes at most `max_tokens` for the audio's length."""
 
     def __init__(self, model_path: str, *, padding_s: float, **options: Any) -> None:
         super().__init__(model_path, **options)
         self.padding_frames = round(padding_s * FRAMES_PER_SECOND)
+
+    def transcribe(
+        self, audio: np.ndarray, **options: Any
+    ) -> tuple[Iterable[Segment], TranscriptionInfo]:
+        options.setdefault("max_new_tokens", max_tokens(audio.size / WHISPER_RATE))
+        return super().transcribe(audio, **options)
 
     def encode(self, features: np.ndarray) -> ctranslate2.StorageView:
         return super().encode(without_padding(features, self.padding_frames))

@@ -18,6 +18,7 @@ from stt_service.providers.faster_whisper import (
     FasterWhisperProvider,
     ShortWindowWhisper,
     load_whisper_model,
+    max_tokens,
     without_padding,
 )
 from stt_service.schemas import Transcription
@@ -83,6 +84,22 @@ def test_the_short_window_hears_the_same_words_at_the_same_times(
     assert len(short.words) == len(full.words)
     for heard, reference in zip(short.words, full.words, strict=True):
         assert abs(heard.start - reference.start) <= 0.3, (heard, reference)
+
+
+def test_a_short_clip_may_not_be_written_as_a_long_loop(piper_voice: PiperVoice) -> None:
+    """ "Computer," alone in a short window once came back as "computer." 150 times (20 s of
+    decoding); a clip may be written with at most `max_tokens` of its length."""
+    name_alone = synthesize(piper_voice, "Computer,", {"computer"})
+    model = load_whisper_model(SttSettings(model=None, encoder_padding_s=PADDING_S))
+    tokenizer_budget = max_tokens(name_alone.seconds)
+    assert tokenizer_budget < 40
+
+    segments, _ = model.transcribe(
+        name_alone.at(WHISPER_RATE), initial_prompt="Voxhall.", condition_on_previous_text=False
+    )
+
+    assert sum(len(segment.tokens) for segment in segments) <= tokenizer_budget + 2
+    assert max_tokens(30.0) == 220, "within Whisper's context beside the longest prompt"
 
 
 def test_the_full_window_is_faster_whispers_own_model() -> None:
