@@ -32,11 +32,11 @@ class SttSettings(BaseSettings):
         "(empty: the bundled model VOXHALL_STT_BUNDLED_MODEL names).",
     )
     bundled_model: bundled_models.BundledStt = Field(
-        "base",
-        description="Bundled Whisper used when VOXHALL_STT_MODEL is empty: base (multilingual, "
-        "about two thirds of tiny.en's word errors on unfamiliar voices, the wake name heard in "
-        "98% of requests; make install assembles it) or tiny.en (as fast with the short "
-        "encoder window, but it misses the wake name more often; bench/stt_models.py).",
+        "tiny.en",
+        description="Bundled Whisper used when VOXHALL_STT_MODEL is empty: tiny.en or base "
+        "(multilingual, about two thirds of tiny.en's word errors on unfamiliar voices and the "
+        "wake name heard in 98% of requests; as fast as tiny.en with a short encoder window, "
+        "VOXHALL_STT_ENCODER_PADDING_S; make install assembles it; bench/stt_models.py).",
     )
     compute_type: str = Field("int8", description="CTranslate2 compute type (int8, float32, ...).")
     cpu_threads: int = Field(2, ge=1, description="CPU threads per transcription.")
@@ -71,13 +71,13 @@ class SttSettings(BaseSettings):
         True, description="Drop non-speech with the Silero VAD before Whisper decodes."
     )
     encoder_padding_s: float = Field(
-        10.0,
+        WHISPER_WINDOW_S,
         ge=0,
         le=WHISPER_WINDOW_S,
         description="Silence (s) Whisper's encoder sees after the audio; Whisper pads every "
-        "window to 30 s, and a short request transcribes several times faster with less; "
-        "under 10 s short clips loop more often, which costs others their turn under load "
-        "(bench/load.py) (30: Whisper's full window).",
+        "window to 30 s, and a short request transcribes several times faster with less (10 "
+        "with base: voice loop 0.69 s, bench/voice_loop.py), but some requests are heard worse "
+        "(30: Whisper's full window, the default).",
     )
     hallucination_no_speech_threshold: float = Field(
         0.2,
