@@ -6,7 +6,9 @@
 faster-whisper pads every window to Whisper's 30 s, and the encoder's cost grows with the
 window, so a three-word request paid for 30 s. `ShortWindowWhisper` hands the encoder the audio
 and only `encoder_padding_s` of that padding (CTranslate2 takes windows shorter than 3000 frames):
-several times faster on short requests, with the same word error rate (`bench/stt_models.py`).
+several times faster on short requests, with about the same word error rate over a set of
+requests (`bench/stt_models.py`), though single requests may be heard differently; off (30 s)
+by default.
 With so little padding Whisper's decoder may not find the end of a very short clip and repeat a
 word ("computer. computer. ..."), so it may write at most `max_tokens(seconds)` per window: more
 than anyone says in that time, few enough that a loop ends within milliseconds.
