@@ -10,13 +10,19 @@ several times faster on short requests, with about the same word error rate over
 requests (`bench/stt_models.py`), though single requests may be heard differently; off (30 s)
 by default.
 With so little padding Whisper's decoder may not find the end of a very short clip and repeat a
-word ("computer. computer. ..."), so it may write at most `max_tokens(seconds)` per window: more
-than anyone says in that time, few enough that a loop ends within milliseconds.
+word ("stop. stop. ..."), so it may write at most `max_tokens(seconds)` per window: more than
+anyone says in that time, few enough that a loop ends within milliseconds. A window whose greedy
+decoding fails (it writes more than anyone says in the time, compresses like a loop, or is
+too unsure) is decoded again the way
+faster-whisper would have: from Whisper's full window, with its temperature fallback; raising
+the temperature on a short window only loops again, for seconds.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -24,7 +30,9 @@ from typing import Any
 import ctranslate2
 import numpy as np
 from faster_whisper import WhisperModel
+from faster_whisper.tokenizer import Tokenizer
 from faster_whisper.transcribe import Segment, TranscriptionInfo
+from faster_whisper.transcribe import TranscriptionOptions as WhisperOptions
 
 from stt_service.languages import language_name
 from stt_service.providers.base import TranscriptionOptions
@@ -50,11 +58,16 @@ FRAMES_PER_SECOND = 100
 """Whisper's log-Mel frames per second of audio (a 10 ms hop)."""
 
 
-def without_padding(features: np.ndarray, padding_frames: int) -> np.ndarray:
-    """`features` with at most `padding_frames` of the all-zero columns faster-whisper appended
-    to fill the 30 s window (real audio, silence included, is never exactly zero in log-Mel)."""
+def heard_frames(features: np.ndarray) -> int:
+    """The frames of `features` before the all-zero columns faster-whisper appended to fill the
+    30 s window (real audio, silence included, is never exactly zero in log-Mel)."""
     heard = np.flatnonzero(np.any(features != 0, axis=-2))
-    end = (int(heard[-1]) + 1 if heard.size else 0) + padding_frames
+    return int(heard[-1]) + 1 if heard.size else 0
+
+
+def without_padding(features: np.ndarray, padding_frames: int) -> np.ndarray:
+    """`features` with at most `padding_frames` of faster-whisper's padding."""
+    end = heard_frames(features) + padding_frames
     return features[..., : min(end, features.shape[-1])]
 
 
@@ -70,13 +83,41 @@ def max_tokens(seconds: float) -> int:
     return min(16 + round(TOKENS_PER_SECOND * seconds), MAX_NEW_TOKENS)
 
 
+Decoded = tuple[ctranslate2.models.WhisperGenerationResult, float, float, float]
+"""faster-whisper's decoding of one window: result, average log probability, temperature and
+compression ratio."""
+
+
+MAX_CHARACTERS_PER_SECOND = 25
+"""Written characters per second of audio no one speaks: fast speech (190 words a minute) is
+written as about 17; a decoder that loops ("No. No. No. No.") writes 30 to 90."""
+
+
+def decoding_failed(decoded: Decoded, text: str, seconds: float, options: WhisperOptions) -> bool:
+    """True when a window's decoding `text` of `seconds` of audio loops (more characters than
+    anyone says in that time, or too compressible) or is too unsure, by faster-whisper's own
+    thresholds; a silent window never fails."""
+    _, avg_logprob, _, compression_ratio = decoded
+    if len(text) > MAX_CHARACTERS_PER_SECOND * max(seconds, 1 / FRAMES_PER_SECOND):
+        return True
+    ratio_limit = options.compression_ratio_threshold
+    if ratio_limit is not None and compression_ratio > ratio_limit:
+        return True
+    logprob_limit, silence_limit = options.log_prob_threshold, options.no_speech_threshold
+    unsure = logprob_limit is not None and avg_logprob < logprob_limit
+    silent = silence_limit is not None and decoded[0].no_speech_prob > silence_limit
+    return unsure and not silent
+
+
 class ShortWindowWhisper(WhisperModel):
     """A `WhisperModel` whose encoder sees the audio and `padding_s` of silence, not 30 s, and
-    whose decoder writes at most `max_tokens` for the audio's length."""
+    whose decoder writes at most `max_tokens` for the audio's length; a window that fails
+    greedily is decoded from the full window."""
 
     def __init__(self, model_path: str, *, padding_s: float, **options: Any) -> None:
         super().__init__(model_path, **options)
         self.padding_frames = round(padding_s * FRAMES_PER_SECOND)
+        self._window = threading.local()
 
     def transcribe(
         self, audio: np.ndarray, **options: Any
@@ -85,7 +126,24 @@ class ShortWindowWhisper(WhisperModel):
         return super().transcribe(audio, **options)
 
     def encode(self, features: np.ndarray) -> ctranslate2.StorageView:
+        self._window.features = features
         return super().encode(without_padding(features, self.padding_frames))
+
+    def generate_with_fallback(
+        self,
+        encoder_output: ctranslate2.StorageView,
+        prompt: list[int],
+        tokenizer: Tokenizer,
+        options: WhisperOptions,
+    ) -> Decoded:
+        greedy = dataclasses.replace(options, temperatures=options.temperatures[:1])
+        decoded = super().generate_with_fallback(encoder_output, prompt, tokenizer, greedy)
+        text = tokenizer.decode(decoded[0].sequences_ids[0]).strip()
+        seconds = heard_frames(self._window.features) / FRAMES_PER_SECOND
+        if not decoding_failed(decoded, text, seconds, greedy):
+            return decoded
+        full_window = super().encode(self._window.features)
+        return super().generate_with_fallback(full_window, prompt, tokenizer, options)
 
 
 def load_whisper_model(settings: SttSettings) -> WhisperModel:

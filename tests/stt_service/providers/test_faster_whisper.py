@@ -102,6 +102,30 @@ def test_a_short_clip_may_not_be_written_as_a_long_loop(piper_voice: PiperVoice)
     assert max_tokens(30.0) == 220, "within Whisper's context beside the longest prompt"
 
 
+@pytest.mark.parametrize("word", ["No.", "Wait."])
+def test_a_word_the_short_window_loops_on_is_heard_from_the_full_window(
+    piper_voice: PiperVoice, word: str
+) -> None:
+    """Alone in base's short window, "No." is written greedily as "No. No. No. No. No. No. No"
+    (and loops at every temperature); more characters than anyone says in half a second send
+    it to Whisper's full window, which hears it at once."""
+    clip = synthesize(piper_voice, word, set()).at(WHISPER_RATE)
+    settings = SttSettings(model=None, bundled_model="base", encoder_padding_s=PADDING_S)
+    options = {"initial_prompt": "Voxhall.", "condition_on_previous_text": False}
+    short = load_whisper_model(settings)
+    full = load_whisper_model(settings.model_copy(update={"encoder_padding_s": 30.0}))
+
+    heard, _ = short.transcribe(clip, **options)
+    reference, _ = full.transcribe(clip, **options)
+
+    segments = list(heard)
+    assert normalised_words(" ".join(segment.text for segment in segments)) == [
+        word.strip(".").lower()
+    ]
+    assert [segment.text for segment in segments] == [segment.text for segment in reference]
+    assert [segment.temperature for segment in segments] == [0.0], "greedy, no retries"
+
+
 def test_the_full_window_is_faster_whispers_own_model() -> None:
     model = load_whisper_model(SttSettings(model=None, encoder_padding_s=30.0))
     assert type(model) is WhisperModel
