@@ -14,8 +14,9 @@ The bot's tool acknowledgement is on as configured (`VOXHALL_BOT_TOOL_ACKNOWLEDG
 table counts the turns that had it said before their answer.
 
 In the same run the libraries are called directly, with no service, segmenter or agent:
-faster-whisper transcribes the question, llama.cpp writes the answer until its first sentence,
-Piper synthesizes that sentence's first audio. That sum is what the loop's work costs at the
+faster-whisper transcribes the question (the configured model, Whisper's full window),
+llama.cpp writes the answer until its first sentence, Piper synthesizes that sentence's first
+audio. That sum is what the loop's work costs at the
 least; the ratio shows what everything around it adds (the end-of-turn wait included). For the
 tool question the direct path leaves out routing, slot filling and the tool call.
 
@@ -58,9 +59,10 @@ from ledgers.settings import ReplaySettings
 from llm_service.client import LlmClient
 from llm_service.settings import AgentSettings
 from stt_service.client import SttClient
+from stt_service.settings import SttSettings
 from tts_service.client import TtsClient
 from voxhall.audio import discord_to_whisper
-from voxhall.bundled_models import bundled_piper_voice, bundled_smollm2_gguf, bundled_whisper_model
+from voxhall.bundled_models import bundled_piper_voice, bundled_smollm2_gguf
 
 QUESTIONS = {"no tool": 5, "read-only tool": 0}
 """Which demo lines are asked: 'thanks, that is all for now' and 'what is on my calendar'."""
@@ -136,9 +138,7 @@ class DirectLoop:
     """faster-whisper, llama.cpp and Piper in this process, one after another."""
 
     def __init__(self, system_prompt: str) -> None:
-        self.whisper = WhisperModel(
-            str(bundled_whisper_model()), compute_type="int8", cpu_threads=2
-        )
+        self.whisper = WhisperModel(SttSettings().model_path(), compute_type="int8", cpu_threads=2)
         self.llama = Llama(str(bundled_smollm2_gguf()), n_ctx=2048, n_threads=2, verbose=False)
         self.piper = PiperVoice.load(str(bundled_piper_voice()))
         self.system_prompt = system_prompt

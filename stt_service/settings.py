@@ -32,11 +32,11 @@ class SttSettings(BaseSettings):
         "(empty: the bundled model VOXHALL_STT_BUNDLED_MODEL names).",
     )
     bundled_model: bundled_models.BundledStt = Field(
-        "tiny.en",
-        description="Bundled Whisper used when VOXHALL_STT_MODEL is empty: tiny.en or base "
-        "(multilingual, about two thirds of tiny.en's word errors on unfamiliar voices and the "
-        "wake name heard in 98% of requests; as fast as tiny.en with a short encoder window, "
-        "VOXHALL_STT_ENCODER_PADDING_S; make install assembles it; bench/stt_models.py).",
+        "base",
+        description="Bundled Whisper used when VOXHALL_STT_MODEL is empty: base (multilingual, "
+        "the default: about two thirds of tiny.en's word errors on unfamiliar voices and the "
+        "wake name heard in 98% of requests; make install assembles it) or tiny.en "
+        "(bench/stt_models.py).",
     )
     compute_type: str = Field("int8", description="CTranslate2 compute type (int8, float32, ...).")
     cpu_threads: int = Field(2, ge=1, description="CPU threads per transcription.")
@@ -71,13 +71,13 @@ class SttSettings(BaseSettings):
         True, description="Drop non-speech with the Silero VAD before Whisper decodes."
     )
     encoder_padding_s: float = Field(
-        WHISPER_WINDOW_S,
+        3.0,
         ge=0,
         le=WHISPER_WINDOW_S,
         description="Silence (s) Whisper's encoder sees after the audio; Whisper pads every "
-        "window to 30 s, and a short request transcribes several times faster with less (10 "
-        "with base: voice loop 0.69 s, bench/voice_loop.py), but some requests are heard worse "
-        "(30: Whisper's full window, the default).",
+        "window to 30 s, and a short request transcribes several times faster with less (3, "
+        "the default: voice loop 0.44 s, bench/voice_loop.py); a window whose greedy decoding "
+        "loops is decoded again from the full window (30: always the full window).",
     )
     hallucination_no_speech_threshold: float = Field(
         0.2,

@@ -42,7 +42,7 @@ from bot.discord_sim.call import Call, Person, Speech
 from bot.discord_sim.gateway import Gateway
 from bot.discord_sim.media import DAVE_PROTOCOL_VERSION
 from bot.discord_sim.payloads import OptionValue, Payload
-from bot.discord_sim.rest import API_PREFIX, DiscordAPI, serve
+from bot.discord_sim.rest import API_PREFIX, BOT_TOKEN, DiscordAPI, serve
 from bot.discord_sim.tls import LoopbackCA
 from bot.discord_sim.voice import VoiceGrant, VoiceServer
 
@@ -85,12 +85,13 @@ class DiscordSim:
         guilds: Sequence[Payload] | None = None,
         *,
         required_dave_version: int = DAVE_PROTOCOL_VERSION,
+        token: str = BOT_TOKEN,
     ) -> None:
         listed = list(guilds) if guilds else [payloads.guild_create()]
         self.guilds: dict[int, Payload] = {int(guild["id"]): guild for guild in listed}
         self.guild = listed[0]
         self.guild_id = int(self.guild["id"])
-        self.api = DiscordAPI()
+        self.api = DiscordAPI(token=token)
         for guild in listed:
             self.api.add_guild(guild)
         self.gateway = Gateway(self.api.token, self, self._bot_voice_state)
@@ -133,12 +134,13 @@ class DiscordSim:
 
     @contextlib.asynccontextmanager
     async def running(
-        self, client: ClientT, timeout_s: float = READY_TIMEOUT_S
+        self, client: ClientT, timeout_s: float = READY_TIMEOUT_S, *, token: str | None = None
     ) -> AsyncIterator[ClientT]:
         """Run `client` (a `discord.Client`, the real bot) against the stand-in until it is
-        ready; closes it afterwards."""
+        ready, logged in with `token` (default: the one the stand-in accepts); closes it
+        afterwards."""
         client.http.connector = self.connector()
-        task = asyncio.create_task(client.start(self.token))
+        task = asyncio.create_task(client.start(token or self.token))
         try:
             ready = asyncio.create_task(client.wait_until_ready())
             done, _ = await asyncio.wait(

@@ -7,8 +7,8 @@ faster-whisper pads every window to Whisper's 30 s, and the encoder's cost grows
 window, so a three-word request paid for 30 s. `ShortWindowWhisper` hands the encoder the audio
 and only `encoder_padding_s` of that padding (CTranslate2 takes windows shorter than 3000 frames):
 several times faster on short requests, with about the same word error rate over a set of
-requests (`bench/stt_models.py`), though single requests may be heard differently; off (30 s)
-by default.
+requests (`bench/stt_models.py`), though single requests may be heard differently; 3 s by
+default, off at 30 s.
 With so little padding Whisper's decoder may not find the end of a very short clip and repeat a
 word ("stop. stop. ..."), so it may write at most `max_tokens(seconds)` per window: more than
 anyone says in that time, few enough that a loop ends within milliseconds. A window whose greedy

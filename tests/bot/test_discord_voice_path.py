@@ -26,7 +26,7 @@ from tests.bot.conversation.support import Services
 from tests.bot.live_driver import LiveBot, demo_line, live_bot
 from tests.llm_service.agent.peer import ScriptedModel
 from voxhall.frames import FRAME_SECONDS
-from voxhall.wer import word_errors
+from voxhall.wer import normalised_words, word_errors
 
 WAKE_NAMES = "voxhall, computer"
 CALENDAR_ANSWER = "Your calendar is clear today, apart from lunch at noon."
@@ -141,7 +141,11 @@ async def test_two_people_talking_at_once_are_written_down_under_their_own_names
     by_name = {text.split(":**")[0].removeprefix("**"): text.split(":**")[1] for text in posted}
     assert set(by_name) == {"Alice", "Bob"}, posted
     assert word_errors("Voxhall, what is on my calendar today?", by_name["Alice"]).wer <= 0.25
-    assert word_errors("Did anyone read the release notes yet?", by_name["Bob"]).wer <= 0.25
+    # Whisper base hears espeak-ng's en-us "Did anyone" wrong even alone ("The man the one read
+    # a release note yet."), so Bob's line is checked for being his and only his.
+    bob_words = set(normalised_words(by_name["Bob"]))
+    assert {"read", "release"} <= bob_words, by_name["Bob"]
+    assert not bob_words & {"voxhall", "calendar", "today"}, by_name["Bob"]
 
 
 async def test_talking_over_the_bot_stops_its_voice_within_the_barge_in_time(

@@ -46,7 +46,7 @@ def test_services_bind_loopback_by_default() -> None:
 
 
 def test_empty_model_settings_mean_the_bundled_models() -> None:
-    assert SttSettings().model_path() == str(bundled_models.bundled_whisper_model())
+    assert SttSettings().model_path() == str(bundled_models.bundled_whisper_base())
     assert Path(SttSettings().model_path(), "model.bin").is_file()
     assert Path(TtsSettings().voice_path()).is_file()
     assert SttSettings(model="/models/large-v3").model_path() == "/models/large-v3"

@@ -1,5 +1,6 @@
-"""Whisper base, the second bundled model: chosen by a setting, loaded from the folder that
-`make install` assembled, and a clear error naming `make install` when that folder is missing."""
+"""Whisper base, the default bundled model (tiny.en is chosen by a setting): loaded from the
+folder that `make install` assembled, and a clear error naming `make install` when that folder
+is missing."""
 
 from __future__ import annotations
 
@@ -19,11 +20,11 @@ from voxhall.wer import normalised_words
 REQUEST = "Voxhall, schedule a meeting with Priya on Friday at 3 pm."
 
 
-def test_the_setting_selects_base_and_an_explicit_model_overrides_it(
+def test_base_is_the_default_and_the_setting_or_an_explicit_model_overrides_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("VOXHALL_STT_MODEL", raising=False)
-    monkeypatch.setenv("VOXHALL_STT_BUNDLED_MODEL", "base")
+    monkeypatch.delenv("VOXHALL_STT_BUNDLED_MODEL", raising=False)
     settings = SttSettings()
     assert settings.model_path() == str(bundled_models.bundled_whisper_base())
     assert faster_whisper_model_id(settings) == "faster-whisper-base"

@@ -172,7 +172,7 @@ def test_prompt_language_and_temperature_are_accepted(
 
 def test_models_list_offers_the_model_and_openai_names(client: openai.OpenAI) -> None:
     ids = [model.id for model in client.models.list()]
-    assert ids[0] == "faster-whisper-tiny.en"
+    assert ids[0] == "faster-whisper-base"
     assert {"whisper-1", "gpt-4o-transcribe", "gpt-4o-mini-transcribe"} <= set(ids)
     assert client.models.retrieve("whisper-1").owned_by == "voxhall"
 
