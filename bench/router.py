@@ -363,7 +363,7 @@ def hybrid_router() -> Router:
 
 
 def classifier_router() -> Router:
-    """The logistic regression over both, with the agent's weight and threshold."""
+    """The linear SVM over both, with the agent's words weight and margin."""
     return build_router(AgentSettings(), "classifier")
 
 

@@ -168,27 +168,27 @@ class AgentSettings(BaseSettings):
         "tool's phrasings that still picks the tool (below it, plain chat).",
     )
     router_hybrid_weight: float = Field(
-        0.9,
+        0.6,
         ge=0,
         le=1,
         description="Local model, hybrid router: share of the embedding score (the rest is the "
         "tfidf score).",
     )
     router_hybrid_min_similarity: float = Field(
-        0.32,
+        0.33,
         ge=0,
         le=1,
         description="Local model, hybrid router: lowest weighted score that still picks a tool.",
     )
     router_classifier_min_margin: float = Field(
-        -0.85,
+        -0.83,
         ge=-2,
         le=2,
         description="Local model, classifier router: lowest margin (the linear classifier's "
         "decision value) of the best tool that still picks it (below it, plain chat).",
     )
     router_classifier_words_weight: float = Field(
-        0.5,
+        1.0,
         ge=0,
         description="Local model, classifier router: weight of the TF-IDF features beside the "
         "sentence embedding.",

@@ -84,7 +84,8 @@ JOB_SPEECH = SpokenSummary(text="The job is {status}. {message}")
 def add_job_tools(tools: ToolRegistry, kinds: str) -> None:
     """Add `get_job`, `list_jobs` (read) and `cancel_job` (write) for jobs whose kind starts
     with `kinds` (e.g. `"aws."`)."""
-    what = f"the {kinds.rstrip('.')} job"
+    label = kinds.rstrip(".")
+    what = f"the {label} job"
 
     def own(job_id: str) -> tasks.JobState:
         try:
@@ -99,7 +100,16 @@ def add_job_tools(tools: ToolRegistry, kinds: str) -> None:
         title="Get job",
         open_world=False,
         speech=JOB_SPEECH,
-        examples=(f"how is {what} going", f"is {what} done yet"),
+        examples=(
+            f"how is {what} going",
+            f"is {what} done yet",
+            f"what's the status of {what}",
+            f"has {what} finished",
+            f"did {what} fail",
+            f"how far along is {what}",
+            f"check on my {label} job",
+            f"where is {what} up to",
+        ),
     )
     def get_job(job_id: str) -> JobInfo:
         """Status, progress and (once finished) the result or error of a job started here."""
@@ -108,7 +118,16 @@ def add_job_tools(tools: ToolRegistry, kinds: str) -> None:
     @tools.read(
         title="List jobs",
         open_world=False,
-        examples=(f"list {what}s", f"which {kinds.rstrip('.')} jobs are running"),
+        examples=(
+            f"list {what}s",
+            f"which {label} jobs are running",
+            f"show the {label} job history",
+            f"what {label} jobs have failed lately",
+            f"are any {label} jobs still queued",
+            f"what background {label} jobs are there",
+            f"give me the last few {label} jobs",
+            f"how many {label} jobs ran today",
+        ),
         speech=SpokenSummary(
             items="jobs",
             none="No jobs have run lately.",
@@ -131,7 +150,16 @@ def add_job_tools(tools: ToolRegistry, kinds: str) -> None:
         destructive=False,
         idempotent=True,
         open_world=False,
-        examples=(f"cancel {what}", f"stop {what}"),
+        examples=(
+            f"cancel {what}",
+            f"stop {what}",
+            f"abort {what}",
+            f"call off {what}, it isn't needed",
+            f"halt the running {label} job",
+            f"never mind {what}, cancel it",
+            f"please stop that {label} job now",
+            f"drop {what} before it finishes",
+        ),
         speech=SpokenSummary(text="I've asked the job to stop; it is {status} now."),
     )
     def cancel_job(job_id: str) -> JobInfo:

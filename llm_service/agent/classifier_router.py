@@ -11,7 +11,7 @@ lines do not outweigh a tool's few) learns one class per candidate. A request's 
 classes' decision margins; the best candidate wins, a tool only when its margin reaches
 `min_similarity` (`router_classifier_min_margin`, calibrated by `bench/router_calibration.py`
 without the scored or held-out sets). The model is refitted only when the offered tools or their
-examples change (about 0.2 s for the four built-in servers, done at start by `warm`); a logistic
+examples change (about 0.5 s for the four built-in servers, done at start by `warm`); a logistic
 regression scored the same but took 5 s to fit.
 """
 

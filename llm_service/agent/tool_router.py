@@ -17,12 +17,13 @@ with a function word or a word of the tool's name or description) and a number s
 request's numbers, as JSON-schema enums; the model's job is to pick which span fills which slot.
 A pattern keeps the spans it matches (llama.cpp grammars cannot take regex classes); date-time
 slots may only take the times the request names (`spoken_times`: a start any of them, or the
-first of a range, an end any after the first; without one an optional date-time is left out);
-slots with their own enum or another format keep them, and the backend bounds the rest. What
-the request settles by itself (its spoken numbers, a named enum value, a cued title or prefix,
-the end of a range it gives only the start of) is filled without the model (`slot_values`); a
-number slot with no number said, a required start with no time said and an object slot are
-left out, for the tool to ask.
+first of a range, an end any after the first; without one an optional date-time is left out),
+required date-only slots the period it names (`spoken_period`: "last month" is the first of
+last month to the first of this one); slots with their own enum or another format keep them,
+and the backend bounds the rest. What the request settles by itself (its spoken numbers, a
+named enum value, a cued title or prefix, the end of a range it gives only the start of) is
+filled without the model (`slot_values`); a number slot with no number said, a required start
+with no time said and an object slot are left out, for the tool to ask.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -48,7 +49,7 @@ from llm_service.agent.slot_values import (
     prefilled,
     request_numbers,
 )
-from llm_service.agent.spoken_times import spoken_times
+from llm_service.agent.spoken_times import spoken_period, spoken_times
 from llm_service.schemas import (
     ChatCompletionRequest,
     ChatMessage,
@@ -217,6 +218,22 @@ def _time_slots(
     return slots
 
 
+def _date_slots(
+    properties: dict[str, Any], required: set[str], period: tuple[date, date] | None
+) -> dict[str, Any]:
+    """Required date-only properties narrowed to the period the request names
+    (`spoken_period`): an end (a name with "end") its exclusive end, any other its first day."""
+    if period is None:
+        return {}
+    slots: dict[str, Any] = {}
+    for name, schema in properties.items():
+        if name in required and _without_null(schema).get("format") == "date":
+            day = period[1] if "end" in name.split("_") else period[0]
+            described = {k: v for k, v in schema.items() if k in ("title", "description")}
+            slots[name] = {**described, "type": "string", "enum": [day.isoformat()]}
+    return slots
+
+
 def slot_schema(tool: AgentTool, text: str, now: datetime | None = None) -> dict[str, Any]:
     """The tool's required properties and the optional ones the request mentions, each narrowed
     to spans or numbers of the request where it is a plain string or number, and date-times to
@@ -228,7 +245,11 @@ def slot_schema(tool: AgentTool, text: str, now: datetime | None = None) -> dict
     boundaries = boundary_words(tool) | REQUEST_WORDS
     spans = request_spans(text, boundaries)
     numbers = request_numbers(text)
-    times = _time_slots(properties, required, spoken_times(text, now or datetime.now(UTC)), text)
+    moment = now or datetime.now(UTC)
+    times = {
+        **_time_slots(properties, required, spoken_times(text, moment), text),
+        **_date_slots(properties, required, spoken_period(text, moment)),
+    }
     plain = {name: _without_null(value) for name, value in properties.items()}
     own = frozenset(tool.name.lower().split("_"))
     settled = prefilled(plain, text, own, tool.slot_cues, frozenset(required), boundaries)

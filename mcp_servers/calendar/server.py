@@ -178,7 +178,17 @@ def create_server(
         title="Current time",
         open_world=False,
         speech=SpokenSummary(text="It is {datetime:clock} on {weekday}."),
-        examples=("what time is it", "what's the date today", "what day of the week is it"),
+        examples=(
+            "what time is it",
+            "what's the date today",
+            "what day of the week is it",
+            "tell me today's date",
+            "what time is it in tokyo",
+            "could you tell me the current time in new york",
+            "which year and month are we in",
+            "how late is it right now",
+            "what's the current date in london",
+        ),
     )
     def get_current_time(
         timezone: Annotated[str | None, Field(description="IANA zone (empty: the user's).")] = None,
@@ -202,7 +212,17 @@ def create_server(
             many="You have {count} calendars: {items}.",
             item="{name}",
         ),
-        examples=("which calendars do I have", "list my calendars"),
+        examples=(
+            "which calendars do I have",
+            "list my calendars",
+            "what calendars can you see",
+            "show me all my calendars",
+            "how many calendars are connected to my account",
+            "could you name the calendars on my account",
+            "do I have a separate family calendar",
+            "give me the ids of my calendars",
+            "which calendars are available to you",
+        ),
     )
     def list_calendars() -> CalendarList:
         """The calendars available, with the ids other tools take."""
@@ -220,6 +240,12 @@ def create_server(
             "what meetings do I have this week",
             "show my schedule for today",
             "what's coming up in my agenda",
+            "what do I have on tomorrow",
+            "walk me through my day on thursday",
+            "anything on my calendar next tuesday",
+            "could you read me everything scheduled for the weekend",
+            "what's my agenda for the next two weeks",
+            "list all my events between monday and wednesday",
         ),
     )
     def list_events(
@@ -243,6 +269,12 @@ def create_server(
             "when is my appointment with the doctor",
             "search my calendar for the offsite",
             "when is the retro",
+            "when's my next physio session",
+            "find the events where priya is invited",
+            "which day is the quarterly review",
+            "look up anything mentioning the product launch",
+            "where is the board meeting being held",
+            "is there an event called yoga class on my calendar",
         ),
     )
     def search_events(
@@ -294,7 +326,18 @@ def create_server(
             many="{items}.",
             item="{calendar_id} has {busy:count} busy times",
         ),
-        examples=("am I busy tomorrow afternoon", "show when I'm busy on friday"),
+        examples=(
+            "am I busy tomorrow afternoon",
+            "show when I'm busy on friday",
+            "am I free on wednesday morning",
+            "how booked up am I on thursday",
+            "check whether I'm tied up between two and four tomorrow",
+            "what are my busy times next monday",
+            "is my afternoon blocked off today",
+            "could you check if the team calendar is busy friday morning",
+            "when am I occupied this evening",
+            "tell me the busy blocks on my work calendar for tomorrow",
+        ),
     )
     def get_freebusy(
         start: DateTime,
@@ -320,6 +363,12 @@ def create_server(
             "find me a free hour this week",
             "when do I have thirty minutes free",
             "find a free slot for a meeting",
+            "I need to find forty five minutes free sometime tomorrow",
+            "is there an hour gap anywhere on thursday",
+            "find an opening for a quick fifteen minute chat",
+            "suggest a few times that work for a ninety minute workshop",
+            "find a free half hour even outside work hours",
+            "what's the earliest open window of twenty minutes",
         ),
     )
     def find_free_slot(
@@ -357,6 +406,10 @@ def create_server(
             "book an event named team dinner",
             "book a meeting with maria on monday at nine",
             "set up a call with the design team friday afternoon",
+            "create a new event for my sister's birthday on june fifth",
+            "I need to schedule a weekly piano lesson every monday at ten",
+            "could you block out two hours on thursday for focus time",
+            "pencil in coffee with alex next tuesday at the cafe downtown",
         ),
     )
     def create_event(
@@ -420,6 +473,13 @@ def create_server(
             "move my meeting to four o'clock",
             "rename the event to sprint review",
             "change the time of the standup",
+            "push the project sync back by an hour",
+            "reschedule my call with jordan to next wednesday",
+            "change where the workshop is held to room four",
+            "add elena as an attendee on the roadmap review",
+            "make the team lunch end at two instead",
+            "I need to shift tomorrow's check in to nine thirty",
+            "update the notes on the client kickoff",
         ),
     )
     def update_event(
@@ -476,6 +536,13 @@ def create_server(
             "cancel my meeting",
             "delete the event from my calendar",
             "remove the appointment",
+            "get rid of my haircut appointment on friday",
+            "cancel tomorrow's one on one with chris",
+            "I need to delete the recurring yoga class",
+            "could you scrap the pizza night this evening",
+            "take the conference trip off my calendar",
+            "clear lunch with noah off thursday",
+            "call off the vendor review next tuesday",
         ),
     )
     def delete_event(

@@ -88,6 +88,12 @@ def create_server(settings: MondaySettings | None = None) -> MCPServer:
             "find the marketing board on monday",
             "search monday for roadmap",
             "which monday board is called sales",
+            "look up the folder named q3 campaigns",
+            "could you find a board with hiring in the name",
+            "search our workspace for the launch plan doc",
+            "do we have a board for customer support",
+            "I need to find the design team folder",
+            "where's the product roadmap board",
         ),
     )
     async def search(
@@ -106,7 +112,18 @@ def create_server(settings: MondaySettings | None = None) -> MCPServer:
         speech=SpokenSummary(
             text="The board {name} has {groups:count} groups and {columns:count} columns."
         ),
-        examples=("what columns does board 123 have", "show the groups of monday board 555"),
+        examples=(
+            "what columns does board 123 have",
+            "show the groups of monday board 555",
+            "what status labels can I use on board 880",
+            "which groups are on the sprint board",
+            "tell me the column ids for board 4021",
+            "how is board 310 set up",
+            "what are the possible statuses on the marketing board",
+            "could you list the groups and columns of board 77",
+            "I need the group ids for board 9090",
+            "describe the structure of monday board 66",
+        ),
     )
     async def get_board_schema(board_id: BoardId) -> BoardSchema:
         """A board's groups and columns (with status labels): the ids other tools need."""
@@ -126,6 +143,13 @@ def create_server(settings: MondaySettings | None = None) -> MCPServer:
             "list the items on board 123",
             "what's on monday board 777",
             "show the tasks on the board 42",
+            "what tasks are in the backlog group on board 500",
+            "show me the next page of items",
+            "are there any tickets about login on board 212",
+            "read out everything in the this week group",
+            "give me the first five items on the design board",
+            "could you list all the tickets on the bugs board",
+            "what's left in the to do group on board 64",
         ),
     )
     async def get_board_items_page(
@@ -151,7 +175,18 @@ def create_server(settings: MondaySettings | None = None) -> MCPServer:
     @tools.read(
         title="Get item",
         speech=SpokenSummary(text="{name} is in {group} on the board {board}."),
-        examples=("show monday item 9876", "details of item 4455"),
+        examples=(
+            "show monday item 9876",
+            "details of item 4455",
+            "what group is item 2020 in",
+            "tell me about task 318",
+            "what are the subitems of item 7001",
+            "what's the status of ticket 4412",
+            "which board is item 8123 on",
+            "could you pull up item 1500 for me",
+            "when is task 602 due",
+            "who's assigned to ticket 930",
+        ),
     )
     async def get_item(item_id: ItemId) -> Item:
         """One item: its board, group, column values and subitems."""
@@ -167,7 +202,18 @@ def create_server(settings: MondaySettings | None = None) -> MCPServer:
             many="Here are the latest {count} updates: {items}.",
             item="{author} {created_at:when}: {text}",
         ),
-        examples=("what updates are on item 3333", "read the comments on monday item 1212"),
+        examples=(
+            "what updates are on item 3333",
+            "read the comments on monday item 1212",
+            "any new comments on task 4590",
+            "what did people say on ticket 2718",
+            "show the latest updates on board 310",
+            "read me the last three updates on item 88",
+            "has anyone replied on item 1234",
+            "what's been posted on the marketing board lately",
+            "I want to hear the comments on board 4000",
+            "could you check the discussion on task 707",
+        ),
     )
     async def get_updates(
         object_id: Annotated[str, _id("item or board")],
@@ -188,7 +234,18 @@ def create_server(settings: MondaySettings | None = None) -> MCPServer:
             many="I found {count} people: {items}.",
             item="{name}",
         ),
-        examples=("who is on our monday account", "list the monday users and teams"),
+        examples=(
+            "who is on our monday account",
+            "list the monday users and teams",
+            "what teams do we have in monday",
+            "is there a user called priya",
+            "who am I logged in as on monday",
+            "which team is sam on",
+            "show me everyone in the design team",
+            "find the monday user named john smith",
+            "just list the people in our workspace without the teams",
+            "could you look up user 7654321",
+        ),
     )
     async def list_users_and_teams(
         name: Annotated[
@@ -211,6 +268,14 @@ def create_server(settings: MondaySettings | None = None) -> MCPServer:
         examples=(
             "add an item called review contract to board 123",
             "create a task named call supplier on board 55",
+            "new task on the sprint board called fix login bug",
+            "add buy coffee to the office board in the to do group",
+            "I need to create a ticket for the broken printer on board 300",
+            "add an item named quarterly report with status working to board 9",
+            "make a new item on board 812 called order laptops",
+            "create a project called office move in the planning group",
+            "log a new bug ticket called app crashes on start",
+            "add a task for sarah to review the budget on board 45",
         ),
     )
     async def create_item(
@@ -230,7 +295,18 @@ def create_server(settings: MondaySettings | None = None) -> MCPServer:
         destructive=False,
         idempotent=True,
         speech=SpokenSummary(text="Updated {name}."),
-        examples=("set the status of item 88 on board 12 to done", "change the columns of item 4"),
+        examples=(
+            "set the status of item 88 on board 12 to done",
+            "change the columns of item 4",
+            "mark task 410 as done",
+            "set item 52 to stuck",
+            "change the due date of item 309 to december first",
+            "assign ticket 1180 to maria",
+            "update the priority of item 77 to high",
+            "set task 615 to working on it with a due date of friday",
+            "I need to change the text column on item 23 to call back",
+            "flip the status of ticket 902 back to not started",
+        ),
     )
     async def change_item_column_values(
         board_id: BoardId, item_id: ItemId, column_values: ColumnValues
@@ -244,7 +320,18 @@ def create_server(settings: MondaySettings | None = None) -> MCPServer:
         destructive=False,
         idempotent=True,
         speech=SpokenSummary(text="Moved {name} to {group}."),
-        examples=("move item 99 to the done group", "put item 31 in group backlog"),
+        examples=(
+            "move item 99 to the done group",
+            "put item 31 in group backlog",
+            "move task 120 into the completed group",
+            "shift ticket 45 over to the in progress group",
+            "can you move item 800 to the next week group",
+            "drag item 3 from backlog to the this sprint group",
+            "put ticket 672 under the urgent group",
+            "relocate task 58 to the q4 group",
+            "send item 2001 to the waiting on client group",
+            "move the login bug to a different group",
+        ),
     )
     async def move_item_to_group(item_id: ItemId, group_id: GroupId) -> ItemRef:
         """Move an item to another group of its board."""
@@ -255,7 +342,18 @@ def create_server(settings: MondaySettings | None = None) -> MCPServer:
         title="Post update",
         destructive=False,
         speech=SpokenSummary(text="Your update is posted."),
-        examples=("post an update on item 77 saying shipped", "write a comment on monday item 64"),
+        examples=(
+            "post an update on item 77 saying shipped",
+            "write a comment on monday item 64",
+            "leave a comment on task 300 saying waiting on legal",
+            "add an update to item 512 that the client approved",
+            "comment on item 81 that I'll handle it tomorrow",
+            "post a note on task 4400 saying the design is ready",
+            "I want to write an update on ticket 19",
+            "could you drop a comment on item 640 asking for an eta",
+            "add to the updates on item 230 that we're blocked by the vendor",
+            "post in the updates of task 7 that testing passed",
+        ),
     )
     async def create_update(
         item_id: ItemId,
@@ -280,7 +378,18 @@ def create_server(settings: MondaySettings | None = None) -> MCPServer:
         destructive=True,
         idempotent=True,
         speech=SpokenSummary(text="Deleted {name}."),
-        examples=("delete monday item 501", "remove item 9 from the board"),
+        examples=(
+            "delete monday item 501",
+            "remove item 9 from the board",
+            "get rid of task 340",
+            "delete the ticket called old draft",
+            "please remove item 7788 permanently",
+            "I need to delete item 15 from the sprint board",
+            "could you erase task 902",
+            "trash ticket 1104 on monday",
+            "wipe out item 66 it's a duplicate",
+            "can you archive task 250",
+        ),
     )
     async def delete_item(
         item_id: ItemId, approval: Annotated[Approval, confirmation(delete_question)]

@@ -90,7 +90,18 @@ def register_cloudformation_tools(tools: ToolRegistry, aws: Aws) -> None:
     @tools.read(
         title="CloudFormation stack",
         speech=SpokenSummary(text="The stack {name} is {status:words}."),
-        examples=("what state is the cloudformation stack in", "describe the network stack"),
+        examples=(
+            "what state is the cloudformation stack in",
+            "describe the network stack",
+            "is the api stack healthy",
+            "what are the outputs of the web stack",
+            "show me the parameters of the database stack",
+            "did the staging stack finish creating",
+            "what's the status of stack prod-network",
+            "tell me about the cloudformation stack called billing",
+            "what tags does the vpc stack have",
+            "is the frontend stack in rollback",
+        ),
     )
     def describe_stack(stack_name: Name) -> Stack:
         """A CloudFormation stack: status, parameters, outputs and tags."""
@@ -109,6 +120,14 @@ def register_cloudformation_tools(tools: ToolRegistry, aws: Aws) -> None:
         examples=(
             "show the events of the stack",
             "what happened to the cloudformation stack recently",
+            "why did the staging stack fail",
+            "what went wrong with the last stack update",
+            "list recent cloudformation events for the api stack",
+            "show me the stack events for prod-network",
+            "what has cloudformation been doing on the web stack",
+            "which resource failed in the database stack",
+            "read me the latest events of stack billing",
+            "why is the stack rolling back",
         ),
     )
     def list_stack_events(stack_name: Name, max_items: MaxItems = 25) -> StackEventList:
@@ -143,7 +162,18 @@ def register_cloudformation_tools(tools: ToolRegistry, aws: Aws) -> None:
         destructive=True,
         idempotent=False,
         speech=SpokenSummary(text="The stack update has started."),
-        examples=("update the cloudformation stack", "apply the new template to the stack"),
+        examples=(
+            "update the cloudformation stack",
+            "apply the new template to the stack",
+            "update the web stack with the new template",
+            "change the instance size parameter on the api stack",
+            "set the desired count parameter of the worker stack to four",
+            "redeploy the network stack with new parameters",
+            "push the template change to the staging stack",
+            "update stack billing",
+            "modify the parameters of the prod stack",
+            "roll out the new cloudformation template",
+        ),
     )
     def update_stack(
         stack_name: Name,
@@ -180,7 +210,18 @@ def register_cloudformation_tools(tools: ToolRegistry, aws: Aws) -> None:
         destructive=True,
         idempotent=True,
         speech=SpokenSummary(text="The stack is being deleted."),
-        examples=("delete the cloudformation stack", "tear down the staging stack"),
+        examples=(
+            "delete the cloudformation stack",
+            "tear down the staging stack",
+            "remove the test stack",
+            "delete stack demo-env",
+            "get rid of the old staging stack",
+            "destroy the sandbox cloudformation stack",
+            "tear down stack feature-preview",
+            "we don't need the experiment stack anymore, delete it",
+            "delete the whole web stack",
+            "take down the temporary stack",
+        ),
     )
     def delete_stack(
         stack_name: Name,

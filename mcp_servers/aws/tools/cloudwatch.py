@@ -90,6 +90,12 @@ def register_cloudwatch_tools(tools: ToolRegistry, aws: Aws, *, max_results: int
             "are any alarms firing",
             "which cloudwatch alarms are in alarm",
             "is anything alerting in aws",
+            "what alarms are going off",
+            "do we have any active cloudwatch alerts",
+            "any alarms with insufficient data",
+            "are the alarms called api in alarm",
+            "is cloudwatch reporting any problems",
+            "list the alarms that are currently triggered",
         ),
         slot_cues={"name_prefix": ("alarms named", "alarms called")},
     )
@@ -115,7 +121,17 @@ def register_cloudwatch_tools(tools: ToolRegistry, aws: Aws, *, max_results: int
             many="The last {count} alarm changes, newest first: {items}.",
             item="{alarm_name} {timestamp:when}: {summary}",
         ),
-        examples=("show the history of the cpu alarm", "when did the latency alarm last fire"),
+        examples=(
+            "show the history of the cpu alarm",
+            "when did the latency alarm last fire",
+            "how often has the error rate alarm fired today",
+            "show the state changes of the memory alarm",
+            "what's the history of the api latency alarm this week",
+            "did the queue depth alarm trigger last night",
+            "when was the 5xx alarm last in alarm",
+            "list the recent changes to the billing alarm",
+            "has the health check alarm flapped lately",
+        ),
     )
     def get_alarm_history(
         alarm_name: Annotated[str | None, Field(max_length=255)] = None,
@@ -159,6 +175,14 @@ def register_cloudwatch_tools(tools: ToolRegistry, aws: Aws, *, max_results: int
             "what's the cpu utilization of the service",
             "show the request count metric",
             "get the cloudwatch metric for errors",
+            "how busy is the database cpu",
+            "show me the error count over the last hour",
+            "what's the average latency of the load balancer",
+            "get the memory utilization metric for the worker",
+            "how many requests did the api get today",
+            "what's the maximum cpu on the web servers this week",
+            "show the sum of 5xx errors since yesterday",
+            "graph the network traffic metric",
         ),
     )
     def get_metric_data(

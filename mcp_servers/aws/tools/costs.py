@@ -65,6 +65,13 @@ def register_cost_tools(tools: ToolRegistry, aws: Aws) -> None:
             "how much did we spend on aws this month",
             "what's our aws bill",
             "show the costs by service",
+            "how much are we paying for ec2",
+            "what was the aws spend yesterday",
+            "show me daily costs for the past week",
+            "which service costs us the most on aws",
+            "how much have we spent on s3 since monday",
+            "what has aws cost us to date",
+            "total up our aws spending until now",
         ),
     )
     def get_cost_and_usage(
@@ -94,7 +101,18 @@ def register_cost_tools(tools: ToolRegistry, aws: Aws) -> None:
     @tools.read(
         title="Cost forecast",
         speech=SpokenSummary(text="The forecast is {total:amount} {unit}."),
-        examples=("what will aws cost by the end of the month", "forecast our aws spending"),
+        examples=(
+            "what will aws cost by the end of the month",
+            "forecast our aws spending",
+            "what's the projected aws bill for this month",
+            "how much will we spend on aws next month",
+            "estimate our cloud costs through december",
+            "are we on track to go over budget on aws",
+            "predict the aws spend for the quarter",
+            "what's the cost forecast",
+            "roughly what will the aws invoice be",
+            "project our aws costs to the end of the year",
+        ),
     )
     def get_cost_forecast(
         end: Date,

@@ -77,7 +77,17 @@ def register_ecs_tools(tools: ToolRegistry, aws: Aws, *, max_results: int) -> No
             many="There are {count} services: {items}.",
             item="{name} with {running_count} of {desired_count} tasks running",
         ),
-        examples=("list the ecs services", "which services run in the cluster"),
+        examples=(
+            "list the ecs services",
+            "which services run in the cluster",
+            "what services are running in ecs",
+            "show me all the ecs services and their task counts",
+            "how many tasks are running in the prod cluster",
+            "list services in the staging cluster",
+            "which containers services do we have",
+            "are all the ecs services at their desired count",
+            "what's deployed in the cluster",
+        ),
     )
     def list_ecs_services(
         cluster: Annotated[str | None, Field(description="Empty: every cluster.")] = None,
@@ -99,7 +109,18 @@ def register_ecs_tools(tools: ToolRegistry, aws: Aws, *, max_results: int) -> No
             text="{name} in {cluster} is {status:words}, with {running_count} of {desired_count} "
             "tasks running and {pending_count} pending."
         ),
-        examples=("how is the api service in ecs doing", "describe the ecs service web"),
+        examples=(
+            "how is the api service in ecs doing",
+            "describe the ecs service web",
+            "is the web service healthy",
+            "what's the latest deployment of the worker service",
+            "show the events of the api service",
+            "how many tasks is the checkout service running",
+            "which task definition does the web service use",
+            "is the billing service's deployment finished",
+            "tell me about the ecs service called payments",
+            "why is the api service not stable",
+        ),
     )
     def describe_ecs_service(cluster: Name, service_name: Name) -> EcsService:
         """One ECS service: its counts, deployments and newest events."""
@@ -131,6 +152,14 @@ def register_ecs_tools(tools: ToolRegistry, aws: Aws, *, max_results: int) -> No
             "redeploy the api service",
             "restart the ecs service web",
             "force a new deployment of the worker service",
+            "restart the web service",
+            "roll the worker tasks",
+            "force a fresh deployment of the checkout service",
+            "bounce the api containers",
+            "redeploy payments in the prod cluster",
+            "recycle the tasks of the billing service",
+            "give the web service a new deployment",
+            "restart all tasks of the scheduler service",
         ),
     )
     def redeploy_ecs_service(

@@ -40,7 +40,16 @@ def register_logs_tools(tools: ToolRegistry, aws: Aws, *, max_results: int) -> N
             many="There are {count} log groups: {items}.",
             item="{name}",
         ),
-        examples=("list the log groups", "which cloudwatch log groups exist"),
+        examples=(
+            "list the log groups",
+            "which cloudwatch log groups exist",
+            "what log groups do we have",
+            "list the log groups named api",
+            "which cloudwatch logs exist for ecs",
+            "how many log groups are there",
+            "show me the logs groups that start with prod",
+            "list log groups called worker",
+        ),
         slot_cues={"name_prefix": ("log groups named", "log groups called", "under")},
     )
     def describe_log_groups(
@@ -63,6 +72,14 @@ def register_logs_tools(tools: ToolRegistry, aws: Aws, *, max_results: int) -> N
             "search the logs for errors",
             "run a logs insights query on the api logs",
             "query the logs for timeouts",
+            "find exceptions in the api logs from the last hour",
+            "grep the worker logs for timeout",
+            "how many 500 errors are in the web logs today",
+            "show me the latest error lines in the lambda logs",
+            "look through the logs for out of memory",
+            "search the checkout logs for failed payments",
+            "what errors did the api log this morning",
+            "count the warnings in the logs since yesterday",
         ),
     )
     def run_logs_insights_query(

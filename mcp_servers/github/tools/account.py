@@ -12,7 +12,18 @@ def register_account_tools(tools: ToolRegistry, calls: GithubCalls) -> None:
     @tools.read(
         title="Who am I on GitHub",
         speech=SpokenSummary(text="You're signed in to GitHub as {login}."),
-        examples=("which github account are you using", "who am I on github"),
+        examples=(
+            "which github account are you using",
+            "who am I on github",
+            "what's my github username",
+            "which user is the github bot logged in as",
+            "tell me the github login you're using",
+            "whose github account is connected",
+            "am I signed in to github",
+            "what account do you act as on github",
+            "who are you logged into github as",
+            "check which github user you are",
+        ),
     )
     async def get_me() -> User:
         """The GitHub account the server acts as."""

@@ -42,6 +42,13 @@ def register_issue_tools(tools: ToolRegistry, calls: GithubCalls) -> None:
             "list the open issues",
             "what issues are open in the repo",
             "show me the github issues",
+            "what's open in the issue tracker",
+            "show me the closed issues",
+            "any open bugs labelled urgent",
+            "list issues with the bug label",
+            "read me the newest issues",
+            "which issues were updated this week",
+            "how many issues do we have open",
         ),
     )
     async def list_issues(
@@ -84,6 +91,13 @@ def register_issue_tools(tools: ToolRegistry, calls: GithubCalls) -> None:
             "search github issues for login bug",
             "find issues mentioning timeout",
             "are there any issues about memory leaks",
+            "look for issues about dark mode",
+            "search for bugs that mention crash on login",
+            "is there an issue about slow startup",
+            "find the issue where someone reported the broken export",
+            "search issues for payment failure",
+            "has anyone filed an issue about the docs",
+            "any tickets on github mentioning the rate limit",
         ),
     )
     async def search_issues(
@@ -121,7 +135,17 @@ def register_issue_tools(tools: ToolRegistry, calls: GithubCalls) -> None:
     @tools.read(
         title="Get issue",
         speech=SpokenSummary(text="Issue {number} is {state:words}: {title}."),
-        examples=("show me issue number 12", "what does issue 7 say", "open github issue 31"),
+        examples=(
+            "show me issue number 12",
+            "what does issue 7 say",
+            "open github issue 31",
+            "read me issue 108",
+            "pull up github issue 55",
+            "tell me about issue number 19",
+            "is issue 230 still open",
+            "who's assigned to issue 64",
+            "what labels are on issue 77",
+        ),
     )
     async def get_issue(issue_number: IssueNumber, owner: Owner = None, repo: Repo = None) -> Issue:
         """One issue with its text, labels, assignees and state."""
@@ -135,6 +159,13 @@ def register_issue_tools(tools: ToolRegistry, calls: GithubCalls) -> None:
             "open a new issue titled broken link",
             "file a bug called crash on startup",
             "create a github issue about the flaky test",
+            "make an issue saying the signup page is slow",
+            "log a bug titled search returns nothing",
+            "open an issue for the dark mode request",
+            "raise a ticket on github called update the readme",
+            "add a new github issue named memory leak in worker",
+            "file an issue that the export button is broken",
+            "new issue please, title typo on homepage",
         ),
     )
     async def create_issue(
@@ -163,7 +194,18 @@ def register_issue_tools(tools: ToolRegistry, calls: GithubCalls) -> None:
         destructive=False,
         idempotent=True,
         speech=SpokenSummary(text="Updated issue {number}, {title}. It's {state:words}."),
-        examples=("close issue 14", "change the title of issue 9", "reopen issue 5"),
+        examples=(
+            "close issue 14",
+            "change the title of issue 9",
+            "reopen issue 5",
+            "close issue 108",
+            "mark issue 42 as not planned",
+            "rename issue 12 to login fails on safari",
+            "put the bug label on issue 30",
+            "assign issue 51 to maria",
+            "reopen issue number 9",
+            "issue 66 is done, close it",
+        ),
     )
     async def update_issue(
         issue_number: IssueNumber,
@@ -202,6 +244,13 @@ def register_issue_tools(tools: ToolRegistry, calls: GithubCalls) -> None:
             "comment on issue 8 saying looks good",
             "reply to issue 3 with thanks",
             "add a comment to issue 21",
+            "leave a comment on issue 12 saying fixed in main",
+            "tell them on issue 40 that we're on it",
+            "post a reply on PR 15 saying nice work",
+            "write on issue 3 that I can reproduce it",
+            "add a note to pull request 22 asking for tests",
+            "respond to issue 88 saying duplicate",
+            "say thanks on issue 77",
         ),
     )
     async def add_issue_comment(

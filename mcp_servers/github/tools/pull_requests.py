@@ -27,7 +27,18 @@ def register_pull_request_tools(tools: ToolRegistry, calls: GithubCalls) -> None
             many="There are {count} pull requests: {items}.",
             item="pull request {number}, {title}",
         ),
-        examples=("list the open pull requests", "what PRs are waiting", "show pull requests"),
+        examples=(
+            "list the open pull requests",
+            "what PRs are waiting",
+            "show pull requests",
+            "which pull requests are open",
+            "any PRs waiting for review",
+            "show me the merged pull requests",
+            "list the closed PRs",
+            "what pull requests target main",
+            "what's in the PR queue",
+            "how many pull requests are open right now",
+        ),
     )
     async def list_pull_requests(
         owner: Owner = None,
@@ -63,7 +74,18 @@ def register_pull_request_tools(tools: ToolRegistry, calls: GithubCalls) -> None
         speech=SpokenSummary(
             text="Pull request {number} is {state:words}: {title}, from {head} into {base}."
         ),
-        examples=("show me pull request 40", "what's the status of PR 17", "can PR 23 be merged"),
+        examples=(
+            "show me pull request 40",
+            "what's the status of PR 17",
+            "can PR 23 be merged",
+            "tell me about PR forty two",
+            "is pull request 88 mergeable",
+            "which branch is PR 31 from",
+            "how big is pull request 19",
+            "show me the details of PR 7",
+            "has pull request 54 been merged",
+            "pull up PR 102",
+        ),
     )
     async def get_pull_request(
         pull_number: PullNumber, owner: Owner = None, repo: Repo = None
@@ -91,6 +113,13 @@ def register_pull_request_tools(tools: ToolRegistry, calls: GithubCalls) -> None
             "merge pull request 40",
             "merge PR 12 please",
             "go ahead and merge the pull request 9",
+            "ship PR 31",
+            "merge pull request forty two",
+            "squash and merge PR 19",
+            "rebase and merge pull request 8",
+            "land PR 77",
+            "please merge number 14 into main",
+            "merge that pull request 60 now",
         ),
     )
     async def merge_pull_request(

@@ -45,6 +45,13 @@ def register_workflow_tools(tools: ToolRegistry, calls: GithubCalls) -> None:
             "how did the latest CI runs go",
             "list the github actions runs",
             "did the build pass",
+            "is CI green",
+            "show the recent actions runs on main",
+            "did the tests pass on the last push",
+            "what failed in CI today",
+            "list the failed workflow runs",
+            "how's the build on the release branch",
+            "are any workflow runs still in progress",
         ),
     )
     async def list_workflow_runs(
@@ -84,7 +91,18 @@ def register_workflow_tools(tools: ToolRegistry, calls: GithubCalls) -> None:
         speech=SpokenSummary(
             text="{name} run {run_number} on {branch}: {status:words} {conclusion:words}"
         ),
-        examples=("show workflow run 5551234", "what happened in actions run 8812"),
+        examples=(
+            "show workflow run 5551234",
+            "what happened in actions run 8812",
+            "what's the status of run 123456",
+            "did actions run 778899 pass",
+            "show me workflow run number 4242",
+            "how did run 99001 finish",
+            "is run 31415 still going",
+            "tell me about ci run 2718",
+            "look at run 5555 for me",
+            "what was the outcome of workflow run 8080",
+        ),
     )
     async def get_workflow_run(
         run_id: RunId, owner: Owner = None, repo: Repo = None
@@ -96,7 +114,18 @@ def register_workflow_tools(tools: ToolRegistry, calls: GithubCalls) -> None:
         title="Re-run failed jobs",
         destructive=False,
         speech=SpokenSummary(text="Re-running the failed jobs."),
-        examples=("rerun the failed jobs of run 4411", "retry the failed CI jobs in run 9009"),
+        examples=(
+            "rerun the failed jobs of run 4411",
+            "retry the failed CI jobs in run 9009",
+            "rerun the failures in run 123",
+            "retry failed jobs for run 777",
+            "try the failed jobs again on run 3030",
+            "restart what failed in workflow run 6060",
+            "re-run the broken jobs of run 9191",
+            "give the failed CI jobs in run 4545 another go",
+            "rerun only the failed jobs for run 2222",
+            "run 8181 failed, retry its jobs",
+        ),
     )
     async def rerun_failed_jobs(run_id: RunId, owner: Owner = None, repo: Repo = None) -> Accepted:
         """Re-run only the failed jobs of a workflow run."""
@@ -111,6 +140,13 @@ def register_workflow_tools(tools: ToolRegistry, calls: GithubCalls) -> None:
             "trigger the deploy workflow",
             "run the release.yml workflow",
             "kick off the nightly workflow on main",
+            "start the deploy workflow on staging",
+            "dispatch the build workflow",
+            "run the tests workflow on the develop branch",
+            "kick off a release",
+            "launch the nightly.yml workflow",
+            "fire off the docs workflow",
+            "start ci.yml on main",
         ),
     )
     async def trigger_workflow(

@@ -120,3 +120,29 @@ def test_slots_with_one_possible_value_are_filled_without_the_model() -> None:
         "start": "2026-12-04T14:00:00+00:00",
         "end": "2026-12-04T15:00:00+00:00",
     }, "a title and a range: nothing left for the model"
+
+
+COSTS = AgentTool(
+    server="aws",
+    name="get_cost_and_usage",
+    description="Cost and usage between start (inclusive) and end (exclusive).",
+    input_schema={
+        "type": "object",
+        "properties": {
+            "start": {"type": "string", "format": "date"},
+            "end": {"type": "string", "format": "date"},
+        },
+        "required": ["start", "end"],
+    },
+    read_only=True,
+    policy="auto",
+)
+
+
+def test_date_only_slots_take_the_period_the_request_names() -> None:
+    last_month = slot_schema(COSTS, "what did aws cost us last month", NOW)
+    assert settled_arguments(last_month) == {"start": "2026-10-01", "end": "2026-11-01"}
+    yesterday = slot_schema(COSTS, "what did we spend yesterday", NOW)
+    assert settled_arguments(yesterday) == {"start": "2026-11-29", "end": "2026-11-30"}
+    unsaid = slot_schema(COSTS, "how much do we spend on aws", NOW)
+    assert unsaid["properties"]["start"] == {"type": "string", "format": "date"}, "the model's"
