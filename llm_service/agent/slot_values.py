@@ -13,7 +13,9 @@ an issue number nor writes an end time of its own:
   twelve" for board_id, "PR 31" for pull_number);
 - a comment's text is the rest of the request after "saying" / "that says"; a slot whose
   description shows a file name ("ci.yml") takes the file name said; a required id or name
-  the word beside its noun ("the backlog group", "the billing-stack");
+  the words beside its noun ("the backlog group", "the nightly build workflow", "the
+  billing-stack"), and so does a slot named by one noun ("the payments cluster", "branch
+  develop");
 - a string slot whose cue the request says takes the words after it: "called / named / titled
   X" a title-like slot, "rename ... to X" a title, "starting with X" a prefix (the tool's `_meta`
   may publish more cues, `voxhall/slot_cues`); the words stop before time words and before a
@@ -50,7 +52,12 @@ TEXT_SLOTS = frozenset({"body", "text", "message", "comment", "content", "commit
 TEXT_CUES = ("saying", "that says", "which says", "that reads", "to say", "with the text")
 TITLE_CUES = ("called", "named", "titled", "entitled", "title it", "call it", "name it")
 RENAME_CUES = ("rename", "retitle")
-PREFIX_CUES = ("starting with", "starts with", "beginning with", "begins with", "prefixed with")
+PREFIX_CUES = (
+    "starting with", "starts with", "start with", "beginning with", "begins with", "begin with",
+    "prefixed with",
+)  # fmt: skip
+NAME_WORDS = 3
+"""The most words of a name said before its noun ("the nightly build workflow")."""
 TIME_WORDS = frozenset(
     {
         "today",
@@ -297,20 +304,26 @@ def _names_a_thing(word: str, boundaries: frozenset[str]) -> bool:
 
 
 def named_word(name: str, text: str, boundaries: frozenset[str]) -> str | None:
-    """The word that names an id or name slot's thing beside the word for it: "the backlog
-    group", "group done", "the billing-stack" for group_id or stack_name."""
+    """The words that name an id or name slot's thing beside the word for it: "the backlog
+    group", "the nightly build workflow" (up to `NAME_WORDS` before it), "group done", "the
+    billing-stack" for group_id, workflow_id or stack_name."""
     nouns = set(name.lower().split("_")) - {"id", "ids", "name", "names"}
     words = _words(text)
     lowered = [word.lower() for word in words]
     for word in words:
         if "-" in word and any(noun in word.lower().split("-") for noun in nouns):
             return word
+    stops = boundaries | nouns
     for index, word in enumerate(lowered):
         if word.rstrip("s") not in nouns and word not in nouns:
             continue
-        for near in (index - 1, index + 1):
-            if 0 <= near < len(words) and _names_a_thing(lowered[near], boundaries | nouns):
-                return words[near]
+        first = index
+        while first > max(0, index - NAME_WORDS) and _names_a_thing(lowered[first - 1], stops):
+            first -= 1
+        if first < index:
+            return " ".join(words[first:index])
+        if index + 1 < len(words) and _names_a_thing(lowered[index + 1], stops):
+            return words[index + 1]
     return None
 
 
@@ -351,11 +364,19 @@ def prefilled(
                 values[name] = number if schema.get("type") == "string" else int(number)
         elif schema.get("type") == "string" and "format" not in schema:
             value = _string_value(name, schema, text, (cues or {}).get(name, ()))
-            if value is None and name in required and name.endswith(("_id", "_name")):
+            if value is None and _named_beside_its_noun(name, required):
                 value = named_word(name, text, boundaries)
             if value is not None and (not name.endswith("_id") or name in required):
                 values[name] = value
     return values
+
+
+def _named_beside_its_noun(name: str, required: frozenset[str]) -> bool:
+    """Whether a string slot may take the words beside its noun: a required id or name, or a
+    slot named by one noun ("cluster", "branch") that is not a title or a text."""
+    if name.endswith(("_id", "_name")):
+        return name in required
+    return "_" not in name and name not in TITLE_SLOTS | TEXT_SLOTS
 
 
 def _named_number(name: str, text: str) -> str | None:

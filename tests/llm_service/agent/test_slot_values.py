@@ -172,6 +172,31 @@ async def test_comment_text_file_names_and_named_ids(tools: dict[str, AgentTool]
 
 
 @MODULE_LOOP
+async def test_names_said_beside_their_nouns(tools: dict[str, AgentTool]) -> None:
+    """A name of up to three words before its noun, or one after it, fills the slot named by
+    that noun, required or not; a prefix also follows "start with"."""
+    trigger = tools["github__trigger_workflow"]
+    assert settled(trigger, "kick off the nightly build workflow") == {
+        "workflow_id": "nightly build"
+    }
+    services = tools["aws__list_ecs_services"]
+    assert settled(services, "which services run in the analytics cluster") == {
+        "cluster": "analytics"
+    }
+    describe = tools["aws__describe_ecs_service"]
+    assert settled(describe, "describe the orders service on cluster blue") == {
+        "service_name": "orders",
+        "cluster": "blue",
+    }
+    redeploy = slot_schema(
+        tools["aws__redeploy_ecs_service"], "redeploy billing on the payments cluster", NOW
+    )
+    assert redeploy["properties"]["cluster"]["enum"] == ["payments"]
+    groups = tools["aws__describe_log_groups"]
+    assert settled(groups, "which log groups start with lambda") == {"name_prefix": "lambda"}
+
+
+@MODULE_LOOP
 async def test_state_verbs_and_spoken_durations(tools: dict[str, AgentTool]) -> None:
     update = slot_schema(tools["github__update_issue"], "please close issue 31", NOW)
     assert update["properties"]["state"]["enum"] == ["closed"]
