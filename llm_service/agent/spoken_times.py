@@ -128,25 +128,27 @@ def _date(text: str, today: datetime) -> datetime | None:
     )
     month_name = match["month"] or match["month_of"] or match["month_after"]
     month = MONTHS.index(month_name) + 1 if month_name else today.month
-    try:
-        moment = today.replace(month=month, day=_day_number(day))
-    except ValueError:
-        return None
-    if month_name is None and moment < today:
+    moment = _date_in(today.replace(month=month, day=1), _day_number(day))
+    if month_name is None and moment is not None and moment < today:
         following = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
         return _date_in(following, moment.day)
     return moment
 
 
 def _date_in(month: datetime, day: int) -> datetime | None:
+    """That day of `month` (a datetime in it), or None where the month has no such day."""
     try:
         return month.replace(day=day)
     except ValueError:
         return None
 
 
+def _midnight(now: datetime) -> datetime:
+    return now.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def _day(text: str, now: datetime) -> datetime | None:
-    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    today = _midnight(now)
     dated = _date(text, today)
     if dated is not None:
         return dated
@@ -203,8 +205,8 @@ def _day_part(text: str, day: datetime | None, now: datetime) -> list[datetime]:
     if match is None:
         return []
     start, end = DAY_PARTS[match["part"]]
-    base = day or now.replace(hour=0, minute=0, second=0, microsecond=0)
-    return [base.replace(hour=start, minute=0, second=0, microsecond=0), base.replace(hour=end)]
+    base = day or _midnight(now)
+    return [base.replace(hour=start), base.replace(hour=end)]
 
 
 def spoken_period(text: str, now: datetime) -> tuple[date, date] | None:

@@ -148,6 +148,11 @@ def request_spans(text: str, boundaries: frozenset[str] = frozenset()) -> list[s
     return sorted(" ".join(span) for span in inner or spans)
 
 
+def _described(schema: dict[str, Any]) -> dict[str, Any]:
+    """The title and description of a property's schema, which a narrowed slot keeps."""
+    return {key: schema[key] for key in ("title", "description") if key in schema}
+
+
 def _is_date_time(schema: dict[str, Any]) -> bool:
     return _without_null(schema).get("format") == "date-time"
 
@@ -170,9 +175,7 @@ def _slot(
     if "enum" in schema or "format" in schema:
         return schema
     kind = schema.get("type")
-    described: dict[str, Any] = {
-        key: schema[key] for key in ("title", "description") if key in schema
-    }
+    described = _described(schema)
     if kind in ("integer", "number", "object"):
         return (
             {**described, "type": kind, "enum": numbers} if numbers and kind != "object" else None
@@ -209,7 +212,7 @@ def _time_slots(
     for index, name in enumerate(names):
         ranged = index == 0 and len(names) > 1 and len(times) > 1
         candidates = [moment.isoformat() for moment in (times[:1] if ranged else times[index:])]
-        described = {k: v for k, v in properties[name].items() if k in ("title", "description")}
+        described = _described(properties[name])
         if candidates:
             slots[name] = {**described, "type": "string", "enum": candidates}
         elif name in required and index > 0 and times:
@@ -229,8 +232,7 @@ def _date_slots(
     for name, schema in properties.items():
         if name in required and _without_null(schema).get("format") == "date":
             day = period[1] if "end" in name.split("_") else period[0]
-            described = {k: v for k, v in schema.items() if k in ("title", "description")}
-            slots[name] = {**described, "type": "string", "enum": [day.isoformat()]}
+            slots[name] = {**_described(schema), "type": "string", "enum": [day.isoformat()]}
     return slots
 
 
