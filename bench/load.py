@@ -15,7 +15,9 @@ voiced frame to the bot's first voiced packet at the stand-in, in that guild's c
 2. Load: `--guilds` guilds of `--people` people for `--duration` seconds; first audio p50 as a
    ratio of the baseline's.
 3. Soak (`--soak SECONDS`): the load's crowd for that long with one bot. The process's RSS
-   (bot, stand-in and services) is sampled every `--sample-s`; its growth is measured from the
+   (bot, stand-in and services; with `--apart` stt and tts run as their own `python -m`
+   processes, as `voxhall up` runs them, and each part's RSS and their sum are reported) is
+   sampled every `--sample-s`; its growth is measured from the
    end of the warm-up (`--warmup-s`, 120 s by default: model and allocator pools fill first)
    to the end. `--trace-memory` also takes tracemalloc snapshots at those two points and
    prints the allocations that grew most (by traceback) and the object types that grew most
@@ -28,7 +30,7 @@ Goals (issue 16): no turn lost, none crossed, p95 first audio reported; RSS grow
 a 10-minute soak.
 
     PYTHONPATH=. python bench/load.py [--guilds 5 --people 3 --duration 120 --baseline 30]
-        [--soak 600 [--warmup-s 120] [--trace-memory]] [--json]
+        [--soak 600 [--warmup-s 120] [--trace-memory] [--apart]] [--json]
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench.discord_voice import base_settings, bot_settings
+from bench.service_process import service_process
 from bot.discord_bot import VoxhallBot
 from bot.discord_sim import payloads
 from bot.discord_sim.crowd import Crowd, Seat, Tally, seats, spoken_questions
@@ -66,7 +69,7 @@ from tests.llm_service.agent.peer import ScriptedModel, peer_app
 from tests.llm_service.agent.support import agent_service
 from tts_service.app import create_app as create_tts_app
 from voxhall import tasks
-from voxhall.launcher import BackgroundServer
+from voxhall.launcher import BackgroundServer, free_loopback_port
 
 GOAL_GROWTH = 0.05
 REPLIES_WAIT_S = 15.0
@@ -74,8 +77,18 @@ TOP_ALLOCATIONS = 12
 MB = 1024 * 1024
 
 
-def rss_mb() -> float:
-    return psutil.Process().memory_info().rss / MB
+THIS_PROCESS = "this process"
+ALL_PARTS = "all"
+
+
+def rss_mb(process: psutil.Process) -> float:
+    return process.memory_info().rss / MB
+
+
+def rss_by_part(parts: dict[str, psutil.Process]) -> dict[str, float]:
+    """RSS of each process, and with more than one, their sum as `all`."""
+    sizes = {name: rss_mb(process) for name, process in parts.items()}
+    return sizes | {ALL_PARTS: sum(sizes.values())} if len(sizes) > 1 else sizes
 
 
 @dataclass
@@ -122,35 +135,44 @@ class Run:
     tally: Tally
     rss_start_mb: float
     rss_end_mb: float
-    memory: MemoryTrace | None = None
+    memory: dict[str, MemoryTrace] | None = None
 
 
 class Sampler:
-    """Samples RSS every `every_s` while a run goes; with `trace`, tracemalloc snapshots and
-    object counts at the end of the warm-up and at the end."""
+    """Samples each part's RSS every `every_s` while a run goes; with `trace`, tracemalloc
+    snapshots and object counts of this process at the end of the warm-up and at the end."""
 
-    def __init__(self, every_s: float, warmup_s: float, trace: bool) -> None:
+    def __init__(
+        self, every_s: float, warmup_s: float, trace: bool, parts: dict[str, psutil.Process]
+    ) -> None:
         self.every_s = every_s
         self.trace = trace
-        self.memory = MemoryTrace(warmup_s)
+        self.parts = parts
+        self.memory = {name: MemoryTrace(warmup_s) for name in rss_by_part(parts)}
+        self.warmup_s = warmup_s
         self._warm: tuple[tracemalloc.Snapshot, Counter[str]] | None = None
+
+    def sample(self, at: float) -> None:
+        for name, mb in rss_by_part(self.parts).items():
+            self.memory[name].samples.append((at, mb))
 
     async def run(self) -> None:
         started = time.monotonic()
         while True:
             at = time.monotonic() - started
-            self.memory.samples.append((at, rss_mb()))
-            if self.trace and self._warm is None and at >= self.memory.warmup_s:
+            self.sample(at)
+            if self.trace and self._warm is None and at >= self.warmup_s:
                 self._warm = (tracemalloc.take_snapshot(), _type_counts())
             await asyncio.sleep(self.every_s)
 
-    def finish(self) -> MemoryTrace:
-        self.memory.samples.append((self.memory.samples[-1][0] + self.every_s, rss_mb()))
+    def finish(self) -> dict[str, MemoryTrace]:
+        self.sample(self.memory[THIS_PROCESS].samples[-1][0] + self.every_s)
         if self._warm is not None:
             snapshot, counts = self._warm
-            self.memory.top_types = (_type_counts() - counts).most_common(TOP_ALLOCATIONS)
+            mine = self.memory[THIS_PROCESS]
+            mine.top_types = (_type_counts() - counts).most_common(TOP_ALLOCATIONS)
             grown = tracemalloc.take_snapshot().compare_to(snapshot, "traceback")
-            self.memory.top_allocations = [_allocation(item) for item in grown[:TOP_ALLOCATIONS]]
+            mine.top_allocations = [_allocation(item) for item in grown[:TOP_ALLOCATIONS]]
         return self.memory
 
 
@@ -180,23 +202,31 @@ async def bot_in_guilds(settings: ReplaySettings, guilds: int) -> AsyncIterator[
         yield sim
 
 
+@dataclass
+class Stage:
+    """What every run shares: the bot's settings, the spoken questions, the processes whose
+    RSS counts (this one, and stt and tts when they run apart), and the console."""
+
+    settings: ReplaySettings
+    speech: dict[Seat, bytes]
+    parts: dict[str, psutil.Process]
+    console: Console
+
+    def rss_mb(self) -> float:
+        return sum(rss_mb(process) for process in self.parts.values())
+
+
 async def crowd_run(
-    name: str,
-    settings: ReplaySettings,
-    speech: dict[Seat, bytes],
-    size: tuple[int, int],
-    seconds: float,
-    sampler: Sampler | None,
-    console: Console,
+    name: str, stage: Stage, size: tuple[int, int], seconds: float, sampler: Sampler | None
 ) -> Run:
     guilds, people = size
-    async with bot_in_guilds(settings, guilds) as sim:
+    async with bot_in_guilds(stage.settings, guilds) as sim:
         asked = seats(guilds, people)
-        crowd = Crowd(sim, asked, {seat: speech[seat] for seat in asked})
+        crowd = Crowd(sim, asked, {seat: stage.speech[seat] for seat in asked})
         await crowd.invite_bot()
         await crowd.take_seats()
-        console.log(f"{name}: {guilds} guilds x {people} people talking for {seconds:g} s")
-        start = rss_mb()
+        stage.console.log(f"{name}: {guilds} guilds x {people} people talking for {seconds:g} s")
+        start = stage.rss_mb()
         sampling = asyncio.create_task(sampler.run()) if sampler else None
         try:
             await crowd.talk(seconds)
@@ -205,7 +235,7 @@ async def crowd_run(
             if sampling is not None:
                 sampling.cancel()
         memory = sampler.finish() if sampler else None
-        return Run(name, guilds, people, seconds, crowd.tally(), start, rss_mb(), memory)
+        return Run(name, guilds, people, seconds, crowd.tally(), start, stage.rss_mb(), memory)
 
 
 @dataclass
@@ -218,42 +248,73 @@ class Options:
     warmup_s: float
     sample_s: float
     trace_memory: bool
+    apart: bool
 
 
 async def measure(
-    options: Options, settings: ReplaySettings, services: LocalServices, console: Console
+    options: Options, settings: ReplaySettings, services: EchoServices, console: Console
 ) -> list[Run]:
-    speech = await spoken_questions(services.tts_url, seats(options.guilds, options.people))
+    speech = await spoken_questions(services.urls.tts_url, seats(options.guilds, options.people))
+    stage = Stage(settings, speech, services.parts, console)
     size = (options.guilds, options.people)
-    runs = [
-        await crowd_run("baseline", settings, speech, (1, 1), options.baseline_s, None, console)
-    ]
+    runs = [await crowd_run("baseline", stage, (1, 1), options.baseline_s, None)]
     if options.duration_s:
-        runs.append(
-            await crowd_run("load", settings, speech, size, options.duration_s, None, console)
-        )
+        runs.append(await crowd_run("load", stage, size, options.duration_s, None))
     if options.soak_s:
         if options.trace_memory:
             tracemalloc.start(25)
-        sampler = Sampler(options.sample_s, options.warmup_s, options.trace_memory)
-        runs.append(
-            await crowd_run("soak", settings, speech, size, options.soak_s, sampler, console)
-        )
+        sampler = Sampler(options.sample_s, options.warmup_s, options.trace_memory, stage.parts)
+        runs.append(await crowd_run("soak", stage, size, options.soak_s, sampler))
     return runs
 
 
+@dataclass(frozen=True)
+class EchoServices:
+    """The services' URLs and the processes they run in."""
+
+    urls: LocalServices
+    parts: dict[str, psutil.Process]
+
+
 @contextlib.contextmanager
-def echo_services(settings: ReplaySettings, console: Console) -> Iterator[LocalServices]:
-    """stt and tts served here, and llm_service with the agent over the echoing model."""
+def echo_services(
+    settings: ReplaySettings, console: Console, *, apart: bool
+) -> Iterator[EchoServices]:
+    """stt and tts (served here, or with `apart` each as its own `python -m` process), and
+    llm_service here with the agent over the echoing model."""
     model = ScriptedModel(keep_requests=False)
     model.echo()
-    factories = {"stt": lambda: create_stt_app(settings), "tts": lambda: create_tts_app(settings)}
     with (
         BackgroundServer(peer_app(model)) as peer,
         agent_service(peer.base_url, {}) as llm_url,
-        serve_in_process(factories, console) as urls,
+        speech_services(settings, console, apart=apart) as (urls, parts),
     ):
-        yield LocalServices(stt_url=urls["stt"], tts_url=urls["tts"], llm_url=llm_url)
+        services = LocalServices(stt_url=urls["stt"], tts_url=urls["tts"], llm_url=llm_url)
+        yield EchoServices(services, {THIS_PROCESS: psutil.Process()} | parts)
+
+
+@contextlib.contextmanager
+def speech_services(
+    settings: ReplaySettings, console: Console, *, apart: bool
+) -> Iterator[tuple[dict[str, str], dict[str, psutil.Process]]]:
+    """stt and tts base URLs by name, and the processes of those that run apart."""
+    if not apart:
+        factories = {
+            "stt": lambda: create_stt_app(settings),
+            "tts": lambda: create_tts_app(settings),
+        }
+        with serve_in_process(factories, console) as urls:
+            yield urls, {}
+        return
+    with contextlib.ExitStack() as stack:
+        parts: dict[str, psutil.Process] = {}
+        urls = {}
+        for name in ("stt", "tts"):
+            port = free_loopback_port()
+            console.log(f"starting {name}_service as its own process on port {port}")
+            parts[name] = stack.enter_context(service_process(f"{name}_service", port))
+            urls[name] = f"http://127.0.0.1:{port}"
+        yield urls, parts
 
 
 def _seconds(value: float | None) -> str:
@@ -284,19 +345,25 @@ def report(runs: list[Run]) -> Table:
     return table
 
 
-def memory_report(memory: MemoryTrace, console: Console) -> None:
+def memory_report(memory: dict[str, MemoryTrace], console: Console) -> None:
+    console.print(f"MALLOC_ARENA_MAX={os.environ.get('MALLOC_ARENA_MAX', 'unset')}")
+    for name, trace in memory.items():
+        part_report(name, trace, console)
+
+
+def part_report(name: str, memory: MemoryTrace, console: Console) -> None:
     growth = memory.growth
     verdict = "met" if growth < GOAL_GROWTH else "NOT met"
     console.print(
-        f"soak RSS after the {memory.warmup_s:g} s warm-up {memory.after_warmup_mb:.1f} MB, "
-        f"at the end {memory.end_mb:.1f} MB: {growth:+.1%} (goal < {GOAL_GROWTH:.0%}: {verdict}); "
-        f"MALLOC_ARENA_MAX={os.environ.get('MALLOC_ARENA_MAX', 'unset')}"
+        f"soak RSS of {name} after the {memory.warmup_s:g} s warm-up "
+        f"{memory.after_warmup_mb:.1f} MB, at the end {memory.end_mb:.1f} MB: {growth:+.1%} "
+        f"(goal < {GOAL_GROWTH:.0%}: {verdict})"
     )
     trend = memory.trend_mb_per_10_min
     if trend is not None:
-        console.print(f"trend after the warm-up: {trend:+.1f} MB per 10 minutes (least squares)")
+        console.print(f"  trend after the warm-up: {trend:+.1f} MB per 10 minutes (least squares)")
     samples = ", ".join(f"{at:.0f} s {mb:.0f}" for at, mb in memory.samples)
-    console.print(f"RSS MB: {samples}")
+    console.print(f"  RSS MB: {samples}")
     for line in memory.top_allocations:
         console.print(f"  grew {line}")
     if memory.top_types:
@@ -312,9 +379,9 @@ def json_runs(runs: list[Run]) -> list[dict[str, Any]]:
             "first_audio_p50_s": tally.median_s,
             "first_audio_p95_s": tally.percentile(0.95),
         }
-        if run.memory is not None:
-            item["rss_growth_after_warmup"] = run.memory.growth
-            item["rss_trend_mb_per_10_min"] = run.memory.trend_mb_per_10_min
+        for name, memory in (run.memory or {}).items():
+            item[f"rss_growth_after_warmup {name}"] = memory.growth
+            item[f"rss_trend_mb_per_10_min {name}"] = memory.trend_mb_per_10_min
         data.append(item)
     return data
 
@@ -329,6 +396,11 @@ def parse_options() -> tuple[Options, bool]:
     parser.add_argument("--warmup-s", type=float, default=120, help="soak seconds before RSS")
     parser.add_argument("--sample-s", type=float, default=60, help="seconds between RSS samples")
     parser.add_argument("--trace-memory", action="store_true", help="tracemalloc in the soak")
+    parser.add_argument(
+        "--apart",
+        action="store_true",
+        help="stt and tts each as its own process (as `voxhall up` runs them), RSS per part",
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
     options = Options(
@@ -340,6 +412,7 @@ def parse_options() -> tuple[Options, bool]:
         warmup_s=args.warmup_s,
         sample_s=args.sample_s,
         trace_memory=args.trace_memory,
+        apart=args.apart,
     )
     return options, args.json
 
@@ -351,9 +424,9 @@ def main() -> None:
     with (
         tempfile.TemporaryDirectory() as folder,
         tasks.local_runtime(),
-        echo_services(base_settings(), console) as services,
+        echo_services(base_settings(), console, apart=options.apart) as services,
     ):
-        settings = bot_settings(base_settings(), services, Path(folder) / "bot.json")
+        settings = bot_settings(base_settings(), services.urls, Path(folder) / "bot.json")
         runs = asyncio.run(measure(options, settings, services, console))
     if as_json:
         print(json.dumps(json_runs(runs), indent=2, default=str))

@@ -14,15 +14,10 @@ Goals (2 cores): ratio <= 1.10, 5 s utterance under 0.5 s p50, RSS <= 400 MB.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import numpy as np
@@ -32,6 +27,7 @@ from piper import PiperVoice, SynthesisConfig
 from rich.console import Console
 from rich.table import Table
 
+from bench.service_process import service_process
 from stt_service.providers import TranscriptionOptions
 from stt_service.providers.faster_whisper import load_whisper_model, whisper_options
 from stt_service.settings import WHISPER_WINDOW_S, SttSettings
@@ -39,7 +35,6 @@ from voxhall.audio import WHISPER_RATE, Samples, resample, wav_bytes
 from voxhall.bundled_models import bundled_piper_voice
 from voxhall.launcher import free_loopback_port
 
-REPO = Path(__file__).resolve().parents[1]
 RATIO_GOAL = 1.10
 FIVE_SECOND_GOAL_S = 0.5
 RSS_GOAL_MB = 400.0
@@ -69,35 +64,6 @@ def speak(voice: PiperVoice, text: str) -> Samples:
     chunks = list(voice.synthesize(text, SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0)))
     samples = np.concatenate([chunk.audio_float_array for chunk in chunks]).astype(np.float32)
     return resample(samples, chunks[0].sample_rate, WHISPER_RATE)
-
-
-@contextmanager
-def service_process(port: int) -> Iterator[psutil.Process]:
-    """`python -m stt_service --port N`, ready, stopped afterwards."""
-    env = os.environ | {"PYTHONPATH": str(REPO), "VOXHALL_OTEL_EXPORTER": "none"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "stt_service", "--port", str(port), "--log-level", "WARNING"],
-        cwd=REPO,
-        env=env,
-    )
-    try:
-        wait_ready(f"http://127.0.0.1:{port}", process)
-        yield psutil.Process(process.pid)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            if httpx.get(f"{url}/ready").status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError("stt_service did not become ready")
 
 
 def timed(call: Callable[[], object]) -> float:
@@ -209,7 +175,7 @@ def main() -> None:
     clips = {name: speak(voice, text) for name, text in UTTERANCES.items()}
     model = load_whisper_model(settings.model_copy(update={"encoder_padding_s": WHISPER_WINDOW_S}))
     with (
-        service_process(args.port or free_loopback_port()) as service,
+        service_process("stt_service", args.port or free_loopback_port()) as service,
         httpx.Client(base_url=f"http://127.0.0.1:{service_port(service)}", timeout=60) as http,
     ):
         rows, peak_rss_mb = measure(clips, args.repeats, http, model, settings, service)

@@ -26,10 +26,17 @@ NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
 }  # fmt: skip
+COUNT_WORDS = {"a couple of": 2, "couple of": 2, "a few": 3, "few": 3, "a": 1, "an": 1}
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+SATURDAY = WEEKDAYS.index("saturday")
 HOUR = r"(\d{1,2}|" + "|".join(NUMBER_WORDS) + r")"
+COUNT = r"(\d{1,3}|" + "|".join([*COUNT_WORDS, *NUMBER_WORDS]) + ")"
+PAST_MINUTES = {
+    "twenty five": 25, "twenty-five": 25, "twenty": 20, "quarter": 15, "ten": 10, "five": 5,
+    "half": 30,
+}  # fmt: skip
 CLOCK = re.compile(
-    rf"\b(?:(?P<part>half|quarter) (?P<side>past|to) {HOUR}"
+    rf"\b(?:(?:at )?(?P<part>{'|'.join(PAST_MINUTES)}) (?P<side>past|to) {HOUR}"
     rf"|(?P<noon>noon|midday)"
     rf"|(?:at |from |until |till |to )?{HOUR}(?::(?P<minute>\d{{2}}))?"
     rf"(?: ?(?P<meridiem>am|pm|a\.m\.|p\.m\.)| o'?clock)"
@@ -39,17 +46,22 @@ MINUTE_WORDS = {
     "oh five": 5, "ten": 10, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40,
     "forty five": 45, "forty-five": 45, "fifty": 50,
 }  # fmt: skip
-CLOCK_WORDS = rf"{HOUR}(?::\d{{2}})?(?: ?(?:am|pm|a\.m\.|p\.m\.|o'?clock))?"
+CLOCK_WORDS = rf"(?:noon|midday|{HOUR}(?::\d{{2}})?(?: ?(?:am|pm|a\.m\.|p\.m\.|o'?clock))?)"
 RANGE = re.compile(rf"\b(?:between|from) ({CLOCK_WORDS}) (?:and|to|till|until|-) ({CLOCK_WORDS})")
 WORDED_MINUTES = re.compile(
     rf"\b(?:(?P<lead>at|from|until|till|to) )?{HOUR} (?P<minutes>"
     + "|".join(sorted(MINUTE_WORDS, key=len, reverse=True))
     + r")\b(?! (?:minute|min|hour|day|week)s?\b)"
 )
+IN_A_WHILE = re.compile(rf"\bin (?:(?P<half>half an)|{COUNT}) (?P<unit>hour|minute|min)s?\b")
 MONTHS = (
     "january", "february", "march", "april", "may", "june", "july", "august", "september",
     "october", "november", "december",
 )  # fmt: skip
+SHORT_WEEKDAY = re.compile(
+    r"\b(on|next|this|by|until|till) (mon|tues?|weds?|thu|thurs?|fri|sat|sun)\b\.?"
+)
+SHORT_MONTH = re.compile(r"\b(jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\b\.?(?= (?:the )?\d)")
 ORDINALS = {
     "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
     "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13,
@@ -69,16 +81,26 @@ DATE = re.compile(
     rf"|(?P<day_before>\d{{1,2}})(?:st|nd|rd|th)? (?P<month_after>{MONTH_NAMES})"
     rf"|the (?P<numbered>{NUMBERED_DAY})|on the (?P<worded>{ORDINAL_WORDS}))\b"
 )
+MONTH = re.compile(
+    rf"\b(?P<lead>(?:in|for|during|of|over|since|from|through) )?(?P<month>{MONTH_NAMES})\b"
+)
 DAY_PARTS = {"morning": (9, 12), "afternoon": (13, 17), "evening": (17, 21), "tonight": (19, 22)}
+LATER_PARTS = frozenset({"afternoon", "evening", "tonight"})
 DAY_PART = re.compile(rf"(?<!good )\b(?P<part>{'|'.join(DAY_PARTS)})\b")
 PERIOD = re.compile(
     r"\b(?:(?P<which>this|last|next|past) (?P<unit>week|month|quarter|year)"
-    r"|(?:the )?(?:last|past) (?P<count>\d{1,3}) days"
+    rf"|(?:the )?(?:last|past) {COUNT} (?P<count_unit>day|week|month)s?"
+    r"|q(?P<quarter>[1-4])|(?:the )?(?P<quarter_word>first|second|third|fourth) quarter"
     r"|(?P<single>yesterday|today|tomorrow))\b"
 )
+SO_FAR = re.compile(r"\b(?:so far|to date|until now|till now)\b")
 DAY = re.compile(
-    r"\b(?:(?P<after>day after tomorrow)|(?P<tomorrow>tomorrow)|(?P<today>today|tonight)"
+    r"\b(?:(?P<after>day after tomorrow)|(?P<tomorrow>tomorrow)"
+    r"|(?P<today>today|tonight|this (?:morning|afternoon|evening))"
     r"|(?P<yesterday>yesterday)"
+    rf"|in (?P<ahead>{COUNT}) (?P<ahead_unit>day|week)s?"
+    rf"|(?P<hence>{COUNT}) (?P<hence_unit>day|week)s? from (?:now|today)"
+    r"|(?P<next_weekend>next )?(?:this )?weekend"
     rf"|(?P<next>next )?(?P<weekday>{'|'.join(WEEKDAYS)}))\b"
 )
 
@@ -87,16 +109,23 @@ def _hour(word: str) -> int:
     return NUMBER_WORDS.get(word) or int(word)
 
 
-def _clock(match: re.Match[str]) -> tuple[int, int] | None:
-    """(hour, minute) of a clock match, in 24-hour time; None for an impossible one."""
+def _count(word: str) -> int:
+    return COUNT_WORDS.get(word) or NUMBER_WORDS.get(word) or int(word)
+
+
+def _clock(match: re.Match[str], later: bool) -> tuple[int, int] | None:
+    """(hour, minute) of a clock match, in 24-hour time; None for an impossible one. An hour
+    said without am or pm is in working hours, or after noon when `later` (in the evening)."""
     groups = [group for group in match.groups() if group]
     if match["noon"]:
         return 12, 0
     if match["part"]:
+        if match["side"] == "to" and not _quarter_to(match):
+            return None
         hour = _hour(groups[2])
-        minutes = 30 if match["part"] == "half" else 15
+        minutes = PAST_MINUTES[match["part"]]
         hour, minute = (hour, minutes) if match["side"] == "past" else (hour - 1, 60 - minutes)
-        return _working_hours(hour), minute
+        return _unmarked(hour, later), minute
     hour_word = next(group for group in groups if group in NUMBER_WORDS or group.isdigit())
     hour = _hour(hour_word)
     minute = int(match["minute"] or match["minute2"] or 0)
@@ -106,33 +135,41 @@ def _clock(match: re.Match[str]) -> tuple[int, int] | None:
     elif meridiem == "am" and hour == 12:
         hour = 0
     elif not meridiem and hour <= 12:
-        hour = _working_hours(hour)
+        hour = _unmarked(hour, later)
     return (hour, minute) if hour < 24 and minute < 60 else None
 
 
-def _working_hours(hour: int) -> int:
-    return hour + 12 if 1 <= hour <= 6 else hour
+def _quarter_to(match: re.Match[str]) -> bool:
+    """Whether "N to H" is a time: with half or quarter, or after "at" ("at ten to four"; "five
+    to ten people" is not)."""
+    return match["part"] in ("half", "quarter") or match[0].startswith("at ")
+
+
+def _unmarked(hour: int, later: bool) -> int:
+    """An hour said without am or pm: 7 to 11 in the morning and 12 to 6 in the afternoon, or
+    any before noon in the afternoon when the request says a later part of the day."""
+    return hour + 12 if (1 <= hour <= 6 or (later and hour < 12)) else hour
 
 
 def _day_number(word: str) -> int:
     return ORDINALS.get(word) or int(word.rstrip("stndrh"))
 
 
-def _date(text: str, today: datetime) -> datetime | None:
-    """The date `text` names ("the 14th", "march 3rd"), at midnight of `today`'s zone."""
-    match = DATE.search(text)
-    if match is None:
-        return None
+def _dated(match: re.Match[str], today: datetime, past: bool) -> datetime | None:
+    """The date a `DATE` match names ("the 14th", "march 3rd"), at midnight of `today`'s zone.
+    A day without a month is this month's, or when it has passed (has not come, with `past`)
+    the next (the last) month's."""
     day = next(
         match[key] for key in ("day", "day_of", "day_before", "numbered", "worded") if match[key]
     )
     month_name = match["month"] or match["month_of"] or match["month_after"]
     month = MONTHS.index(month_name) + 1 if month_name else today.month
     moment = _date_in(today.replace(month=month, day=1), _day_number(day))
-    if month_name is None and moment is not None and moment < today:
-        following = (today.replace(day=1) + timedelta(days=32)).replace(day=1)
-        return _date_in(following, moment.day)
-    return moment
+    if month_name is not None or moment is None or (moment <= today if past else moment >= today):
+        return moment
+    first = today.replace(day=1)
+    other = first - timedelta(days=1) if past else first + timedelta(days=32)
+    return _date_in(other.replace(day=1), moment.day)
 
 
 def _date_in(month: datetime, day: int) -> datetime | None:
@@ -147,24 +184,41 @@ def _midnight(now: datetime) -> datetime:
     return now.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
+def _spoken_forms(text: str) -> str:
+    """`text` lowered, with short weekday and month names in full ("on wed", "dec 15")."""
+    weekdays = {day[:3]: day for day in WEEKDAYS}
+    months = {month[:3]: month for month in MONTHS}
+    text = SHORT_WEEKDAY.sub(lambda m: f"{m[1]} {weekdays[m[2][:3]]}", text.lower())
+    return SHORT_MONTH.sub(lambda m: months[m[1][:3]], text)
+
+
 def _day(text: str, now: datetime) -> datetime | None:
     today = _midnight(now)
-    dated = _date(text, today)
-    if dated is not None:
-        return dated
+    match = DATE.search(text)
+    if match is not None:
+        return _dated(match, today, past=False)
     match = DAY.search(text)
     if match is None:
         return None
-    if match["after"]:
-        return today + timedelta(days=2)
-    if match["tomorrow"]:
-        return today + timedelta(days=1)
-    if match["today"]:
+    offsets = {"after": 2, "tomorrow": 1, "today": 0, "yesterday": -1}
+    said = next((key for key in offsets if match[key]), None)
+    if said is not None:
+        return today + timedelta(days=offsets[said])
+    if match["ahead"] or match["hence"]:
+        return today + _days_ahead(match)
+    weekday = SATURDAY if match["weekday"] is None else WEEKDAYS.index(match["weekday"])
+    if match["next"] or match["next_weekend"]:
+        return today + timedelta(days=7 - now.weekday() + weekday)
+    if match["weekday"] is None and now.weekday() >= SATURDAY:
         return today
-    if match["yesterday"]:
-        return today - timedelta(days=1)
-    ahead = (WEEKDAYS.index(match["weekday"]) - now.weekday()) % 7 or 7
-    return today + timedelta(days=ahead + (7 if match["next"] and ahead < 7 else 0))
+    return today + timedelta(days=(weekday - now.weekday()) % 7 or 7)
+
+
+def _days_ahead(match: re.Match[str]) -> timedelta:
+    """The days "in two weeks" or "three days from now" says."""
+    count = match["ahead"] or match["hence"]
+    unit = match["ahead_unit"] or match["hence_unit"]
+    return timedelta(days=_count(count) * (7 if unit == "week" else 1))
 
 
 def _worded_minutes(match: re.Match[str]) -> str:
@@ -181,47 +235,119 @@ def _clock_forms(text: str) -> str:
 
 def spoken_times(text: str, now: datetime) -> list[datetime]:
     """The times `text` names, in order, in `now`'s time zone."""
-    lowered = _clock_forms(text.lower())
+    lowered = _clock_forms(_spoken_forms(text))
     day = _day(lowered, now)
-    times = []
+    part = DAY_PART.search(lowered)
+    later = part is not None and part["part"] in LATER_PARTS
+    times: list[datetime] = []
     for match in CLOCK.finditer(lowered):
-        clock = _clock(match)
-        if clock is None:
-            continue
-        moment = (day or now).replace(hour=clock[0], minute=clock[1], second=0, microsecond=0)
-        if day is None and moment <= now:
-            moment += timedelta(days=1)
-        times.append(moment)
+        clock = _clock(match, later)
+        if clock is not None:
+            times.append(_placed(clock, day, now, times[0] if times else None))
     if not times:
-        times = _day_part(lowered, day, now)
+        times = _day_part(part, day, now) or _in_a_while(lowered, now)
     if not times and day is not None:
         times.append(day.replace(hour=9) if day.date() != now.date() else now)
     return times
 
 
-def _day_part(text: str, day: datetime | None, now: datetime) -> list[datetime]:
-    """The hours of the part of the day `text` names ("tomorrow afternoon"), or none."""
-    match = DAY_PART.search(text)
-    if match is None:
+def _placed(
+    clock: tuple[int, int], day: datetime | None, now: datetime, start: datetime | None
+) -> datetime:
+    """A clock time on the day said; without one, on the day of the first time said (after
+    it), else today, or tomorrow when it has passed."""
+    base = day or (_midnight(start) if start else now)
+    moment = base.replace(hour=clock[0], minute=clock[1], second=0, microsecond=0)
+    if day is None and start is None and moment <= now:
+        moment += timedelta(days=1)
+    if start is not None and moment <= start:
+        moment += timedelta(days=1)
+    return moment
+
+
+def _day_part(part: re.Match[str] | None, day: datetime | None, now: datetime) -> list[datetime]:
+    """The hours of the part of the day said ("tomorrow afternoon"), or none."""
+    if part is None:
         return []
-    start, end = DAY_PARTS[match["part"]]
+    start, end = DAY_PARTS[part["part"]]
     base = day or _midnight(now)
     return [base.replace(hour=start), base.replace(hour=end)]
 
 
+def _in_a_while(text: str, now: datetime) -> list[datetime]:
+    """The time "in an hour" or "in 20 minutes" says, to the minute, or none."""
+    match = IN_A_WHILE.search(text)
+    if match is None:
+        return []
+    hours = 0.5 if match["half"] else _count(match[2])
+    step = timedelta(hours=hours) if match["unit"] == "hour" else timedelta(minutes=hours)
+    return [(now + step).replace(second=0, microsecond=0)]
+
+
 def spoken_period(text: str, now: datetime) -> tuple[date, date] | None:
-    """The days `text` names as (first day, the day after the last), or None."""
-    lowered = text.lower()
+    """The days `text` names as (first day, the day after the last), or None. Dates without a
+    year or month are the latest that have come (a report looks back)."""
+    lowered = _spoken_forms(text)
     today = now.date()
+    dated = _dated_period(lowered, _midnight(now))
+    if dated is not None:
+        return dated
     match = PERIOD.search(lowered)
     if match is None or match["single"]:
-        day = _day(lowered, now)
-        return (day.date(), day.date() + timedelta(days=1)) if day is not None else None
-    if match["count"]:
-        return today - timedelta(days=int(match["count"])), today
+        return _day_period(lowered, now) or _month_period(lowered, today)
+    if match["count_unit"]:
+        return _counted_period(today, _count(match[3]), match["count_unit"]), today
+    if match["quarter"] or match["quarter_word"]:
+        return _quarter(today, match["quarter"] or match["quarter_word"])
     start = _period_start(today, match["unit"])
     step = {"last": -1, "past": -1, "next": 1}.get(match["which"], 0)
-    return _shifted(start, match["unit"], step), _shifted(start, match["unit"], step + 1)
+    end = _shifted(start, match["unit"], step + 1)
+    return _shifted(start, match["unit"], step), today if SO_FAR.search(lowered) else end
+
+
+def _dated_period(text: str, today: datetime) -> tuple[date, date] | None:
+    """Two dates said ("from november 1 to november 15"): from the first to the second, both
+    included; one date after "since": from it to today."""
+    matches = list(DATE.finditer(text))
+    days = [day.date() for match in matches if (day := _dated(match, today, past=True))]
+    if len(days) >= 2 and days[0] <= days[1]:
+        return days[0], days[1] + timedelta(days=1)
+    if len(days) == 1 and re.search(r"\bsince\b", text[: matches[0].start()]):
+        return days[0], today.date()
+    return None
+
+
+def _day_period(text: str, now: datetime) -> tuple[date, date] | None:
+    day = _day(text, now)
+    return (day.date(), day.date() + timedelta(days=1)) if day is not None else None
+
+
+def _month_period(text: str, today: date) -> tuple[date, date] | None:
+    """A month said alone ("costs in october"): its days, this year's unless it has not come
+    yet; "since october" runs to today. "may" counts only after a word like "in"."""
+    match = next((m for m in MONTH.finditer(text) if m["lead"] or m["month"] != "may"), None)
+    if match is None:
+        return None
+    month = MONTHS.index(match["month"]) + 1
+    start = date(today.year - (month > today.month), month, 1)
+    end = today if match["lead"] == "since " else _shifted(start, "month", 1)
+    return start, end
+
+
+def _counted_period(today: date, count: int, unit: str) -> date:
+    """The first day of "the last `count` days, weeks or months" before today."""
+    if unit == "month":
+        return _shifted(today, "month", -count)
+    return today - timedelta(days=count * (7 if unit == "week" else 1))
+
+
+def _quarter(today: date, said: str) -> tuple[date, date]:
+    """A quarter of this year ("q3", "the third quarter"), or last year's when it is to come."""
+    number = int(said) if said.isdigit() else ("first", "second", "third", "fourth").index(said) + 1
+    start = date(today.year, number * 3 - 2, 1)
+    if start > today:
+        start = start.replace(year=today.year - 1)
+    return start, _shifted(start, "quarter", 1)
 
 
 def _period_start(today: date, unit: str) -> date:
@@ -235,9 +361,12 @@ def _period_start(today: date, unit: str) -> date:
 
 
 def _shifted(start: date, unit: str, steps: int) -> date:
-    """`start` moved by `steps` weeks, months, quarters or years."""
+    """`start` moved by `steps` weeks, months, quarters or years (a day the month lacks: its
+    last)."""
     if unit == "week":
         return start + timedelta(weeks=steps)
     months = {"month": 1, "quarter": 3, "year": 12}[unit] * steps
     index = start.year * 12 + start.month - 1 + months
-    return start.replace(year=index // 12, month=index % 12 + 1)
+    first = date(index // 12, index % 12 + 1, 1)
+    last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    return first.replace(day=min(start.day, last.day))

@@ -1,8 +1,8 @@
 """The local provider: Piper voices, synthesized sentence by sentence in a worker thread.
 
-The default voice loads at start-up; other voices load on first use. Every voice is loaded with
-Piper's alignment output (see `tts_service.alignment`), so the same session serves streaming
-speech and timed speech.
+The default voice loads at start-up and speaks one long sentence to warm up; other voices load
+on first use. Every voice is loaded with Piper's alignment output (see
+`tts_service.alignment`), so the same session serves streaming speech and timed speech.
 """
 
 from __future__ import annotations
@@ -30,6 +30,10 @@ from voxhall.sentences import Sentence, split_sentences
 
 _tracer = trace.get_tracer(__name__)
 _MARKERS = (BOS, EOS)
+WARM_UP_TEXT = (
+    "Voxhall is warming up its voice, so that the first answer it speaks comes as quickly as "
+    "every later one, and the memory a long sentence needs is set aside before anyone talks."
+)
 
 
 class PiperProvider:
@@ -54,7 +58,11 @@ class PiperProvider:
         return [voice.info for voice in self._files.values()]
 
     def load(self) -> None:
-        self.voice(self._default)
+        """Load the default voice and speak one long sentence with it, so ONNX Runtime's
+        arena holds what a long sentence needs before the first request, not after it."""
+        voice = self.voice(self._default)
+        for _ in voice.synthesize(WARM_UP_TEXT, include_alignments=True):
+            pass
 
     def voice(self, voice_id: str) -> PiperVoice:
         """The loaded voice, loading it on first use."""

@@ -39,6 +39,23 @@ MONDAY_AFTERNOON = datetime(2026, 11, 30, 14, 53, tzinfo=UTC)
         ("next tuesday morning", ["2026-12-08T09:00", "2026-12-08T12:00"]),
         ("friday evening", ["2026-12-04T17:00", "2026-12-04T21:00"]),
         ("tomorrow morning at 8", ["2026-12-01T08:00"]),
+        ("a call next thursday at 3", ["2026-12-10T15:00"]),
+        ("coffee on wed at 8:30 am", ["2026-12-02T08:30"]),
+        ("planning on dec 15 from 9 to noon", ["2026-12-15T09:00", "2026-12-15T12:00"]),
+        ("lunch from 12 to 1:30 tomorrow", ["2026-12-01T12:00", "2026-12-01T13:30"]),
+        ("a release call from 11 pm to 1 am", ["2026-11-30T23:00", "2026-12-01T01:00"]),
+        ("in two days at 11", ["2026-12-02T11:00"]),
+        ("a week from today at 3pm", ["2026-12-07T15:00"]),
+        ("in 3 weeks", ["2026-12-21T09:00"]),
+        ("call mom this evening at 7", ["2026-11-30T19:00"]),
+        ("tonight at 8", ["2026-11-30T20:00"]),
+        ("at ten to four", ["2026-11-30T15:50"]),
+        ("twenty past nine tomorrow", ["2026-12-01T09:20"]),
+        ("in an hour", ["2026-11-30T15:53"]),
+        ("in half an hour", ["2026-11-30T15:23"]),
+        ("in 20 minutes", ["2026-11-30T15:13"]),
+        ("this weekend", ["2026-12-05T09:00"]),
+        ("next weekend", ["2026-12-12T09:00"]),
     ],
 )
 def test_spoken_times(said: str, times: list[str]) -> None:
@@ -57,6 +74,8 @@ def test_spoken_times(said: str, times: list[str]) -> None:
         "merge the second pull request",
         "may I ask about 3 issues",
         "good morning",
+        "the build took an hour",
+        "five to ten people",
     ],
 )
 def test_numbers_that_are_not_times_are_not_times(said: str) -> None:
@@ -75,6 +94,16 @@ def test_numbers_that_are_not_times_are_not_times(said: str) -> None:
         ("the past 30 days", date(2026, 10, 31), date(2026, 11, 30)),
         ("what did we spend yesterday", date(2026, 11, 29), date(2026, 11, 30)),
         ("spend on march 3rd", date(2026, 3, 3), date(2026, 3, 4)),
+        ("costs in october", date(2026, 10, 1), date(2026, 11, 1)),
+        ("our bill for december", date(2025, 12, 1), date(2026, 1, 1)),
+        ("spend for the last two weeks", date(2026, 11, 16), date(2026, 11, 30)),
+        ("the past 3 months", date(2026, 8, 30), date(2026, 11, 30)),
+        ("cost for q3", date(2026, 7, 1), date(2026, 10, 1)),
+        ("the first quarter", date(2026, 1, 1), date(2026, 4, 1)),
+        ("since the 1st", date(2026, 11, 1), date(2026, 11, 30)),
+        ("since october", date(2026, 10, 1), date(2026, 11, 30)),
+        ("from nov 2 to november 15", date(2026, 11, 2), date(2026, 11, 16)),
+        ("this year so far", date(2026, 1, 1), date(2026, 11, 30)),
     ],
 )
 def test_spoken_periods_end_the_day_after_their_last(
@@ -83,5 +112,6 @@ def test_spoken_periods_end_the_day_after_their_last(
     assert spoken_period(said, MONDAY_AFTERNOON) == (first, after_last)
 
 
-def test_a_request_without_days_names_no_period() -> None:
-    assert spoken_period("how much do we spend on aws", MONDAY_AFTERNOON) is None
+@pytest.mark.parametrize("said", ["how much do we spend on aws", "may I see the costs"])
+def test_a_request_without_days_names_no_period(said: str) -> None:
+    assert spoken_period(said, MONDAY_AFTERNOON) is None
