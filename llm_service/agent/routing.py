@@ -2,7 +2,8 @@
 
 A router scores each candidate for a spoken request (each offered tool, and plain chat under
 `NO_TOOL`) and `decide`s: the best candidate wins, a tool only when its score reaches the
-router's threshold. `ExampleRouter` is the common frame of the routers that learn from example
+router's threshold; a question about what something is (`concept_questions`) is plain chat
+before any scoring. `ExampleRouter` is the common frame of the routers that learn from example
 requests: the documents of each candidate (plain chat's are the `chatter.CHAT` requests, a
 tool's are what it says of itself, `tool_documents`, the requests its server publishes in the
 tool's `_meta` and those of the server's table in voxhall.toml) are indexed once per set of
@@ -22,6 +23,7 @@ import numpy as np
 import numpy.typing as npt
 
 from llm_service.agent.chatter import CHAT
+from llm_service.agent.concept_questions import asks_about_a_concept
 from llm_service.agent.connections import AgentTool
 
 NO_TOOL = ""
@@ -103,7 +105,7 @@ class ScoringRouter(ABC):
         self, text: str, tools: Sequence[AgentTool], examples: Examples | None = None
     ) -> RouteChoice:
         """The tool the request asks for, or None when it is plain chat (or no tool is close)."""
-        if not tools or not text.strip():
+        if not tools or not text.strip() or asks_about_a_concept(text):
             return RouteChoice(None, 0.0)
         return decide(self.scores(text, tools, examples), tools, self.min_similarity)
 

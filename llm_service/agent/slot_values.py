@@ -17,7 +17,8 @@ an issue number nor writes an end time of its own:
   billing-stack"), and so does a slot named by one noun ("the payments cluster", "branch
   develop");
 - a string slot whose cue the request says takes the words after it: "called / named / titled
-  X" a title-like slot, "rename ... to X" a title, "starting with X" a prefix (the tool's `_meta`
+  X" a title-like slot or a name ("the stack named web"), "saying X" a title when no title cue
+  is said, "rename ... to X" a title, "starting with X" a prefix (the tool's `_meta`
   may publish more cues, `voxhall/slot_cues`); the words stop before time words and before a
   place on the tool ("on my calendar", "to board 12");
 - an event title is never only the time words, and "with Sarah" without a title is
@@ -212,6 +213,11 @@ def value_after(text: str, cue: str, max_words: int = 8) -> str | None:
     return " ".join(taken) or None
 
 
+def value_after_any(text: str, cues: Sequence[str]) -> str | None:
+    """The words after the first of the cues the request says (`value_after`), or None."""
+    return next((value for cue in cues if (value := value_after(text, cue)) is not None), None)
+
+
 def _rename_target(text: str) -> str | None:
     lowered = text.lower()
     if not any(_phrase_in(cue, lowered) for cue in RENAME_CUES):
@@ -223,19 +229,14 @@ def _rename_target(text: str) -> str | None:
 def cued_value(name: str, schema: Mapping[str, Any], text: str, cues: Sequence[str]) -> str | None:
     """The value a string slot's cue introduces: a title after "called" (or "rename ... to"),
     a prefix after "starting with", or after one of the tool's published `cues`."""
-    for cue in cues:
-        if (value := value_after(text, cue)) is not None:
-            return value
+    if (value := value_after_any(text, cues)) is not None:
+        return value
     described = f"{name} {schema.get('description') or ''}".lower()
-    if "prefix" in described or "starts with" in described:
-        for cue in PREFIX_CUES:
-            if (value := value_after(text, cue)) is not None:
-                return value
-    if name in TITLE_SLOTS:
-        for cue in TITLE_CUES:
-            if (value := value_after(text, cue)) is not None:
-                return value
-        return _rename_target(text)
+    prefixed = "prefix" in described or "starts with" in described
+    if prefixed and (value := value_after_any(text, PREFIX_CUES)) is not None:
+        return value
+    if name in TITLE_SLOTS or name.endswith("_name"):
+        return value_after_any(text, TITLE_CUES) or _rename_target(text)
     return None
 
 
@@ -333,6 +334,8 @@ def _string_value(
     if name in TEXT_SLOTS and (body := text_after(text, (*TEXT_CUES, *cues))) is not None:
         return body
     value = file_name(schema, text) or cued_value(name, schema, text, cues)
+    if value is None and name in TITLE_SLOTS:
+        value = value_after_any(text, TEXT_CUES)
     if value is None and name == "summary":
         value = meeting_title(text)
     return value

@@ -276,6 +276,7 @@ def create_server(
             "where is the board meeting being held",
             "is there an event called yoga class on my calendar",
         ),
+        slot_cues={"query": ("called", "named", "about", "mentioning", "for the", "with")},
     )
     def search_events(
         query: Annotated[str, Field(min_length=1, max_length=200)],

@@ -95,6 +95,7 @@ def create_server(settings: MondaySettings | None = None) -> MCPServer:
             "I need to find the design team folder",
             "where's the product roadmap board",
         ),
+        slot_cues={"search_term": ("called", "named")},
     )
     async def search(
         search_term: Annotated[

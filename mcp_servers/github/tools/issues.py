@@ -99,6 +99,9 @@ def register_issue_tools(tools: ToolRegistry, calls: GithubCalls) -> None:
             "has anyone filed an issue about the docs",
             "any tickets on github mentioning the rate limit",
         ),
+        slot_cues={
+            "query": ("mentioning", "that mention", "about", "regarding", "related to", "for")
+        },
     )
     async def search_issues(
         query: Annotated[

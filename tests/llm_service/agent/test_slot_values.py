@@ -197,6 +197,35 @@ async def test_names_said_beside_their_nouns(tools: dict[str, AgentTool]) -> Non
 
 
 @MODULE_LOOP
+async def test_search_words_follow_the_cues_their_servers_publish(
+    tools: dict[str, AgentTool],
+) -> None:
+    """What to search for follows "about", "mentioning", "for" or "with"; a name slot also
+    follows "named"; a title follows "saying" when no title cue is said."""
+    issues = tools["github__search_issues"]
+    assert settled(issues, "find issues about memory leaks") == {"query": "memory leaks"}
+    assert settled(issues, "search github for issues mentioning timeout errors") == {
+        "query": "timeout errors"
+    }
+    events = tools["calendar__search_events"]
+    assert settled(events, "find the meeting with marcus") == {"query": "marcus"}
+    boards = tools["monday__search"]
+    assert settled(boards, "search monday for anything called onboarding checklist") == {
+        "search_term": "onboarding checklist"
+    }
+    history = tools["aws__get_alarm_history"]
+    assert settled(history, "history for the alarm high cpu") == {"alarm_name": "high cpu"}
+    stack_events = tools["aws__list_stack_events"]
+    assert settled(stack_events, "show events for the stack named web frontend") == {
+        "stack_name": "web frontend"
+    }
+    create = tools["github__create_issue"]
+    said = settled(create, "make an issue saying the docs link is dead")
+    assert said is not None
+    assert said["title"] == "docs link is dead"
+
+
+@MODULE_LOOP
 async def test_state_verbs_and_spoken_durations(tools: dict[str, AgentTool]) -> None:
     update = slot_schema(tools["github__update_issue"], "please close issue 31", NOW)
     assert update["properties"]["state"]["enum"] == ["closed"]

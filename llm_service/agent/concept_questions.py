@@ -1,0 +1,42 @@
+"""Questions about what something is, which plain chat answers, whatever tools are offered.
+
+"What is a merge conflict", "tell me what an ECS cluster is", "how do CloudWatch alarms work",
+"is it better to squash or merge": they use a tool's words but ask for an explanation, not for
+the user's data. A request is such a question when it opens with one of these forms (after
+"can you", "please", "tell me", "in simple terms") and says nothing of the user's own things:
+no "my" or "our", no number, no day or time. Routers ask `asks_about_a_concept` before
+scoring, so no router has to learn this from examples. Nothing here names a tool.
+"""
+
+from __future__ import annotations
+
+import re
+
+LEAD = (
+    r"^(?:(?:hey|ok|okay|so|um|well),? )*(?:(?:can|could|would) you |please )?"
+    r"(?:tell me |explain (?:to me )?)?(?:in (?:simple|plain) (?:words|terms|english),? )?"
+)
+FORMS = (
+    r"what(?: is|'s| are) (?:a|an)\b",
+    r"what (?:a|an) .+ (?:is|does)\b",
+    r"what(?: is|'s| are) the (?:difference|point|purpose|idea|meaning)\b",
+    r"what does .+ (?:mean|stand for)\b",
+    r"how (?:does|do) (?!i\b|we\b|you\b).+ work\b",
+    r"(?:is|would) it (?:be )?(?:better|worse|wise|smart|good|bad) to\b",
+    r"define\b",
+    r"explain (?:a|an|what|how)\b",
+    r"why (?:do|does|would) (?:people|teams|anyone|companies)\b",
+)
+CONCEPT = re.compile(LEAD + "(?:" + "|".join(FORMS) + ")", re.IGNORECASE)
+OWN_THINGS = re.compile(
+    r"\b(?:my|our|mine|ours|us|\d+|today|tonight|tomorrow|yesterday|now|currently|right now"
+    r"|this (?:week|month|morning|afternoon|evening)|last (?:week|month|night)|next week)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_about_a_concept(text: str) -> bool:
+    """Whether the request asks what something is or how it works, not about the user's own
+    things (see the module's docstring)."""
+    spoken = text.strip().lower()
+    return CONCEPT.search(spoken) is not None and OWN_THINGS.search(spoken) is None

@@ -1,0 +1,55 @@
+"""Questions about what something is go to plain chat; questions about the user's own things
+do not, even in the same words."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.router import builtin_tools
+from llm_service.agent.concept_questions import asks_about_a_concept
+from llm_service.agent.tool_router import ToolRouter
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "what is a merge conflict",
+        "can you explain what a github action is",
+        "how do cloudwatch alarms work, roughly",
+        "what is a monday.com board anyway",
+        "tell me what an ecs cluster is",
+        "what's the difference between an issue and a pull request",
+        "what does it mean to rebase a branch",
+        "in simple terms, what is a pull request",
+        "is it better to squash or merge commits",
+        "define technical debt",
+        "why do teams use feature branches",
+    ],
+)
+def test_questions_about_a_concept(said: str) -> None:
+    assert asks_about_a_concept(said)
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "what is on my calendar tomorrow",
+        "what are my open pull requests",
+        "what's the status of issue 42",
+        "explain why the last build failed",
+        "what is the cpu alarm doing",
+        "what is a good time for our sync tomorrow",
+        "how do I book a meeting with sam",
+        "what does board 12 hold",
+        "create an issue called what is a merge conflict",
+    ],
+)
+def test_questions_about_the_users_own_things(said: str) -> None:
+    assert not asks_about_a_concept(said)
+
+
+async def test_a_concept_question_in_a_tools_words_gets_no_tool() -> None:
+    tools = await builtin_tools()
+    router = ToolRouter(min_similarity=0.0)
+    assert router.choose("how do cloudwatch alarms work", tools).tool is None
+    assert router.choose("which cloudwatch alarms are firing", tools).tool is not None
