@@ -1,8 +1,9 @@
 """Benchmark the bot under load: people in several guilds talking to it at once, and a soak.
 
-Everything runs in this process on loopback: stt_service, tts_service and llm_service with the
-agent (no tool servers; its hosted model is the tests' scripted peer, which echoes each
-question: tests/llm_service/agent/peer.py), jobs in single-machine mode, and
+Everything runs on loopback: stt_service and tts_service as their own processes (or here with
+`--in-process`), and in this process llm_service with the agent (no tool servers; its hosted
+model is the tests' scripted peer, which echoes each question:
+tests/llm_service/agent/peer.py), jobs in single-machine mode, and
 `bot.discord_sim.DiscordSim` with N guilds: one gateway connection for the real `VoxhallBot`,
 a voice connection with DAVE in each guild's voice channel. In each guild, people
 (`bot.discord_sim.crowd`) ask in turn a question naming their guild's colour and their animal,
@@ -14,10 +15,10 @@ voiced frame to the bot's first voiced packet at the stand-in, in that guild's c
 1. Baseline: one guild, one person, for `--baseline` seconds (the same services, same run).
 2. Load: `--guilds` guilds of `--people` people for `--duration` seconds; first audio p50 as a
    ratio of the baseline's.
-3. Soak (`--soak SECONDS`): the load's crowd for that long with one bot. The process's RSS
-   (bot, stand-in and services; with `--apart` stt and tts run as their own `python -m`
-   processes, as `voxhall up` runs them, and each part's RSS and their sum are reported) is
-   sampled every `--sample-s`; its growth is measured from the
+3. Soak (`--soak SECONDS`): the load's crowd for that long with one bot. Each part's RSS is
+   sampled every `--sample-s`: this process (bot, stand-in, llm_service) and stt_service and
+   tts_service, each its own `python -m` process as `voxhall up` runs them, and their sum
+   (`--in-process` serves stt and tts here too, one RSS); growth is measured from the
    end of the warm-up (`--warmup-s`, 120 s by default: model and allocator pools fill first)
    to the end. `--trace-memory` also takes tracemalloc snapshots at those two points and
    prints the allocations that grew most (by traceback) and the object types that grew most
@@ -30,7 +31,7 @@ Goals (issue 16): no turn lost, none crossed, p95 first audio reported; RSS grow
 a 10-minute soak.
 
     PYTHONPATH=. python bench/load.py [--guilds 5 --people 3 --duration 120 --baseline 30]
-        [--soak 600 [--warmup-s 120] [--trace-memory] [--apart]] [--json]
+        [--soak 600 [--warmup-s 120] [--trace-memory] [--in-process]] [--json]
 """
 
 from __future__ import annotations
@@ -397,9 +398,10 @@ def parse_options() -> tuple[Options, bool]:
     parser.add_argument("--sample-s", type=float, default=60, help="seconds between RSS samples")
     parser.add_argument("--trace-memory", action="store_true", help="tracemalloc in the soak")
     parser.add_argument(
-        "--apart",
+        "--in-process",
         action="store_true",
-        help="stt and tts each as its own process (as `voxhall up` runs them), RSS per part",
+        help="serve stt and tts in this process too (by default each runs as its own process, "
+        "as `voxhall up` runs them, and RSS is reported per part)",
     )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
@@ -412,7 +414,7 @@ def parse_options() -> tuple[Options, bool]:
         warmup_s=args.warmup_s,
         sample_s=args.sample_s,
         trace_memory=args.trace_memory,
-        apart=args.apart,
+        apart=not args.in_process,
     )
     return options, args.json
 
