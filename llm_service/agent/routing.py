@@ -2,13 +2,14 @@
 
 A router scores each candidate for a spoken request (each offered tool, and plain chat under
 `NO_TOOL`) and `decide`s: the best candidate wins, a tool only when its score reaches the
-router's threshold; a question about what something is (`concept_questions`) is plain chat
-before any scoring. `ExampleRouter` is the common frame of the routers that learn from example
-requests: the documents of each candidate (plain chat's are the `chatter.CHAT` requests, a
-tool's are what it says of itself, `tool_documents`, the requests its server publishes in the
-tool's `_meta` and those of the server's table in voxhall.toml) are indexed once per set of
-offered tools, and rebuilt only when the tools or their examples change; a subclass says how
-documents become an index (`_fit`) and how a request is scored against it (`_label_scores`).
+router's threshold; a question about what something is (`concept_questions`) and a remark that
+asks for nothing (`remarks`) are plain chat before any scoring. `ExampleRouter` is the common
+frame of the routers that learn from example requests: the documents of each candidate (plain
+chat's are the `chatter.CHAT` requests, a tool's are what it says of itself, `tool_documents`,
+the requests its server publishes in the tool's `_meta` and those of the server's table in
+voxhall.toml) are indexed once per set of offered tools, and rebuilt only when the tools or
+their examples change; a subclass says how documents become an index (`_fit`) and how a
+request is scored against it (`_label_scores`).
 Nothing here names a tool.
 """
 
@@ -25,6 +26,7 @@ import numpy.typing as npt
 from llm_service.agent.chatter import CHAT
 from llm_service.agent.concept_questions import asks_about_a_concept
 from llm_service.agent.connections import AgentTool
+from llm_service.agent.remarks import is_a_remark
 
 NO_TOOL = ""
 NEIGHBOURS = 2
@@ -105,7 +107,7 @@ class ScoringRouter(ABC):
         self, text: str, tools: Sequence[AgentTool], examples: Examples | None = None
     ) -> RouteChoice:
         """The tool the request asks for, or None when it is plain chat (or no tool is close)."""
-        if not tools or not text.strip() or asks_about_a_concept(text):
+        if not tools or not text.strip() or asks_about_a_concept(text) or is_a_remark(text):
             return RouteChoice(None, 0.0)
         return decide(self.scores(text, tools, examples), tools, self.min_similarity)
 
