@@ -11,7 +11,8 @@ an issue number nor writes an end time of its own:
   of it: "failed runs" is `failure`); naming "all" with others is "all";
 - a number (or digits) slot takes the number said right after a word of its name ("board
   twelve" for board_id, "PR 31" for pull_number);
-- a comment's text is the rest of the request after "saying" / "that says"; a slot whose
+- a comment's text is the rest of the request after "saying" / "that says" (or after a
+  number and "that": "comment on issue 9 that the fix is out"); a slot whose
   description shows a file name ("ci.yml") takes the file name said; a required id or name
   the words beside its noun ("the backlog group", "the nightly build workflow", "the
   billing-stack"), and so does a slot named by one noun ("the payments cluster", "branch
@@ -25,7 +26,7 @@ an issue number nor writes an end time of its own:
   "Meeting with Sarah";
 - spans do not start or end with words of asking (`REQUEST_WORDS`: "look", "check", "um");
 - a required end that is not spoken is the start plus the duration the request says ("for 30
-  minutes"), else `DEFAULT_DURATION`.
+  minutes", "a free hour"), else `DEFAULT_DURATION`.
 """
 
 from __future__ import annotations
@@ -130,7 +131,12 @@ SYNONYMS: Mapping[str, Sequence[str]] = {
     "open": ("reopen", "re-open"),
     "reopened": ("reopen", "re-open"),
 }
-DURATION = re.compile(r"\b(\d+|half an|an?|one)[ -](minute|min|hour)s?\b")
+DURATION = re.compile(
+    r"\b(\d+|half an|an?|one)[ -](?:(?:free|full|spare|whole|quick|short|long|open) )?"
+    r"(half )?(minute|min|hour)s?\b"
+)
+TOLD = r"(?<=\d),? (?:that|to say) "
+"""What a person tells a numbered thing: "comment on issue 9 that the fix is deployed"."""
 
 
 def normalise_numbers(text: str, threshold: int = 2) -> str:
@@ -270,7 +276,8 @@ def spoken_duration(text: str) -> timedelta | None:
     if match is None:
         return None
     amount = {"a": 1.0, "an": 1.0, "one": 1.0, "half an": 0.5}.get(match[1]) or float(match[1])
-    unit = timedelta(hours=1) if match[2] == "hour" else timedelta(minutes=1)
+    amount *= 0.5 if match[2] else 1.0
+    unit = timedelta(hours=1) if match[3] == "hour" else timedelta(minutes=1)
     return amount * unit
 
 
@@ -280,10 +287,11 @@ def derived_end(text: str, start: datetime) -> datetime:
 
 
 def text_after(text: str, cues: Sequence[str]) -> str | None:
-    """The rest of the request after the first cue it says (a comment's whole text), without
-    a closing "please"."""
-    for cue in cues:
-        match = re.search(rf"(?<![\w-]){re.escape(cue)}(?![\w-])", text, re.IGNORECASE)
+    """The rest of the request after the first cue it says (a comment's whole text), or after
+    a number and "that" (`TOLD`), without a closing "please"."""
+    patterns = [rf"(?<![\w-]){re.escape(cue)}(?![\w-])" for cue in cues] + [TOLD]
+    for pattern in patterns:
+        match = re.search(pattern, text, re.IGNORECASE)
         if match is not None:
             rest = re.sub(r"[\s,]*\bplease\b[\s.!?]*$", "", text[match.end() :].strip())
             return rest.strip(" .!?\"'") or None

@@ -5,16 +5,17 @@ parsers guess wrongly on speech (dateparser reads "we" as Wednesday and drops "a
 parsedatetime turns "tomorrow at 10" into 9:00). This reads the few shapes spoken requests
 take: a day (today, tonight, tomorrow, yesterday, the day after tomorrow, a weekday, "next"
 weekday, a date: "the 14th", "march 3rd", "the third of april"), clock times (at ten, at 10:30,
-3 pm, noon, half past two, quarter to four, 9 o'clock, nine thirty), ranges (between two and
-four, from 10 to 11:30) and, without a clock time, a part of the day as its hours (morning 9 to
-12, afternoon 1 to 5, evening 5 to 9). An hour without am or pm is taken in working hours: 7
-to 11 in the morning, 12 to 6 in the afternoon. Each time is placed on the day said, else
-today, or tomorrow when it has passed; a date without a month is this month's, or next month's
-when it has passed.
+3 pm, noon, half past two, quarter to four, 9 o'clock, nine thirty, "move it to ten"), ranges
+(between two and four, from 10 to 11:30) and, without a clock time, a part of the day as its
+hours (morning 9 to 12, afternoon 1 to 5, evening 5 to 9). An hour without am or pm is taken in
+working hours: 7 to 11 in the morning, 12 to 6 in the afternoon. Each time is placed on the day
+said, else today, or tomorrow when it has passed; a date without a month is this month's, or
+next month's when it has passed.
 
 `spoken_period` reads the days a date-only pair of slots covers (a cost report's start and
 end): yesterday, today, a date, this, last or next week, month, quarter or year, the last N
-days; its end is exclusive, as the APIs that take such pairs (Cost Explorer) count it.
+days, until the end of the month; its end is exclusive, as the APIs that take such pairs (Cost
+Explorer) count it.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ CLOCK = re.compile(
     rf"|(?P<noon>noon|midday)"
     rf"|(?:at |from |until |till |to )?{HOUR}(?::(?P<minute>\d{{2}}))?"
     rf"(?: ?(?P<meridiem>am|pm|a\.m\.|p\.m\.)| o'?clock)"
-    rf"|(?:at|from|until|till) {HOUR}(?::(?P<minute2>\d{{2}}))?)\b"
+    rf"|(?:at|from|until|till|to) {HOUR}(?::(?P<minute2>\d{{2}}))?)\b"
 )
 MINUTE_WORDS = {
     "oh five": 5, "ten": 10, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40,
@@ -91,6 +92,7 @@ PERIOD = re.compile(
     r"\b(?:(?P<which>this|last|next|past) (?P<unit>week|month|quarter|year)"
     rf"|(?:the )?(?:last|past) {COUNT} (?P<count_unit>day|week|month)s?"
     r"|q(?P<quarter>[1-4])|(?:the )?(?P<quarter_word>first|second|third|fourth) quarter"
+    r"|(?:the )?end of (?P<end_which>the|this|next) (?P<end_unit>week|month|quarter|year)"
     r"|(?P<single>yesterday|today|tomorrow))\b"
 )
 SO_FAR = re.compile(r"\b(?:so far|to date|until now|till now)\b")
@@ -299,6 +301,9 @@ def spoken_period(text: str, now: datetime) -> tuple[date, date] | None:
         return _counted_period(today, _count(match[3]), match["count_unit"]), today
     if match["quarter"] or match["quarter_word"]:
         return _quarter(today, match["quarter"] or match["quarter_word"])
+    if match["end_unit"]:
+        steps = 2 if match["end_which"] == "next" else 1
+        return today, _shifted(_period_start(today, match["end_unit"]), match["end_unit"], steps)
     start = _period_start(today, match["unit"])
     step = {"last": -1, "past": -1, "next": 1}.get(match["which"], 0)
     end = _shifted(start, match["unit"], step + 1)

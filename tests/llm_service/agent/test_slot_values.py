@@ -160,6 +160,10 @@ async def test_comment_text_file_names_and_named_ids(tools: dict[str, AgentTool]
         "issue_number": 9,
         "body": "the fix is out tonight",
     }
+    assert settled(comment, "comment on issue 9 that the fix is deployed") == {
+        "issue_number": 9,
+        "body": "the fix is deployed",
+    }
     trigger = tools["github__trigger_workflow"]
     assert settled(trigger, "kick off release.yml on main") == {"workflow_id": "release.yml"}
     move = tools["monday__move_item_to_group"]
@@ -231,3 +235,5 @@ async def test_state_verbs_and_spoken_durations(tools: dict[str, AgentTool]) -> 
     assert update["properties"]["state"]["enum"] == ["closed"]
     free = tools["calendar__find_free_slot"]
     assert settled(free, "find me a free two hour window") == {"duration_minutes": 120}
+    assert settled(free, "find a free hour") == {"duration_minutes": 60}
+    assert settled(free, "find me a spare half hour") == {"duration_minutes": 30}

@@ -18,6 +18,7 @@ MONDAY_AFTERNOON = datetime(2026, 11, 30, 14, 53, tzinfo=UTC)
         ("Voxhall, tomorrow at 10 please", ["2026-12-01T10:00"]),
         ("schedule planning on friday from 2 pm to 3 pm", ["2026-12-04T14:00", "2026-12-04T15:00"]),
         ("move my meeting to four o'clock", ["2026-11-30T16:00"]),
+        ("move the standup to 10 tomorrow", ["2026-12-01T10:00"]),
         ("lunch at noon on thursday", ["2026-12-03T12:00"]),
         ("quarter to four tomorrow", ["2026-12-01T15:45"]),
         ("half past two", ["2026-12-01T14:30"]),
@@ -104,6 +105,8 @@ def test_numbers_that_are_not_times_are_not_times(said: str) -> None:
         ("since october", date(2026, 10, 1), date(2026, 11, 30)),
         ("from nov 2 to november 15", date(2026, 11, 2), date(2026, 11, 16)),
         ("this year so far", date(2026, 1, 1), date(2026, 11, 30)),
+        ("forecast until the end of the month", date(2026, 11, 30), date(2026, 12, 1)),
+        ("spend by the end of next month", date(2026, 11, 30), date(2027, 1, 1)),
     ],
 )
 def test_spoken_periods_end_the_day_after_their_last(
