@@ -35,8 +35,10 @@ WISHES = re.compile(
     r"|^(?:i'd|we'd) like\b|^let me\b",
     re.IGNORECASE,
 )
+INTERJECTIONS = "honestly|ugh|lol|oh|man|dude|yeah"
+"""Words a comment may open with that ask for nothing by themselves ("honestly just list…")."""
 OPINION_OPENERS = re.compile(
-    r"^(?:honestly|ugh|lol|haha|wow|man|dude|oh|ah|yeah|yep|nah|meh|damn|geez|welp)\b"
+    rf"^(?:{INTERJECTIONS}|haha|wow|ah|yep|nah|meh|damn|geez|welp)\b"
     r"|^(?:i|we) (?:think|guess|feel|love|hate|like|bet|swear|should)\b"
     r"|^(?:that|this|it)(?: was| is|'s| has been| looks| seems| feels| sounds)\b"
     r"|^let's (?:take|grab|get|go|call it)\b",
@@ -49,7 +51,7 @@ DESCRIBING = re.compile(
     re.IGNORECASE,
 )
 SUGGESTING = re.compile(
-    r"^(?:(?:honestly|actually|just|quickly|ugh|oh|man|dude|yeah|lol),?\s+)*"
+    rf"^(?:(?:{INTERJECTIONS}|actually|just|quickly),?\s+)*"
     r"(?:(?:let's|let us|(?:it's |it is )?time to|(?:maybe )?(?:we|you|i) (?:should|could|can))"
     r"\s+)?"
 )
