@@ -6,7 +6,7 @@
   nothing and what remains is the agent's own work: prompt building, policy, events, dispatch,
   result handling, the extra loop step and the thread save. Goal: <= 10 ms.
 - End to end, one-tool turn on the bundled local model (SmolLM2-135M through llm_service's
-  router): the router picks `calendar__search_events`, the model fills `query`, the real
+  router): the router picks `calendar__search_events`, the request fills `query`, the real
   calendar server answers and the model speaks; with its parts (to the tool's start, the tool,
   to the first answer token).
 

@@ -10,10 +10,10 @@ Each row: `request`, `tool` (`<server>__<tool>`, or null for chat that needs no 
 slot type: name, title, number, date, enum or text).
 
 The four built-in servers' tools are listed in memory; each router picks a tool per request,
-and where it picked right and the row labels arguments, the bundled local model (SmolLM2-135M
-through llm_service's fallback) fills the slots (`tool_router.fill_arguments`, as the local step
-does, told the time `REFERENCE_NOW`: the date labels are relative to Wednesday 4 March 2026,
-09:00 UTC). Reported per set and router:
+and where it picked right and the row labels arguments, the slots are filled as the local step
+fills them (`tool_router.fill_arguments`: read off the request, and the bundled SmolLM2-135M
+through llm_service's fallback for a choice no rule ranks), told the time `REFERENCE_NOW` (the
+date labels are relative to Wednesday 4 March 2026, 09:00 UTC). Reported per set and router:
 
 - selection: the right tool, or none for chat, over every row;
 - chatter answered without a tool, over the rows labelled null;
@@ -63,7 +63,7 @@ from llm_service.agent.config import builtin_server
 from llm_service.agent.connections import AgentTool, agent_tool
 from llm_service.agent.embedding_router import build_router
 from llm_service.agent.routing import RouteChoice
-from llm_service.agent.tool_router import SLOT_CONTEXT, ToolRouter, fill_arguments
+from llm_service.agent.tool_router import ToolRouter, fill_arguments
 from llm_service.settings import AgentSettings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -274,11 +274,6 @@ def same(expected: Any, got: Any, kind: str = "") -> bool:
     return bool(expected == got)
 
 
-def slot_context(now: datetime) -> str:
-    """The slot-filling instruction as the local step words it."""
-    return f"{SLOT_CONTEXT} Now: {now:%Y-%m-%dT%H:%M:%SZ}."
-
-
 async def score_router(
     router: Router,
     tools: Sequence[AgentTool],
@@ -295,7 +290,6 @@ async def score_router(
     started = time.perf_counter()
     router.choose("hello", offered)
     score.warmup_s = time.perf_counter() - started
-    context = slot_context(now)
     for row in rows:
         started = time.perf_counter()
         choice = router.choose(row.request, offered)
@@ -315,7 +309,7 @@ async def score_router(
         if chain is None:
             continue
         started = time.perf_counter()
-        filled = await fill_arguments(chain, choice.tool, row.request, model, context, now)
+        filled = await fill_arguments(chain, choice.tool, row.request, model, now)
         score.fill_s.append(time.perf_counter() - started)
         score.argument_rows += 1
         right = True

@@ -140,10 +140,14 @@ def local_services(
 
 
 def seed_calendar(path: Path, timezone: str) -> None:
-    """A calendar with two meetings coming up (in about one and three hours), to read out."""
+    """A calendar with two meetings today, to read out: in about one and three hours, or an
+    three hours and one before now when those would run into tomorrow."""
     hour = datetime.now(ZoneInfo(timezone)).replace(minute=0, second=0, microsecond=0)
+    ahead = (hour + timedelta(hours=3, minutes=45)).date() == hour.date()
+    offsets = (1, 3) if ahead else (-3, -1)
     calendar = icalendar.Calendar(prodid="-//Voxhall//demo//EN", version="2.0")
-    for uid, summary, hours in (("demo-1", "Design review", 1), ("demo-2", "Budget call", 3)):
+    meetings = zip((("demo-1", "Design review"), ("demo-2", "Budget call")), offsets, strict=True)
+    for (uid, summary), hours in meetings:
         event = icalendar.Event(uid=uid, summary=summary)
         event.add("dtstart", hour + timedelta(hours=hours))
         event.add("dtend", hour + timedelta(hours=hours, minutes=45))

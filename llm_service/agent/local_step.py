@@ -1,7 +1,8 @@
 """The local-model step: a step the chain would serve with the small local model.
 
 The small model does not choose the tool: `tool_router` picks it (or none) for the user's latest
-words and the model only fills its arguments (slot filling, told the current time). For plain
+words and its arguments are read off them; the model only fills a slot no rule settles (slot
+filling, told the current time). For plain
 chat the model sees only its own short prompt and those words, and its reply is said through
 the reply rules (`local_chat`); thanks, goodbyes and greetings get their own reply (`social`).
 After the tool step the answer is a summary of the result (`summaries`), read out as is, since
@@ -11,7 +12,7 @@ the small model would invent.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -22,7 +23,7 @@ from llm_service.agent.reply_rules import SpokenReplyFilter
 from llm_service.agent.routing import RouteChoice, Router
 from llm_service.agent.social import SocialReplies
 from llm_service.agent.summaries import step_summary
-from llm_service.agent.tool_router import SLOT_CONTEXT, fill_arguments
+from llm_service.agent.tool_router import fill_arguments
 from llm_service.schemas import (
     ChatCompletionRequest,
     FunctionCall,
@@ -63,7 +64,7 @@ def _last_tool_step(conversation: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 class LocalStep:
-    """The local model's steps for one turn: the tool router picks, the model fills slots."""
+    """The local model's steps for one turn: the tool router picks, the request fills the slots."""
 
     def __init__(
         self,
@@ -116,11 +117,10 @@ class LocalStep:
         return text, []
 
     async def _fill_slots(self, choice: RouteChoice, text: str, model: str) -> dict[str, Any]:
-        """The call of the picked tool, its arguments filled in by the model from `text`."""
+        """The call of the picked tool, its arguments read off `text` (`fill_arguments`)."""
         assert choice.tool is not None
-        now = datetime.now(UTC)
-        context = f"{SLOT_CONTEXT} Now: {now:%Y-%m-%dT%H:%M:%SZ}."
-        arguments = await fill_arguments(self._turn.chain, choice.tool, text, model, context, now)
+        now = datetime.now(self._timezone)
+        arguments = await fill_arguments(self._turn.chain, choice.tool, text, model, now)
         return ToolCall(
             id=tool_call_id(),
             function=FunctionCall(name=choice.tool.qualified, arguments=json.dumps(arguments)),

@@ -38,6 +38,8 @@ from typing import Any
 
 from text_to_num import alpha2digit  # type: ignore[import-untyped]
 
+from llm_service.agent.spoken_times import MONTHS, WEEKDAYS
+
 DEFAULT_DURATION = timedelta(hours=1)
 CONTRACTIONS = frozenset(
     {"when's", "where's", "who's", "how's", "it's", "that's", "there's", "let's", "what's"}
@@ -45,6 +47,7 @@ CONTRACTIONS = frozenset(
 REQUEST_WORDS = frozenset(
     {"look", "looking", "check", "read", "fetch", "need", "want", "like", "um", "uh", "er"}
     | {"anything", "something", "thanks", "exist", "exists", "whats", "what's", "could"}
+    | {"happened", "happening", "going"}
     | CONTRACTIONS
     | {word[:-1] for word in CONTRACTIONS}  # as `tool_router._singular` leaves them
     | {"shift", "bump", "push", "pull", "kick", "fire", "spin", "tear", "bring", "pop"}
@@ -61,7 +64,7 @@ PREFIX_CUES = (
 NAME_WORDS = 3
 """The most words of a name said before its noun ("the nightly build workflow")."""
 TIME_WORDS = frozenset(
-    {
+    [
         "today",
         "tonight",
         "tomorrow",
@@ -78,19 +81,27 @@ TIME_WORDS = frozenset(
         "p.m.",
         "o'clock",
         "oclock",
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
         "next",
         "week",
+        "weeks",
         "weekend",
         "day",
+        "days",
         "after",
-    }
+        "since",
+        "ago",
+        "past",
+        "hour",
+        "hours",
+        "minute",
+        "minutes",
+        "month",
+        "months",
+        "year",
+        "years",
+    ]
+    + list(WEEKDAYS)
+    + [month for month in MONTHS if month != "may"]  # "may" asks ("may I")
 )
 PLACE_WORDS = frozenset(
     {
@@ -268,6 +279,11 @@ def is_time_span(span: str) -> bool:
     return any(_is_time_word(word) for word in span.split()) or bool(
         re.search(r"\b(at|by|from|until) \w+$", span.lower())
     )
+
+
+def says_only_times(span: str) -> bool:
+    """Whether every word of a span is a time word or a number ("the last 15 minutes")."""
+    return all(_is_time_word(word) or word.isdigit() for word in span.lower().split())
 
 
 def spoken_duration(text: str) -> timedelta | None:

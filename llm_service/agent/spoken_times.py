@@ -12,6 +12,11 @@ working hours: 7 to 11 in the morning, 12 to 6 in the afternoon. Each time is pl
 said, else today, or tomorrow when it has passed; a date without a month is this month's, or
 next month's when it has passed.
 
+`spoken_window` reads the window a read request names without a clock time, as date-times:
+a day is its whole day ("what's on tomorrow": midnight to midnight), "the last 24 hours" or
+"the past week" ends now, "since monday" runs from the last Monday to now, and a week, month
+or year is its days ("next week", "the rest of the month" from now).
+
 `spoken_period` reads the days a date-only pair of slots covers (a cost report's start and
 end): yesterday, today, a date, this, last or next week, month, quarter or year, the last N
 days, until the end of the month; its end is exclusive, as the APIs that take such pairs (Cost
@@ -95,6 +100,11 @@ PERIOD = re.compile(
     r"|(?:the )?end of (?P<end_which>the|this|next) (?P<end_unit>week|month|quarter|year)"
     r"|(?P<single>yesterday|today|tomorrow))\b"
 )
+ROLLING = re.compile(
+    rf"\b(?:the )?(?:last|past) (?:(?P<count>{COUNT}) )?(?P<unit>minute|min|hour|day|week)s?\b"
+)
+SINCE = re.compile(r"\bsince\b")
+REST_OF = re.compile(r"\b(?:the )?rest of (?:the |this )?(?P<unit>day|week|month|year)\b")
 SO_FAR = re.compile(r"\b(?:so far|to date|until now|till now)\b")
 DAY = re.compile(
     r"\b(?:(?P<after>day after tomorrow)|(?P<tomorrow>tomorrow)"
@@ -284,6 +294,73 @@ def _in_a_while(text: str, now: datetime) -> list[datetime]:
     hours = 0.5 if match["half"] else _count(match[2])
     step = timedelta(hours=hours) if match["unit"] == "hour" else timedelta(minutes=hours)
     return [(now + step).replace(second=0, microsecond=0)]
+
+
+def spoken_window(text: str, now: datetime) -> tuple[datetime, datetime] | None:
+    """The window `text` names by days, weeks or a span back from now, in `now`'s time zone;
+    None when it says a clock time or a part of the day (`spoken_times` reads those) or no
+    window at all."""
+    lowered = _clock_forms(_spoken_forms(text))
+    if CLOCK.search(lowered) or DAY_PART.search(lowered) or IN_A_WHILE.search(lowered):
+        return None
+    rolling = ROLLING.search(lowered)
+    if rolling is not None and (
+        rolling["count"] or not lowered.startswith("last", rolling.start())
+    ):
+        return now - _rolled(rolling), now
+    since = SINCE.search(lowered)
+    if since is not None:
+        start = _past_day(lowered[since.end() :], now)
+        return (start, now) if start is not None else None
+    rest = REST_OF.search(lowered)
+    if rest is not None:
+        return now, _at_midnight(_period_end(now.date(), rest["unit"]), now)
+    days = _window_days(lowered, now)
+    return (_at_midnight(days[0], now), _at_midnight(days[1], now)) if days else None
+
+
+def _rolled(match: re.Match[str]) -> timedelta:
+    """The span "the last 24 hours" or "the past week" says."""
+    count = _count(match["count"]) if match["count"] else 1
+    unit = {"min": "minute"}.get(match["unit"], match["unit"])
+    return timedelta(**{f"{unit}s": count})
+
+
+def _past_day(text: str, now: datetime) -> datetime | None:
+    """The midnight of the day `text` names looking back ("monday": the last one, today on a
+    Monday), or of the period it starts ("last week"); None when it names none."""
+    today = _midnight(now)
+    if (dated := DATE.search(text)) is not None:
+        return _dated(dated, today, past=True)
+    match = DAY.search(text)
+    if match is not None and match["weekday"] and not match["next"]:
+        return today - timedelta(days=(now.weekday() - WEEKDAYS.index(match["weekday"])) % 7)
+    days = spoken_period(text, now)
+    return _at_midnight(days[0], now) if days is not None else None
+
+
+def _window_days(text: str, now: datetime) -> tuple[date, date] | None:
+    """The days a read request names: a day said (ahead, as `spoken_times` places it) or two
+    ("between monday and wednesday"), else a period (`spoken_period`)."""
+    said = list(DAY.finditer(text))
+    first = _day(text, now) if said else None
+    if DATE.search(text) or PERIOD.search(text) or first is None:
+        return spoken_period(text, now)
+    last = _day(text[said[-1].start() :], now) or first
+    last += timedelta(days=7) if last < first else timedelta()
+    length = 2 if "weekend" in said[-1][0] and last.weekday() == SATURDAY else 1
+    return first.date(), last.date() + timedelta(days=length)
+
+
+def _period_end(today: date, unit: str) -> date:
+    """The day after the day, week, month or year `today` is in."""
+    if unit == "day":
+        return today + timedelta(days=1)
+    return _shifted(_period_start(today, unit), unit, 1)
+
+
+def _at_midnight(day: date, now: datetime) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=now.tzinfo)
 
 
 def spoken_period(text: str, now: datetime) -> tuple[date, date] | None:

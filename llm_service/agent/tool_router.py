@@ -14,10 +14,14 @@ null alternatives (optional `*_id` properties are left out: people rarely say id
 "calendar" is no calendar id). A small model copies badly and rambles, so a plain string slot may
 only take a span of the request's words (up to `MAX_SPAN_WORDS`, neither starting nor ending
 with a function word or a word of the tool's name or description) and a number slot one of the
-request's numbers, as JSON-schema enums; the model's job is to pick which span fills which slot.
+request's numbers, as JSON-schema enums. The spans come best first, the longest run of content
+words (`ranked_spans`), and a slot takes its first one without the model; the model is asked
+only what no rule ranks: which of several numbers, an unnamed value of the tool's own enum, or
+which of two slots that would take the same span gets it.
 A pattern keeps the spans it matches (llama.cpp grammars cannot take regex classes); date-time
 slots may only take the times the request names (`spoken_times`: a start any of them, or the
-first of a range, an end any after the first; without one an optional date-time is left out),
+first of a range, an end any after the first; without one an optional date-time is left out;
+a read-only tool's window, when the request names days and no clock time, `spoken_window`),
 required date-only slots the period it names (`spoken_period`: "last month" is the first of
 last month to the first of this one); slots with their own enum or another format keep them,
 and the backend bounds the rest. What the request settles by itself (its spoken numbers, a
@@ -48,8 +52,9 @@ from llm_service.agent.slot_values import (
     is_time_span,
     prefilled,
     request_numbers,
+    says_only_times,
 )
-from llm_service.agent.spoken_times import spoken_period, spoken_times
+from llm_service.agent.spoken_times import spoken_period, spoken_times, spoken_window
 from llm_service.schemas import (
     ChatCompletionRequest,
     ChatMessage,
@@ -68,7 +73,7 @@ FUNCTION_WORDS_TEXT = """
     your it its this that these those there here what when where who whom which why how any
     some all no not please hey hi voxhall okay ok so just now right then up out over again new
     called named titled saying say says tell show find search give get list let make put set
-    one go going see schedule create add book open close delete remove merge post move
+    one go going see schedule create add book open close delete remove merge post move last
     trigger rerun cancel update change rename start stop
 """
 FUNCTION_WORDS = frozenset(FUNCTION_WORDS_TEXT.split())
@@ -157,20 +162,41 @@ def _is_date_time(schema: dict[str, Any]) -> bool:
     return _without_null(schema).get("format") == "date-time"
 
 
-def _slot_spans(name: str, spans: list[str], numbers: list[int]) -> list[str]:
-    """The spans a string slot may take: one word for an id, no time words in a title."""
+def _slot_spans(
+    name: str, spans: list[str], numbers: list[int], text: str, required: bool
+) -> list[str]:
+    """The spans a string slot may take, best first (`ranked_spans`): one word for an id, no
+    time words in a title or a name, and not only time words in a text or a query (the times
+    fill the date-time slots; a required slot takes them when nothing else is said)."""
     if name.endswith("_id"):
         spans = [span for span in spans if " " not in span] + [str(n) for n in numbers]
-    elif name in TITLE_SLOTS:
-        spans = [span for span in spans if not is_time_span(span)] or spans
-    return sorted(set(spans))
+    else:
+        named = name in TITLE_SLOTS or name.endswith("_name")
+        timed = is_time_span if named else says_only_times
+        timeless = [span for span in spans if not timed(span)]
+        spans = timeless or spans if required else timeless
+    return ranked_spans(set(spans), text)
+
+
+def ranked_spans(spans: set[str], text: str) -> list[str]:
+    """Spans of the request, the one that says most first (most words, then the earliest):
+    what a person names in a request is its longest run of content words ("the quarterly
+    planning next monday" names "quarterly planning", not "planning")."""
+    lowered = text.lower()
+    return sorted(spans, key=lambda span: (-len(span.split()), lowered.find(span.lower()), span))
 
 
 def _slot(
-    name: str, schema: dict[str, Any], spans: list[str], numbers: list[int]
+    name: str,
+    schema: dict[str, Any],
+    spans: list[str],
+    numbers: list[int],
+    text: str,
+    required: bool,
 ) -> dict[str, Any] | None:
     """A property's schema narrowed to what can be copied from the request; None when the
-    request has nothing for it (a number slot without a number, an object)."""
+    request has nothing for it (a number slot without a number, an object, an optional string
+    with only time words for it)."""
     schema = _without_null(schema)
     if "enum" in schema or "format" in schema:
         return schema
@@ -180,11 +206,13 @@ def _slot(
         return (
             {**described, "type": kind, "enum": numbers} if numbers and kind != "object" else None
         )
-    spans = _slot_spans(name, spans, numbers)
+    spans = _slot_spans(name, spans, numbers, text, required)
     if "pattern" in schema:
         spans = [span for span in spans if re.search(schema["pattern"], span)]
     if kind == "string" and spans:
         return {**described, "type": "string", "enum": spans}
+    if kind == "string" and not required:
+        return None
     return {key: value for key, value in schema.items() if key != "pattern"}
 
 
@@ -248,8 +276,9 @@ def slot_schema(tool: AgentTool, text: str, now: datetime | None = None) -> dict
     spans = request_spans(text, boundaries)
     numbers = request_numbers(text)
     moment = now or datetime.now(UTC)
+    window = spoken_window(text, moment) if tool.read_only else None
     times = {
-        **_time_slots(properties, required, spoken_times(text, moment), text),
+        **_time_slots(properties, required, list(window or spoken_times(text, moment)), text),
         **_date_slots(properties, required, spoken_period(text, moment)),
     }
     plain = {name: _without_null(value) for name, value in properties.items()}
@@ -267,7 +296,7 @@ def slot_schema(tool: AgentTool, text: str, now: datetime | None = None) -> dict
         elif _wanted(name, property_schema, required, words, tool) and not _is_date_time(
             property_schema
         ):
-            slot = _slot(name, property_schema, spans, numbers)
+            slot = _slot(name, property_schema, spans, numbers, text, name in required)
             if slot is not None:
                 slots[name] = slot
     return {
@@ -305,12 +334,31 @@ def slot_request(
     )
 
 
-def settled_arguments(parameters: dict[str, Any]) -> dict[str, Any] | None:
-    """The arguments when no slot leaves a choice (each is an enum of one value), else None."""
+def _ranks_its_values(schema: dict[str, Any]) -> bool:
+    """Whether a slot's values come best first: request spans for a plain string slot
+    (`ranked_spans`), the times in the order said for a date-time."""
+    plain = _without_null(schema)
+    kind_fits = plain.get("type", "string") == "string" and "enum" not in plain
+    return kind_fits and plain.get("format") in (None, "date-time")
+
+
+def chosen_arguments(tool: AgentTool, parameters: dict[str, Any]) -> dict[str, Any] | None:
+    """The arguments without the model: each slot's one value, or its first where it ranks its
+    values (`_ranks_its_values`); None when a slot leaves a choice that is not ranked (numbers,
+    the tool's own enum) or two slots' first spans share a word (which span fills which is the
+    model's call)."""
     properties: dict[str, Any] = parameters.get("properties", {})
-    if any(len(schema.get("enum", [])) != 1 for schema in properties.values()):
-        return None
-    return {name: schema["enum"][0] for name, schema in properties.items()}
+    own: dict[str, Any] = tool.input_schema.get("properties", {})
+    chosen: dict[str, Any] = {}
+    spoken: list[str] = []
+    for name, schema in properties.items():
+        values = schema.get("enum") or []
+        if len(values) != 1 and not (values and _ranks_its_values(own.get(name, {}))):
+            return None
+        chosen[name] = values[0]
+        if len(values) > 1 and _without_null(own[name]).get("format") is None:
+            spoken.extend(str(values[0]).lower().split())
+    return chosen if len(spoken) == len(set(spoken)) else None
 
 
 def clean_arguments(arguments: dict[str, Any]) -> dict[str, Any]:
@@ -318,20 +366,21 @@ def clean_arguments(arguments: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in arguments.items() if value not in ("", None, [], {})}
 
 
+def slot_context(now: datetime) -> str:
+    """The slot-filling instruction, with the time it is where the user is."""
+    return f"{SLOT_CONTEXT} Now: {now.isoformat(timespec='seconds')}."
+
+
 async def fill_arguments(
-    chain: ChatChain,
-    tool: AgentTool,
-    text: str,
-    model: str,
-    context: str = SLOT_CONTEXT,
-    now: datetime | None = None,
+    chain: ChatChain, tool: AgentTool, text: str, model: str, now: datetime
 ) -> dict[str, Any]:
-    """The tool's arguments for the spoken request, as the chain's (local) model fills them;
-    when every slot has just one possible value (or there is none), without the model."""
-    request = slot_request(tool, text, context, model, now)
+    """The tool's arguments for the spoken request, its times read in `now`'s time zone:
+    without the model where the request settles them or ranks its spans
+    (`chosen_arguments`), else as the chain's (local) model fills them."""
+    request = slot_request(tool, text, slot_context(now), model, now)
     parameters = request.tools[0].function.parameters if request.tools else {}
-    if (settled := settled_arguments(parameters)) is not None:
-        return settled
+    if (chosen := chosen_arguments(tool, parameters)) is not None:
+        return chosen
     builder = CompletionBuilder()
     async for chunk in chain.stream(request):
         builder.add(chunk)

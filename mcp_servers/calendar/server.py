@@ -381,8 +381,12 @@ def create_server(
         max_slots: Annotated[int, Field(ge=1, le=20)] = 5,
     ) -> FreeSlots:
         """The earliest free slots of at least `duration_minutes` free in every calendar given,
-        within working hours (VOXHALL_CALENDAR_WORKDAY_START/END) unless told otherwise."""
+        within working hours (VOXHALL_CALENDAR_WORKDAY_START/END) unless told otherwise, and
+        never in the past ("a free hour today" searches from now)."""
         begin, finish = state.window(start, end, timedelta(days=7))
+        begin = max(begin, datetime.now(tz))
+        if finish <= begin:
+            raise ToolError("that window has already passed")
         if working_hours_only:
             day_start = time.fromisoformat(settings.workday_start)
             day_end = time.fromisoformat(settings.workday_end)

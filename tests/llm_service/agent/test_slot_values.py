@@ -22,7 +22,7 @@ from llm_service.agent.slot_values import (
     value_after,
 )
 from llm_service.agent.spoken_times import spoken_times
-from llm_service.agent.tool_router import settled_arguments, slot_schema
+from llm_service.agent.tool_router import chosen_arguments, slot_schema
 
 MODULE_LOOP = pytest.mark.asyncio(loop_scope="module")
 
@@ -35,7 +35,7 @@ async def tools() -> dict[str, AgentTool]:
 
 
 def settled(tool: AgentTool, text: str) -> dict[str, Any] | None:
-    return settled_arguments(slot_schema(tool, text, NOW))
+    return chosen_arguments(tool, slot_schema(tool, text, NOW))
 
 
 def at(day: int, hour: int, minute: int = 0) -> str:

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from llm_service.agent.spoken_times import spoken_period, spoken_times
+from llm_service.agent.spoken_times import spoken_period, spoken_times, spoken_window
 
 MONDAY_AFTERNOON = datetime(2026, 11, 30, 14, 53, tzinfo=UTC)
 
@@ -118,3 +118,38 @@ def test_spoken_periods_end_the_day_after_their_last(
 @pytest.mark.parametrize("said", ["how much do we spend on aws", "may I see the costs"])
 def test_a_request_without_days_names_no_period(said: str) -> None:
     assert spoken_period(said, MONDAY_AFTERNOON) is None
+
+
+@pytest.mark.parametrize(
+    ("said", "start", "end"),
+    [
+        ("what's on my calendar tomorrow", "2026-12-01T00:00", "2026-12-02T00:00"),
+        ("what do I have on friday", "2026-12-04T00:00", "2026-12-05T00:00"),
+        ("what is on my calendar today", "2026-11-30T00:00", "2026-12-01T00:00"),
+        ("show my meetings for next week", "2026-12-07T00:00", "2026-12-14T00:00"),
+        ("anything this weekend", "2026-12-05T00:00", "2026-12-07T00:00"),
+        ("my events between tuesday and thursday", "2026-12-01T00:00", "2026-12-04T00:00"),
+        ("the rest of the week", "2026-11-30T14:53", "2026-12-07T00:00"),
+        ("alarm history for the last 24 hours", "2026-11-29T14:53", "2026-11-30T14:53"),
+        ("errors in the logs from the past 15 minutes", "2026-11-30T14:38", "2026-11-30T14:53"),
+        ("cpu over the past hour", "2026-11-30T13:53", "2026-11-30T14:53"),
+        ("issues updated in the last week", "2026-11-23T14:53", "2026-11-30T14:53"),
+        ("issues updated since yesterday", "2026-11-29T00:00", "2026-11-30T14:53"),
+        ("what changed since thursday", "2026-11-26T00:00", "2026-11-30T14:53"),
+        ("alarms since the 20th", "2026-11-20T00:00", "2026-11-30T14:53"),
+        ("what happened last week", "2026-11-23T00:00", "2026-11-30T00:00"),
+    ],
+)
+def test_a_read_request_names_its_window_by_days_or_a_span_back_from_now(
+    said: str, start: str, end: str
+) -> None:
+    window = spoken_window(said, MONDAY_AFTERNOON)
+    assert window is not None
+    assert [moment.isoformat()[:16] for moment in window] == [start, end]
+
+
+@pytest.mark.parametrize(
+    "said", ["am I free tomorrow at ten", "anything tomorrow afternoon", "list my calendars"]
+)
+def test_clock_times_and_parts_of_the_day_are_no_window_of_days(said: str) -> None:
+    assert spoken_window(said, MONDAY_AFTERNOON) is None

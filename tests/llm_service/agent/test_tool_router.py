@@ -9,8 +9,8 @@ from llm_service.agent.connections import AgentTool
 from llm_service.agent.tool_router import (
     ToolRouter,
     boundary_words,
+    chosen_arguments,
     request_spans,
-    settled_arguments,
     slot_schema,
 )
 
@@ -112,14 +112,72 @@ LISTING = AgentTool(
 
 def test_slots_with_one_possible_value_are_filled_without_the_model() -> None:
     today = slot_schema(LISTING, "what is on my calendar today", NOW)
-    assert settled_arguments(today) == {"start": "2026-11-30T14:53:00+00:00"}
-    assert settled_arguments(slot_schema(LISTING, "what is on my calendar", NOW)) == {}
+    assert chosen_arguments(LISTING, today) == {
+        "start": "2026-11-30T00:00:00+00:00",
+        "end": "2026-12-01T00:00:00+00:00",
+    }, "a read tool's window: the whole day said"
+    assert chosen_arguments(LISTING, slot_schema(LISTING, "what is on my calendar", NOW)) == {}
     choice = slot_schema(EVENT, "book planning on friday from 2 pm to 3 pm", NOW)
-    assert settled_arguments(choice) == {
+    assert chosen_arguments(EVENT, choice) == {
         "summary": "planning",
         "start": "2026-12-04T14:00:00+00:00",
         "end": "2026-12-04T15:00:00+00:00",
     }, "a title and a range: nothing left for the model"
+
+
+def test_an_open_span_slot_takes_the_longest_run_of_content_words_without_the_model() -> None:
+    booking = slot_schema(EVENT, "schedule the quarterly planning next monday at nine", NOW)
+    assert booking["properties"]["summary"]["enum"][0] == "quarterly planning", "best first"
+    assert chosen_arguments(EVENT, booking) == {
+        "summary": "quarterly planning",
+        "start": "2026-12-07T09:00:00+00:00",
+    }
+    coffee = slot_schema(EVENT, "schedule coffee with the new hire on tuesday at ten", NOW)
+    assert chosen_arguments(EVENT, coffee)["summary"] == "coffee with the new hire"
+
+
+def test_a_write_tool_takes_the_moment_said_not_a_window() -> None:
+    booking = slot_schema(EVENT, "book the dentist tomorrow", NOW)["properties"]
+    assert booking["start"]["enum"] == ["2026-12-01T09:00:00+00:00"]
+    assert "end" not in booking
+
+
+def test_an_optional_name_with_only_time_words_for_it_is_left_out() -> None:
+    history = AgentTool(
+        server="aws",
+        name="get_alarm_history",
+        description="State changes of CloudWatch alarms.",
+        input_schema={
+            "type": "object",
+            "properties": {
+                "alarm_name": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+                "start": {"anyOf": [{"type": "string", "format": "date-time"}, {"type": "null"}]},
+            },
+        },
+        read_only=True,
+        policy="auto",
+    )
+    window = slot_schema(history, "alarm history for the last 24 hours", NOW)
+    assert chosen_arguments(history, window) == {"start": "2026-11-29T14:53:00+00:00"}
+
+
+def test_the_model_is_left_the_choices_no_rule_ranks() -> None:
+    two_places = slot_schema(WEATHER, "forecast for lower manhattan 10001 in imperial for 3 days")
+    assert chosen_arguments(WEATHER, two_places) is None, "which number is the days: the model's"
+    route = AgentTool(
+        server="maps",
+        name="route",
+        description="A route between two places.",
+        input_schema={
+            "type": "object",
+            "properties": {"origin": {"type": "string"}, "destination": {"type": "string"}},
+            "required": ["origin", "destination"],
+        },
+        read_only=True,
+        policy="auto",
+    )
+    both = slot_schema(route, "a route from central station to the old harbour", NOW)
+    assert chosen_arguments(route, both) is None, "two slots, one best span: the model splits them"
 
 
 COSTS = AgentTool(
@@ -141,8 +199,8 @@ COSTS = AgentTool(
 
 def test_date_only_slots_take_the_period_the_request_names() -> None:
     last_month = slot_schema(COSTS, "what did aws cost us last month", NOW)
-    assert settled_arguments(last_month) == {"start": "2026-10-01", "end": "2026-11-01"}
+    assert chosen_arguments(COSTS, last_month) == {"start": "2026-10-01", "end": "2026-11-01"}
     yesterday = slot_schema(COSTS, "what did we spend yesterday", NOW)
-    assert settled_arguments(yesterday) == {"start": "2026-11-29", "end": "2026-11-30"}
+    assert chosen_arguments(COSTS, yesterday) == {"start": "2026-11-29", "end": "2026-11-30"}
     unsaid = slot_schema(COSTS, "how much do we spend on aws", NOW)
     assert unsaid["properties"]["start"] == {"type": "string", "format": "date"}, "the model's"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -250,9 +250,9 @@ async def test_freebusy_and_free_slots_respect_events_and_working_hours(
 ) -> None:
     async with Client(server) as client:
         for summary, start, minutes in [
-            ("Standup", "2026-11-24T09:00", 30),
-            ("Deep work", "2026-11-24T09:15", 75),
-            ("Lunch", "2026-11-24T12:00", 60),
+            ("Standup", "2030-11-26T09:00", 30),
+            ("Deep work", "2030-11-26T09:15", 75),
+            ("Lunch", "2030-11-26T12:00", 60),
         ]:
             await call(
                 client, "create_event", summary=summary, start=start, duration_minutes=minutes
@@ -261,17 +261,17 @@ async def test_freebusy_and_free_slots_respect_events_and_working_hours(
             client,
             "create_event",
             summary="Free",
-            start="2026-11-24T14:00",
+            start="2030-11-26T14:00",
             duration_minutes=60,
             busy=False,
         )
-        busy = await call(client, "get_freebusy", start="2026-11-24T00:00", end="2026-11-25T00:00")
+        busy = await call(client, "get_freebusy", start="2030-11-26T00:00", end="2030-11-27T00:00")
         slots = await call(
             client,
             "find_free_slot",
             duration_minutes=90,
-            start="2026-11-24T08:00",
-            end="2026-11-25T00:00",
+            start="2030-11-26T08:00",
+            end="2030-11-27T00:00",
         )
 
     intervals = [(i["start"][11:16], i["end"][11:16]) for i in busy["calendars"][0]["busy"]]
@@ -280,6 +280,29 @@ async def test_freebusy_and_free_slots_respect_events_and_working_hours(
         ("10:30", "12:00"),
         ("13:00", "17:00"),
     ]
+
+
+async def test_free_slots_are_never_in_the_past(server: MCPServer) -> None:
+    now = datetime.now(UTC)
+    async with Client(server) as client:
+        today = await call(
+            client,
+            "find_free_slot",
+            duration_minutes=30,
+            start=(now - timedelta(hours=6)).isoformat(),
+            end=(now + timedelta(hours=6)).isoformat(),
+            working_hours_only=False,
+        )
+        passed = await client.call_tool(
+            "find_free_slot",
+            {
+                "duration_minutes": 30,
+                "start": (now - timedelta(days=2)).isoformat(),
+                "end": (now - timedelta(days=1)).isoformat(),
+            },
+        )
+    assert datetime.fromisoformat(today["slots"][0]["start"]) >= now - timedelta(seconds=1)
+    assert passed.is_error and "already passed" in text_of(passed)
 
 
 async def test_delete_asks_and_runs_only_when_approved(server: MCPServer) -> None:
