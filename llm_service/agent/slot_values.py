@@ -146,7 +146,7 @@ DURATION = re.compile(
     r"\b(\d+|half an|an?|one)[ -](?:(?:free|full|spare|whole|quick|short|long|open) )?"
     r"(half )?(minute|min|hour)s?\b"
 )
-TOLD = r"(?<=\d),? (?:that|to say) "
+TOLD = r"(?<=\d)(?:,? (?:that|to say) |: )"
 """What a person tells a numbered thing: "comment on issue 9 that the fix is deployed"."""
 
 
@@ -215,19 +215,30 @@ def _stops(words: Sequence[str], index: int) -> bool:
 
 
 def value_after(text: str, cue: str, max_words: int = 8) -> str | None:
-    """The words after the cue phrase, up to a stop (see `_stops`), or None."""
+    """The words after the cue phrase, up to a stop (see `_stops`), or None (also when they
+    open with a time or a place: "on" says a branch in "runs on develop", not in "runs on
+    monday" or "on the board")."""
     match = re.search(rf"(?<![\w-]){re.escape(cue)}(?![\w-])", text, re.IGNORECASE)
     if match is None:
         return None
     words = _words(text[match.end() :])
     taken: list[str] = []
-    for index, _word in enumerate(words[:max_words]):
+    for index, word in enumerate(words[:max_words]):
         if taken and _stops(words, index):
             break
-        if not taken and words[index].lower() in ("the", "a", "an", "it", "to", "as"):
+        if not taken and word.lower() in ("the", "a", "an", "it", "to", "as"):
             continue
-        taken.append(words[index])
+        if not taken and _opens_elsewhere(word):
+            return None
+        taken.append(word)
     return " ".join(taken) or None
+
+
+def _opens_elsewhere(word: str) -> bool:
+    """Whether a cued value starting with `word` says a time or a place, not the value."""
+    lowered = word.lower()
+    elsewhere = STOP_PREPOSITIONS | PLACE_WORDS - {"list"} | {"last"}
+    return _is_time_word(lowered) or lowered in elsewhere
 
 
 def value_after_any(text: str, cues: Sequence[str]) -> str | None:
@@ -324,8 +335,13 @@ def file_name(schema: Mapping[str, Any], text: str) -> str | None:
     return None
 
 
+def singular(word: str) -> str:
+    """A plural word without its "s" ("runs": "run"); short words stay ("bus", "its")."""
+    return word[:-1] if len(word) > 3 and word.endswith("s") else word
+
+
 def _names_a_thing(word: str, boundaries: frozenset[str]) -> bool:
-    return word not in boundaries and not _is_time_word(word)
+    return not {word, singular(word)} & boundaries and not _is_time_word(word)
 
 
 def named_word(name: str, text: str, boundaries: frozenset[str]) -> str | None:
@@ -375,7 +391,9 @@ def prefilled(
 ) -> dict[str, Any]:
     """The slots the request settles by itself (`properties` without their null alternatives):
     enums it names one value of, numbers after a word of the slot's name, and string slots
-    their cues fill (a required id or name also by the word beside its noun, `named_word`)."""
+    their cues fill (an id or a name also by the word beside its noun, `named_word`), each
+    value given to one slot only ("runs by the nightly workflow": `workflow_id`, not also
+    `actor`)."""
     values: dict[str, Any] = {}
     for name, schema in properties.items():
         if "enum" in schema:
@@ -390,20 +408,65 @@ def prefilled(
             if number is not None:
                 values[name] = number if schema.get("type") == "string" else int(number)
         elif schema.get("type") == "string" and "format" not in schema:
-            value = _string_value(name, schema, text, (cues or {}).get(name, ()))
-            if value is None and _named_beside_its_noun(name, required):
-                value = named_word(name, text, boundaries)
-            if value is not None and (not name.endswith("_id") or name in required):
+            said = (cues or {}).get(name, ())
+            value = _string_slot_value(name, schema, text, said, required, boundaries)
+            if value is not None:
                 values[name] = value
-    return values
+    return _given_once(values, properties)
+
+
+def _given_once(
+    values: dict[str, Any], properties: Mapping[str, Mapping[str, Any]]
+) -> dict[str, Any]:
+    """The values without a string one slot already has (an enum first, then in order)."""
+    kept: dict[str, Any] = {}
+    for name in sorted(values, key=lambda name: "enum" not in properties[name]):
+        if str(values[name]).lower() not in {str(value).lower() for value in kept.values()}:
+            kept[name] = values[name]
+    return {name: kept[name] for name in values if name in kept}
+
+
+def _string_slot_value(
+    name: str,
+    schema: Mapping[str, Any],
+    text: str,
+    cues: Sequence[str],
+    required: frozenset[str],
+    boundaries: frozenset[str],
+) -> str | None:
+    """A string slot's value from its cues or the word beside its noun; a name or an id ends
+    before a preposition and without the tool's words ("develop by alice": "develop")."""
+    value = _string_value(name, schema, text, cues)
+    if value is None and _named_beside_its_noun(name, required):
+        value = named_word(name, text, boundaries)
+    if value is None or name in TEXT_SLOTS | TITLE_SLOTS:
+        return value
+    words = value.split()
+    cut = next((i for i, word in enumerate(words) if i and word.lower() in STOP_PREPOSITIONS), None)
+    return _without_trailing(" ".join(words[:cut]), name, schema, boundaries)
 
 
 def _named_beside_its_noun(name: str, required: frozenset[str]) -> bool:
-    """Whether a string slot may take the words beside its noun: a required id or name, or a
-    slot named by one noun ("cluster", "branch") that is not a title or a text."""
+    """Whether a string slot may take the words beside its noun: an id or a name ("the
+    backlog group" for group_id), or a slot named by one noun ("cluster", "branch") that is
+    not a title or a text."""
     if name.endswith(("_id", "_name")):
-        return name in required
+        return True
     return "_" not in name and name not in TITLE_SLOTS | TEXT_SLOTS
+
+
+def _without_trailing(
+    value: str, name: str, schema: Mapping[str, Any], boundaries: frozenset[str]
+) -> str:
+    """A value without the words of its slot's name or description, or the tool's, it ends
+    with: "the main branch" is "main" for `branch`, "the fix-typo branch" "fix-typo" for a
+    `head` described "Only from this branch"."""
+    said = f"{name.replace('_', ' ')} {schema.get('description') or ''}".lower()
+    described = set(re.findall(r"[a-z]+", said)) | boundaries
+    words = value.split()
+    while len(words) > 1 and {words[-1].lower(), singular(words[-1].lower())} & described:
+        words.pop()
+    return " ".join(words)
 
 
 def _named_number(name: str, text: str) -> str | None:

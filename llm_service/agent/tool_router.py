@@ -53,6 +53,7 @@ from llm_service.agent.slot_values import (
     prefilled,
     request_numbers,
     says_only_times,
+    singular,
 )
 from llm_service.agent.spoken_times import spoken_period, spoken_times, spoken_window
 from llm_service.schemas import (
@@ -126,14 +127,10 @@ def _mentioned(name: str, schema: dict[str, Any], words: set[str]) -> bool:
     return bool(name_words & words) or any(str(value).lower() in words for value in enum)
 
 
-def _singular(word: str) -> str:
-    return word[:-1] if len(word) > 3 and word.endswith("s") else word
-
-
 def boundary_words(tool: AgentTool) -> frozenset[str]:
     """Words a slot value does not start or end with: function words and the tool's own."""
     own = re.findall(r"[a-z0-9]+", f"{tool.server} {tool.name} {tool.description}".lower())
-    return FUNCTION_WORDS | {_singular(word) for word in own}
+    return FUNCTION_WORDS | {singular(word) for word in own}
 
 
 def request_spans(text: str, boundaries: frozenset[str] = frozenset()) -> list[str]:
@@ -148,7 +145,7 @@ def request_spans(text: str, boundaries: frozenset[str] = frozenset()) -> list[s
     inner = {
         span
         for span in spans
-        if not {_singular(span[0].lower()), _singular(span[-1].lower())} & boundaries
+        if not {singular(span[0].lower()), singular(span[-1].lower())} & boundaries
     }
     return sorted(" ".join(span) for span in inner or spans)
 

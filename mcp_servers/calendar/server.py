@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, time, timedelta, tzinfo
 from typing import Annotated
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import icalendar
 from dateutil.rrule import rrulestr
@@ -72,9 +72,14 @@ Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+$", max_length=254)]
 
 
 def _zone(name: str) -> ZoneInfo:
+    """The IANA zone `name` is, or the one named by its city ("tokyo", "new york")."""
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
+        city = name.strip().lower().replace(" ", "_")
+        for zone in sorted(available_timezones()):
+            if zone.lower().rsplit("/", 1)[-1] == city:
+                return ZoneInfo(zone)
         raise ToolError(
             f"unknown time zone {name!r}; use an IANA name like Europe/Berlin"
         ) from None
@@ -189,9 +194,12 @@ def create_server(
             "how late is it right now",
             "what's the current date in london",
         ),
+        slot_cues={"timezone": ("in",)},
     )
     def get_current_time(
-        timezone: Annotated[str | None, Field(description="IANA zone (empty: the user's).")] = None,
+        timezone: Annotated[
+            str | None, Field(description="IANA zone or its city (empty: the user's).")
+        ] = None,
     ) -> CurrentTime:
         """The current date and time, in the user's time zone or the one given."""
         zone = _zone(timezone) if timezone else tz

@@ -247,6 +247,7 @@ def create_server(settings: MondaySettings | None = None) -> MCPServer:
             "just list the people in our workspace without the teams",
             "could you look up user 7654321",
         ),
+        slot_cues={"name": ("named", "called", "which team is", "who is", "find")},
     )
     async def list_users_and_teams(
         name: Annotated[

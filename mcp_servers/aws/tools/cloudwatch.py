@@ -97,7 +97,7 @@ def register_cloudwatch_tools(tools: ToolRegistry, aws: Aws, *, max_results: int
             "is cloudwatch reporting any problems",
             "list the alarms that are currently triggered",
         ),
-        slot_cues={"name_prefix": ("alarms named", "alarms called")},
+        slot_cues={"name_prefix": ("alarms named", "alarms called", "alarms for", "alarms on")},
     )
     def get_active_alarms(
         name_prefix: Annotated[str | None, Field(max_length=255)] = None,

@@ -170,6 +170,7 @@ def register_issue_tools(tools: ToolRegistry, calls: GithubCalls) -> None:
             "file an issue that the export button is broken",
             "new issue please, title typo on homepage",
         ),
+        slot_cues={"title": ("title", "that", "about")},
     )
     async def create_issue(
         title: Title,

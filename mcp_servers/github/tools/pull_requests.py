@@ -39,6 +39,10 @@ def register_pull_request_tools(tools: ToolRegistry, calls: GithubCalls) -> None
             "what's in the PR queue",
             "how many pull requests are open right now",
         ),
+        slot_cues={
+            "head": ("from the", "from branch", "from"),
+            "base": ("targeting", "against the", "against", "into the", "into", "onto"),
+        },
     )
     async def list_pull_requests(
         owner: Owner = None,

@@ -53,6 +53,10 @@ def register_workflow_tools(tools: ToolRegistry, calls: GithubCalls) -> None:
             "how's the build on the release branch",
             "are any workflow runs still in progress",
         ),
+        slot_cues={
+            "branch": ("on branch", "on the", "on", "for branch"),
+            "actor": ("started by", "kicked off by", "run by", "by"),
+        },
     )
     async def list_workflow_runs(
         workflow_id: Annotated[
@@ -148,6 +152,7 @@ def register_workflow_tools(tools: ToolRegistry, calls: GithubCalls) -> None:
             "fire off the docs workflow",
             "start ci.yml on main",
         ),
+        slot_cues={"ref": ("on branch", "on the", "on", "against", "for branch")},
     )
     async def trigger_workflow(
         workflow_id: Annotated[

@@ -165,7 +165,10 @@ async def test_comment_text_file_names_and_named_ids(tools: dict[str, AgentTool]
         "body": "the fix is deployed",
     }
     trigger = tools["github__trigger_workflow"]
-    assert settled(trigger, "kick off release.yml on main") == {"workflow_id": "release.yml"}
+    assert settled(trigger, "kick off release.yml on main") == {
+        "workflow_id": "release.yml",
+        "ref": "main",
+    }, "the server publishes 'on' as the cue of ref"
     move = tools["monday__move_item_to_group"]
     assert settled(move, "put item 12 in the archive group") == {
         "item_id": "12",
@@ -237,3 +240,37 @@ async def test_state_verbs_and_spoken_durations(tools: dict[str, AgentTool]) -> 
     assert settled(free, "find me a free two hour window") == {"duration_minutes": 120}
     assert settled(free, "find a free hour") == {"duration_minutes": 60}
     assert settled(free, "find me a spare half hour") == {"duration_minutes": 30}
+
+
+@MODULE_LOOP
+async def test_names_after_the_cues_their_servers_publish(tools: dict[str, AgentTool]) -> None:
+    pulls = tools["github__list_pull_requests"]
+    assert settled(pulls, "list pull requests from the fix-typo branch") == {"head": "fix-typo"}
+    assert settled(pulls, "open prs targeting main") == {"state": "open", "base": "main"}
+    runs = tools["github__list_workflow_runs"]
+    assert settled(runs, "list the failed runs on develop by alice") == {
+        "branch": "develop",
+        "status": "failure",
+        "actor": "alice",
+    }, "a name ends before the next preposition"
+    assert settled(runs, "show the runs on the main branch") == {"branch": "main"}
+    assert settled(runs, "list runs by the nightly workflow") == {"workflow_id": "nightly"}
+    assert "branch" not in (settled(runs, "any runs on monday") or {}), "a time is no branch"
+    people = tools["monday__list_users_and_teams"]
+    assert settled(people, "who is priya on monday") == {"name": "priya"}
+    alarms = tools["aws__get_active_alarms"]
+    assert settled(alarms, "show me alarms for checkout") == {"name_prefix": "checkout"}
+
+
+@MODULE_LOOP
+async def test_an_optional_id_takes_the_word_beside_its_noun(tools: dict[str, AgentTool]) -> None:
+    items = tools["monday__get_board_items_page"]
+    assert settled(items, "show the items on board 42 in the backlog group") == {
+        "board_id": "42",
+        "group_id": "backlog",
+    }
+    update = tools["monday__create_update"]
+    assert settled(update, "add an update to item 301: shipped to staging") == {
+        "item_id": "301",
+        "body": "shipped to staging",
+    }

@@ -126,6 +126,14 @@ async def test_an_unreachable_caldav_server_is_reported_without_its_password() -
     assert password not in text_of(result)
 
 
+async def test_a_time_zone_may_be_named_by_its_city(server: MCPServer) -> None:
+    async with Client(server) as client:
+        tokyo = await call(client, "get_current_time", timezone="tokyo")
+        new_york = await call(client, "get_current_time", timezone="New York")
+    assert tokyo["timezone"] == "Asia/Tokyo"
+    assert new_york["timezone"] == "America/New_York"
+
+
 @pytest.mark.parametrize(
     ("tool", "arguments", "complaint"),
     [
