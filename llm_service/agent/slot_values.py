@@ -54,6 +54,7 @@ REQUEST_WORDS = frozenset(
 )
 TITLE_SLOTS = frozenset({"title", "summary", "name", "subject", "commit_title"})
 TEXT_SLOTS = frozenset({"body", "text", "message", "comment", "content", "commit_message"})
+QUERY_SLOTS = frozenset({"query", "search_term", "q"})
 TEXT_CUES = ("saying", "that says", "which says", "that reads", "to say", "with the text")
 TITLE_CUES = ("called", "named", "titled", "entitled", "title it", "call it", "name it")
 RENAME_CUES = ("rename", "retitle")
@@ -256,16 +257,16 @@ def _rename_target(text: str) -> str | None:
 
 def cued_value(name: str, schema: Mapping[str, Any], text: str, cues: Sequence[str]) -> str | None:
     """The value a string slot's cue introduces: a title after "called" (or "rename ... to"),
-    a prefix after "starting with", or after one of the tool's published `cues`."""
-    if (value := value_after_any(text, cues)) is not None:
+    a prefix after "starting with", or after one of the tool's published `cues` (in their
+    order, after a title's own: "called X" is a title before the tool's looser "about X")."""
+    titled = name in TITLE_SLOTS or name.endswith("_name")
+    if (value := value_after_any(text, (*(TITLE_CUES if titled else ()), *cues))) is not None:
         return value
     described = f"{name} {schema.get('description') or ''}".lower()
     prefixed = "prefix" in described or "starts with" in described
     if prefixed and (value := value_after_any(text, PREFIX_CUES)) is not None:
         return value
-    if name in TITLE_SLOTS or name.endswith("_name"):
-        return value_after_any(text, TITLE_CUES) or _rename_target(text)
-    return None
+    return _rename_target(text) if titled else None
 
 
 def meeting_title(text: str) -> str | None:
@@ -293,7 +294,8 @@ def is_time_span(span: str) -> bool:
 
 
 def says_only_times(span: str) -> bool:
-    """Whether every word of a span is a time word or a number ("the last 15 minutes")."""
+    """Whether every word of a span is a time word or a number ("the last 15 minutes"; not
+    "morning standup", an event's name)."""
     return all(_is_time_word(word) or word.isdigit() for word in span.lower().split())
 
 
@@ -395,6 +397,7 @@ def prefilled(
     value given to one slot only ("runs by the nightly workflow": `workflow_id`, not also
     `actor`)."""
     values: dict[str, Any] = {}
+    every_cue = {name: tuple((cues or {}).get(name, ())) for name in properties}
     for name, schema in properties.items():
         if "enum" in schema:
             choice = enum_choice(schema["enum"], text, tool_words)
@@ -408,9 +411,11 @@ def prefilled(
             if number is not None:
                 values[name] = number if schema.get("type") == "string" else int(number)
         elif schema.get("type") == "string" and "format" not in schema:
-            said = (cues or {}).get(name, ())
-            value = _string_slot_value(name, schema, text, said, required, boundaries)
-            if value is not None:
+            value = _string_slot_value(name, schema, text, every_cue[name], required, boundaries)
+            others = [cue for other, said in every_cue.items() if other != name for cue in said]
+            if value is not None and name not in TEXT_SLOTS:
+                value = _before_any(value, others)
+            if value:
                 values[name] = value
     return _given_once(values, properties)
 
@@ -439,6 +444,8 @@ def _string_slot_value(
     value = _string_value(name, schema, text, cues)
     if value is None and _named_beside_its_noun(name, required):
         value = named_word(name, text, boundaries)
+    if value is not None and name in QUERY_SLOTS:
+        return _without_edges(value, boundaries)
     if value is None or name in TEXT_SLOTS | TITLE_SLOTS:
         return value
     words = value.split()
@@ -453,6 +460,24 @@ def _named_beside_its_noun(name: str, required: frozenset[str]) -> bool:
     if name.endswith(("_id", "_name")):
         return True
     return "_" not in name and name not in TITLE_SLOTS | TEXT_SLOTS
+
+
+def _before_any(value: str, cues: Sequence[str]) -> str:
+    """A value up to the first of another slot's cues in it ("broken link with the body
+    ...": "broken link" for a title when the body's cue is "with the body")."""
+    ends = [m.start() for cue in cues if (m := re.search(rf"\b{re.escape(cue)}\b", value))]
+    return value[: min(ends)].strip() if ends else value
+
+
+def _without_edges(value: str, boundaries: frozenset[str]) -> str:
+    """A query without the tool's and function words it opens or ends with ("github issues
+    on flaky uploads": "flaky uploads")."""
+    words = value.split()
+    while len(words) > 1 and {words[0].lower(), singular(words[0].lower())} & boundaries:
+        words.pop(0)
+    while len(words) > 1 and {words[-1].lower(), singular(words[-1].lower())} & boundaries:
+        words.pop()
+    return " ".join(words)
 
 
 def _without_trailing(

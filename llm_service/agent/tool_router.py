@@ -70,7 +70,8 @@ GENERIC_WORDS = frozenset({"id", "ids", "the", "of", "by", "max", "min", "includ
 MAX_SPAN_WORDS = 6
 FUNCTION_WORDS_TEXT = """
     a an the and or but of to in on at for from with about into by as is are was were be
-    been am do does did can could would will should shall may might must i me my we us our you
+    been am do does did have has had can could would will should shall may might must i me my
+    we us our you
     your it its this that these those there here what when where who whom which why how any
     some all no not please hey hi voxhall okay ok so just now right then up out over again new
     called named titled saying say says tell show find search give get list let make put set
@@ -163,7 +164,7 @@ def _slot_spans(
     name: str, spans: list[str], numbers: list[int], text: str, required: bool
 ) -> list[str]:
     """The spans a string slot may take, best first (`ranked_spans`): one word for an id, no
-    time words in a title or a name, and not only time words in a text or a query (the times
+    time words in a title or a name, not only time words in a text or a query (the times
     fill the date-time slots; a required slot takes them when nothing else is said)."""
     if name.endswith("_id"):
         spans = [span for span in spans if " " not in span] + [str(n) for n in numbers]

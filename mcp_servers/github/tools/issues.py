@@ -170,7 +170,10 @@ def register_issue_tools(tools: ToolRegistry, calls: GithubCalls) -> None:
             "file an issue that the export button is broken",
             "new issue please, title typo on homepage",
         ),
-        slot_cues={"title": ("title", "that", "about")},
+        slot_cues={
+            "title": ("title", "that", "about"),
+            "body": ("with the body", "with the description", "body", "description"),
+        },
     )
     async def create_issue(
         title: Title,

@@ -274,3 +274,21 @@ async def test_an_optional_id_takes_the_word_beside_its_noun(tools: dict[str, Ag
         "item_id": "301",
         "body": "shipped to staging",
     }
+
+
+@MODULE_LOOP
+async def test_queries_and_texts_keep_only_what_they_ask_about(tools: dict[str, AgentTool]) -> None:
+    issues = tools["github__search_issues"]
+    assert settled(issues, "look for github issues on flaky uploads") == {
+        "query": "flaky uploads"
+    }, "the tool's own words are cut off a query's edges"
+    events = tools["calendar__search_events"]
+    assert settled(events, "when do I have the vet") == {"query": "vet"}
+    standup = settled(events, "when is the morning standup")
+    assert standup is not None and standup["query"] == "morning standup", "a name, not a time"
+    create = tools["github__create_issue"]
+    assert settled(
+        create, "open an issue called broken link in footer with the body the about link is 404"
+    ) == {"title": "broken link in footer", "body": "the about link is 404"}, (
+        "a title ends where the body's cue starts; the body runs to the end"
+    )
