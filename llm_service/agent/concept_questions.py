@@ -1,10 +1,13 @@
-"""Questions about what something is, which plain chat answers, whatever tools are offered.
+"""Questions about what something is, or for advice, which plain chat answers, whatever
+tools are offered.
 
 "What is a merge conflict", "tell me what an ECS cluster is", "how do CloudWatch alarms work",
-"is it better to squash or merge": they use a tool's words but ask for an explanation, not for
-the user's data. A request is such a question when it opens with one of these forms (after
-"can you", "please", "tell me", "in simple terms") and says nothing of the user's own things:
-no "my" or "our", no number, no day or time. Routers ask `asks_about_a_concept` before
+"is it better to squash or merge", "what's the best way to review a pull request", "how long
+should a one on one be", "any tips for estimating a sprint": they use a tool's words but ask
+for an explanation or advice, not for the user's data. A request is such a question when it opens with one of these forms (after
+"can you", "please", "tell me", "in simple terms") and, unless it asks for advice ("how
+should I word my update"), says nothing of the user's own things: no "my" or "our", no
+number, no day or time. Routers ask `asks_about_a_concept` before
 scoring, so no router has to learn this from examples. Nothing here names a tool.
 """
 
@@ -21,13 +24,21 @@ FORMS = (
     r"what (?:a|an) .+ (?:is|does)\b",
     r"what(?: is|'s| are) the (?:difference|point|purpose|idea|meaning)\b",
     r"what does .+ (?:mean|stand for)\b",
-    r"how (?:does|do) (?!i\b|we\b|you\b).+ work\b",
+    r"how (?:does|do) (?!i\b|we\b|you\b).+ (?:work|handle|deal with)\b",
     r"(?:is|would) it (?:be )?(?:better|worse|wise|smart|good|bad) to\b",
     r"define\b",
     r"explain (?:a|an|what|how)\b",
     r"why (?:do|does|would) (?:people|teams|anyone|companies)\b",
 )
+ADVICE_FORMS = (
+    r"how (?:should|would) (?:i|we|one)\b",
+    r"how (?:long|often|much time|many \w+) should\b",
+    r"what(?: is|'s) (?:the|a) (?:best|right|good|proper) way to\b",
+    r"(?:any|some|got any|give me (?:some|a few)) (?:tips|advice|pointers|ideas) (?:on|for|about)\b",
+    r"recommend (?:a|an|some)\b",
+)
 CONCEPT = re.compile(LEAD + "(?:" + "|".join(FORMS) + ")", re.IGNORECASE)
+ADVICE = re.compile(LEAD + "(?:" + "|".join(ADVICE_FORMS) + ")", re.IGNORECASE)
 OWN_THINGS = re.compile(
     r"\b(?:my|our|mine|ours|us|\d+|today|tonight|tomorrow|yesterday|now|currently|right now"
     r"|this (?:week|month|morning|afternoon|evening)|last (?:week|month|night)|next week)\b",
@@ -37,6 +48,8 @@ OWN_THINGS = re.compile(
 
 def asks_about_a_concept(text: str) -> bool:
     """Whether the request asks what something is or how it works, not about the user's own
-    things (see the module's docstring)."""
+    things, or asks for advice, about anything (see the module's docstring)."""
     spoken = text.strip().lower()
+    if ADVICE.search(spoken) is not None:
+        return True
     return CONCEPT.search(spoken) is not None and OWN_THINGS.search(spoken) is None

@@ -1,5 +1,5 @@
-"""Questions about what something is go to plain chat; questions about the user's own things
-do not, even in the same words."""
+"""Questions about what something is, or for advice, go to plain chat; questions about the
+user's own things do not, even in the same words."""
 
 from __future__ import annotations
 
@@ -46,6 +46,29 @@ def test_questions_about_a_concept(said: str) -> None:
 )
 def test_questions_about_the_users_own_things(said: str) -> None:
     assert not asks_about_a_concept(said)
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "how should I structure my standup updates",
+        "what's the best way to review a pull request",
+        "any advice on estimating tasks for a sprint",
+        "how long should a one on one meeting be",
+        "give me some tips for running a good meeting",
+        "can you recommend a good book about aws",
+        "how do calendars handle leap years",
+    ],
+)
+def test_asking_for_advice_is_plain_chat_even_about_ones_own_things(said: str) -> None:
+    assert asks_about_a_concept(said)
+
+
+async def test_no_published_example_request_reads_as_a_concept_or_advice_question() -> None:
+    tools = await builtin_tools()
+    examples = [example for tool in tools for example in tool.examples]
+    assert len(examples) > 400
+    assert [example for example in examples if asks_about_a_concept(example)] == []
 
 
 async def test_a_concept_question_in_a_tools_words_gets_no_tool() -> None:
