@@ -4,10 +4,10 @@ tools are offered.
 "What is a merge conflict", "tell me what an ECS cluster is", "how do CloudWatch alarms work",
 "is it better to squash or merge", "what's the best way to review a pull request", "how long
 should a one on one be", "any tips for estimating a sprint": they use a tool's words but ask
-for an explanation or advice, not for the user's data. A request is such a question when it opens with one of these forms (after
-"can you", "please", "tell me", "in simple terms") and, unless it asks for advice ("how
-should I word my update"), says nothing of the user's own things: no "my" or "our", no
-number, no day or time. Routers ask `asks_about_a_concept` before
+for an explanation or advice, not for the user's data. A request is such a question when it
+opens with one of these forms (after "can you", "please", "tell me", "in simple terms") and,
+unless it asks for advice ("how should I word my update"), says nothing of the user's own
+things: no "my" or "our", no number, no day or time. Routers ask `asks_about_a_concept` before
 scoring, so no router has to learn this from examples. Nothing here names a tool.
 """
 
@@ -34,7 +34,8 @@ ADVICE_FORMS = (
     r"how (?:should|would) (?:i|we|one)\b",
     r"how (?:long|often|much time|many \w+) should\b",
     r"what(?: is|'s) (?:the|a) (?:best|right|good|proper) way to\b",
-    r"(?:any|some|got any|give me (?:some|a few)) (?:tips|advice|pointers|ideas) (?:on|for|about)\b",
+    r"(?:any|some|got any|give me (?:some|a few)) (?:tips|advice|pointers|ideas)"
+    r" (?:on|for|about)\b",
     r"recommend (?:a|an|some)\b",
 )
 CONCEPT = re.compile(LEAD + "(?:" + "|".join(FORMS) + ")", re.IGNORECASE)
