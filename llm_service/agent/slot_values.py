@@ -17,6 +17,7 @@ an issue number nor writes an end time of its own:
   the words beside its noun ("the backlog group", "the nightly build workflow", "the
   billing-stack"), and so does a slot named by one noun ("the payments cluster", "branch
   develop");
+- an owner and a repo slot take a repository said as "owner/repo";
 - a string slot whose cue the request says takes the words after it: "called / named / titled
   X" a title-like slot or a name ("the stack named web"), "saying X" a title when no title cue
   is said, "rename ... to X" a title, "starting with X" a prefix (the tool's `_meta`
@@ -147,6 +148,8 @@ DURATION = re.compile(
     r"\b(\d+|half an|an?|one)[ -](?:(?:free|full|spare|whole|quick|short|long|open) )?"
     r"(half )?(minute|min|hour)s?\b"
 )
+REPOSITORY = re.compile(r"(?<![\w/])(?P<owner>[A-Za-z0-9][\w.-]*)/(?P<repo>[\w.-]*\w)\b")
+"""A repository said as GitHub writes it, "octocat/hello-world"."""
 TOLD = r"(?<=\d)(?:,? (?:that|to say) |: )"
 """What a person tells a numbered thing: "comment on issue 9 that the fix is deployed"."""
 
@@ -346,10 +349,12 @@ def _names_a_thing(word: str, boundaries: frozenset[str]) -> bool:
     return not {word, singular(word)} & boundaries and not _is_time_word(word)
 
 
-def named_word(name: str, text: str, boundaries: frozenset[str]) -> str | None:
+def named_word(
+    name: str, text: str, boundaries: frozenset[str], after_noun: bool = True
+) -> str | None:
     """The words that name an id or name slot's thing beside the word for it: "the backlog
-    group", "the nightly build workflow" (up to `NAME_WORDS` before it), "group done", "the
-    billing-stack" for group_id, workflow_id or stack_name."""
+    group", "the nightly build workflow" (up to `NAME_WORDS` before it), "group done" (unless
+    not `after_noun`), "the billing-stack" for group_id, workflow_id or stack_name."""
     nouns = set(name.lower().split("_")) - {"id", "ids", "name", "names"}
     words = _words(text)
     lowered = [word.lower() for word in words]
@@ -365,7 +370,7 @@ def named_word(name: str, text: str, boundaries: frozenset[str]) -> str | None:
             first -= 1
         if first < index:
             return " ".join(words[first:index])
-        if index + 1 < len(words) and _names_a_thing(lowered[index + 1], stops):
+        if after_noun and index + 1 < len(words) and _names_a_thing(lowered[index + 1], stops):
             return words[index + 1]
     return None
 
@@ -417,6 +422,8 @@ def prefilled(
                 value = _before_any(value, others)
             if value:
                 values[name] = value
+    if {"owner", "repo"} <= properties.keys() and (said := REPOSITORY.search(text)):
+        values.update(owner=said["owner"], repo=said["repo"])
     return _given_once(values, properties)
 
 
@@ -439,11 +446,13 @@ def _string_slot_value(
     required: frozenset[str],
     boundaries: frozenset[str],
 ) -> str | None:
-    """A string slot's value from its cues or the word beside its noun; a name or an id ends
+    """A string slot's value from its cues or the word beside its noun (an optional id only
+    the words before it: "the backlog group", not "an event Team Lunch"); a name or an id ends
     before a preposition and without the tool's words ("develop by alice": "develop")."""
     value = _string_value(name, schema, text, cues)
     if value is None and _named_beside_its_noun(name, required):
-        value = named_word(name, text, boundaries)
+        optional_id = name.endswith("_id") and name not in required
+        value = named_word(name, text, boundaries, after_noun=not optional_id)
     if value is not None and name in QUERY_SLOTS:
         return _without_edges(value, boundaries)
     if value is None or name in TEXT_SLOTS | TITLE_SLOTS:
@@ -484,11 +493,13 @@ def _without_trailing(
     value: str, name: str, schema: Mapping[str, Any], boundaries: frozenset[str]
 ) -> str:
     """A value without the words of its slot's name or description, or the tool's, it ends
-    with: "the main branch" is "main" for `branch`, "the fix-typo branch" "fix-typo" for a
-    `head` described "Only from this branch"."""
+    with (or its name it opens with: "ref develop"): "the main branch" is "main" for `branch`,
+    "the fix-typo branch" "fix-typo" for a `head` described "Only from this branch"."""
     said = f"{name.replace('_', ' ')} {schema.get('description') or ''}".lower()
     described = set(re.findall(r"[a-z]+", said)) | boundaries
     words = value.split()
+    while len(words) > 1 and words[0].lower() in name.split("_"):
+        words.pop(0)
     while len(words) > 1 and {words[-1].lower(), singular(words[-1].lower())} & described:
         words.pop()
     return " ".join(words)

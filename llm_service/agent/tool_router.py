@@ -163,9 +163,12 @@ def _is_date_time(schema: dict[str, Any]) -> bool:
 def _slot_spans(
     name: str, spans: list[str], numbers: list[int], text: str, required: bool
 ) -> list[str]:
-    """The spans a string slot may take, best first (`ranked_spans`): one word for an id, no
+    """The spans a string slot may take, best first (`ranked_spans`), never only its own name
+    ("cluster" for `cluster`): one word for an id, no
     time words in a title or a name, not only time words in a text or a query (the times
     fill the date-time slots; a required slot takes them when nothing else is said)."""
+    own = set(name.split("_"))
+    spans = [span for span in spans if not set(span.lower().split()) <= own]
     if name.endswith("_id"):
         spans = [span for span in spans if " " not in span] + [str(n) for n in numbers]
     else:

@@ -292,3 +292,28 @@ async def test_queries_and_texts_keep_only_what_they_ask_about(tools: dict[str, 
     ) == {"title": "broken link in footer", "body": "the about link is 404"}, (
         "a title ends where the body's cue starts; the body runs to the end"
     )
+
+
+@MODULE_LOOP
+async def test_a_repository_said_as_github_writes_it_fills_owner_and_repo(
+    tools: dict[str, AgentTool],
+) -> None:
+    issues = tools["github__list_issues"]
+    assert settled(issues, "list open issues in octocat/hello-world") == {
+        "state": "open",
+        "owner": "octocat",
+        "repo": "hello-world",
+    }
+
+
+@MODULE_LOOP
+async def test_a_name_loses_its_slots_own_word(tools: dict[str, AgentTool]) -> None:
+    trigger = tools["github__trigger_workflow"]
+    assert settled(trigger, "trigger workflow ci.yml on ref develop") == {
+        "workflow_id": "ci.yml",
+        "ref": "develop",
+    }
+    create = tools["calendar__create_event"]
+    lunch = settled(create, "create an event Team Lunch on friday at noon")
+    assert lunch is not None and lunch["summary"] == "Team Lunch"
+    assert "event_id" not in lunch, "an optional id takes no word after its noun"
