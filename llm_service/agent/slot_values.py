@@ -56,7 +56,11 @@ REQUEST_WORDS = frozenset(
 TITLE_SLOTS = frozenset({"title", "summary", "name", "subject", "commit_title"})
 TEXT_SLOTS = frozenset({"body", "text", "message", "comment", "content", "commit_message"})
 QUERY_SLOTS = frozenset({"query", "search_term", "q"})
-TEXT_CUES = ("saying", "that says", "which says", "that reads", "to say", "with the text")
+TEXT_CUES = (
+    "saying", "that says", "which says", "that reads", "to say", "with the text", "with the body",
+    "with body", "with the message", "with the note", "with a note",
+)  # fmt: skip
+QUERY_CUES = ("with the query", "the query", "query", "for the term", "the term", "keywords")
 TITLE_CUES = ("called", "named", "titled", "entitled", "title it", "call it", "name it")
 RENAME_CUES = ("rename", "retitle")
 PREFIX_CUES = (
@@ -148,6 +152,8 @@ DURATION = re.compile(
     r"\b(\d+|half an|an?|one)[ -](?:(?:free|full|spare|whole|quick|short|long|open) )?"
     r"(half )?(minute|min|hour)s?\b"
 )
+QUOTED = re.compile(r"\s*(?P<quote>['\"])(?P<said>[^'\"]+)(?P=quote)(?!\w)")
+"""A value said in quotes right after its cue ("titled 'Docs typo'")."""
 REPOSITORY = re.compile(r"(?<![\w/])(?P<owner>[A-Za-z0-9][\w.-]*)/(?P<repo>[\w.-]*\w)\b")
 """A repository said as GitHub writes it, "octocat/hello-world"."""
 TOLD = r"(?<=\d)(?:,? (?:that|to say) |: )"
@@ -219,12 +225,14 @@ def _stops(words: Sequence[str], index: int) -> bool:
 
 
 def value_after(text: str, cue: str, max_words: int = 8) -> str | None:
-    """The words after the cue phrase, up to a stop (see `_stops`), or None (also when they
-    open with a time or a place: "on" says a branch in "runs on develop", not in "runs on
-    monday" or "on the board")."""
+    """The words after the cue phrase, up to a stop (see `_stops`), or what it quotes, or None
+    (also when they open with a time or a place: "on" says a branch in "runs on develop", not
+    in "runs on monday" or "on the board")."""
     match = re.search(rf"(?<![\w-]){re.escape(cue)}(?![\w-])", text, re.IGNORECASE)
     if match is None:
         return None
+    if quoted := QUOTED.match(text, match.end()):
+        return quoted["said"]
     words = _words(text[match.end() :])
     taken: list[str] = []
     for index, word in enumerate(words[:max_words]):
@@ -450,6 +458,8 @@ def _string_slot_value(
     the words before it: "the backlog group", not "an event Team Lunch"); a name or an id ends
     before a preposition and without the tool's words ("develop by alice": "develop")."""
     value = _string_value(name, schema, text, cues)
+    if value is None and name in QUERY_SLOTS:
+        value = value_after_any(text, QUERY_CUES)
     if value is None and _named_beside_its_noun(name, required):
         optional_id = name.endswith("_id") and name not in required
         value = named_word(name, text, boundaries, after_noun=not optional_id)
@@ -468,7 +478,7 @@ def _named_beside_its_noun(name: str, required: frozenset[str]) -> bool:
     not a title or a text."""
     if name.endswith(("_id", "_name")):
         return True
-    return "_" not in name and name not in TITLE_SLOTS | TEXT_SLOTS
+    return "_" not in name and name not in TITLE_SLOTS | TEXT_SLOTS | QUERY_SLOTS
 
 
 def _before_any(value: str, cues: Sequence[str]) -> str:

@@ -317,3 +317,21 @@ async def test_a_name_loses_its_slots_own_word(tools: dict[str, AgentTool]) -> N
     lunch = settled(create, "create an event Team Lunch on friday at noon")
     assert lunch is not None and lunch["summary"] == "Team Lunch"
     assert "event_id" not in lunch, "an optional id takes no word after its noun"
+
+
+@MODULE_LOOP
+async def test_a_value_in_quotes_after_its_cue_is_taken_whole(tools: dict[str, AgentTool]) -> None:
+    create = tools["github__create_issue"]
+    assert settled(create, "create a github issue titled 'Docs typo' with body 'teh README'") == {
+        "title": "Docs typo",
+        "body": "teh README",
+    }
+    issues = tools["github__search_issues"]
+    assert settled(issues, "search github issues with the query memory leak is:open") == {
+        "query": "memory leak is:open"
+    }
+    update = tools["monday__create_update"]
+    assert settled(update, "leave an update on item 5 with the message waiting for review") == {
+        "item_id": "5",
+        "body": "waiting for review",
+    }
