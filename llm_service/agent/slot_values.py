@@ -405,7 +405,8 @@ def prefilled(
     boundaries: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     """The slots the request settles by itself (`properties` without their null alternatives):
-    enums it names one value of, numbers after a word of the slot's name, and string slots
+    enums it names one value of, numbers after a word of the slot's name, a required list of
+    names the one said as a path or beside its noun ("the api logs"), and string slots
     their cues fill (an id or a name also by the word beside its noun, `named_word`), each
     value given to one slot only ("runs by the nightly workflow": `workflow_id`, not also
     `actor`)."""
@@ -423,6 +424,9 @@ def prefilled(
                 number = str(int(duration.total_seconds() // 60))
             if number is not None:
                 values[name] = number if schema.get("type") == "string" else int(number)
+        elif _lists_names(schema) and name in required:
+            if (named := _path_said(text) or named_word(name, text, boundaries)) is not None:
+                values[name] = [named]
         elif schema.get("type") == "string" and "format" not in schema:
             value = _string_slot_value(name, schema, text, every_cue[name], required, boundaries)
             others = [cue for other, said in every_cue.items() if other != name for cue in said]
@@ -433,6 +437,16 @@ def prefilled(
     if {"owner", "repo"} <= properties.keys() and (said := REPOSITORY.search(text)):
         values.update(owner=said["owner"], repo=said["repo"])
     return _given_once(values, properties)
+
+
+def _lists_names(schema: Mapping[str, Any]) -> bool:
+    return schema.get("type") == "array" and (schema.get("items") or {}).get("type") == "string"
+
+
+def _path_said(text: str) -> str | None:
+    """A name said as a path ("/aws/lambda/checkout"), or None."""
+    match = re.search(r"(?<!\S)/[\w./-]*\w", text)
+    return match[0] if match else None
 
 
 def _given_once(

@@ -285,7 +285,12 @@ def slot_schema(tool: AgentTool, text: str, now: datetime | None = None) -> dict
     plain = {name: _without_null(value) for name, value in properties.items()}
     own = frozenset(tool.name.lower().split("_"))
     settled = prefilled(plain, text, own, tool.slot_cues, frozenset(required), boundaries)
-    taken = {word for value in settled.values() for word in str(value).lower().split()}
+    said = [
+        item
+        for value in settled.values()
+        for item in (value if isinstance(value, list) else [value])
+    ]
+    taken = {word for value in said for word in str(value).lower().split()}
     spans = [span for span in spans if not set(span.lower().split()) & taken] or spans
     slots: dict[str, Any] = {}
     for name, property_schema in properties.items():

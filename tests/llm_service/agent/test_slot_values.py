@@ -335,3 +335,16 @@ async def test_a_value_in_quotes_after_its_cue_is_taken_whole(tools: dict[str, A
         "item_id": "5",
         "body": "waiting for review",
     }
+
+
+@MODULE_LOOP
+async def test_a_list_of_names_takes_the_one_beside_its_noun_or_said_as_a_path(
+    tools: dict[str, AgentTool],
+) -> None:
+    logs = tools["aws__run_logs_insights_query"]
+    assert settled(logs, "search the api logs for timeouts") == {
+        "log_group_names": ["api"],
+        "query": "timeouts",
+    }
+    path = settled(logs, "run a logs insights query for errors on /aws/lambda/checkout")
+    assert path is not None and path["log_group_names"] == ["/aws/lambda/checkout"]

@@ -288,6 +288,30 @@ async def test_a_logs_insights_query_runs_as_a_job(moto: None, jobs: tasks.JobRu
     assert [j["job_id"] for j in listed["jobs"]] == [started["job_id"]]
 
 
+async def test_a_logs_query_may_be_plain_words_on_a_part_of_a_group_name(
+    moto: None, jobs: tasks.JobRuntime
+) -> None:
+    async with Client(create_server(aws_settings())) as client:
+        started = await call(
+            client, "run_logs_insights_query", log_group_names=["API"], query="payment timeout"
+        )
+        await finished(started["job_id"])
+        job = await call(client, "get_job", job_id=started["job_id"])
+        unknown = await client.call_tool(
+            "run_logs_insights_query", {"log_group_names": ["billing"], "query": "errors"}
+        )
+
+    assert job["status"] == "succeeded", job["error"]
+    [query] = boto3.client("logs", region_name=REGION).describe_queries(logGroupName="/shop/api")[
+        "queries"
+    ]
+    assert query["queryString"] == (
+        "fields @timestamp, @message | filter @message like /(?i)payment timeout/"
+        " | sort @timestamp desc"
+    )
+    assert unknown.is_error and "no log group has 'billing' in its name" in text_of(unknown)
+
+
 async def test_redeploy_asks_naming_account_and_region_and_waits_for_the_rollout(
     moto: None, jobs: tasks.JobRuntime
 ) -> None:
