@@ -4,7 +4,9 @@ The scored set (`tests/data/agent_requests_scored.jsonl`) is written apart from 
 the servers publish in their tools' `_meta` and from the development set
 (`tests/data/agent_requests.jsonl`), which tuning may look at; the scored set is only scored.
 A second held-out set (`tests/data/agent_requests_heldout.jsonl`, `--set heldout`) was written
-blind by another writer from the tools' names, descriptions and input schemas alone.
+blind by another writer from the tools' names, descriptions and input schemas alone, and a
+third ("heldout2", `tests/data/agent_requests_heldout_second.jsonl`) the same way on 7
+December 2026, after the first had been read while tuning: score it, never tune on it.
 Each row: `request`, `tool` (`<server>__<tool>`, or null for chat that needs no tool),
 `arguments` (only the key arguments the request states) and `slots` (each labelled argument's
 slot type: name, title, number, date, enum or text).
@@ -70,13 +72,14 @@ ROOT = Path(__file__).resolve().parents[1]
 SCORED = ROOT / "tests" / "data" / "agent_requests_scored.jsonl"
 DEV = ROOT / "tests" / "data" / "agent_requests.jsonl"
 HELDOUT = ROOT / "tests" / "data" / "agent_requests_heldout.jsonl"
-SETS = {"scored": SCORED, "dev": DEV, "heldout": HELDOUT}
+HELDOUT_SECOND = ROOT / "tests" / "data" / "agent_requests_heldout_second.jsonl"
+SETS = {"scored": SCORED, "dev": DEV, "heldout": HELDOUT, "heldout2": HELDOUT_SECOND}
 SET_CHOICES = {
     "scored": ("scored",),
     "dev": ("dev",),
-    "heldout": ("heldout",),
+    "heldout": ("heldout", "heldout2"),
     "both": ("scored", "dev"),
-    "all": ("scored", "heldout", "dev"),
+    "all": ("scored", "heldout", "heldout2", "dev"),
 }
 SERVERS = ("github", "calendar", "monday", "aws")
 SLOT_TYPES = ("name", "title", "number", "date", "enum", "text")
