@@ -505,10 +505,16 @@ def _before_any(value: str, cues: Sequence[str]) -> str:
 def _without_edges(value: str, boundaries: frozenset[str]) -> str:
     """A query without the tool's and function words it opens or ends with ("github issues
     on flaky uploads": "flaky uploads")."""
+    return _trimmed(value, boundaries, boundaries)
+
+
+def _trimmed(value: str, opening: frozenset[str], closing: frozenset[str]) -> str:
+    """`value` without the `opening` words it opens with and the `closing` ones it ends with
+    (or their plurals), keeping at least one word."""
     words = value.split()
-    while len(words) > 1 and {words[0].lower(), singular(words[0].lower())} & boundaries:
+    while len(words) > 1 and {words[0].lower(), singular(words[0].lower())} & opening:
         words.pop(0)
-    while len(words) > 1 and {words[-1].lower(), singular(words[-1].lower())} & boundaries:
+    while len(words) > 1 and {words[-1].lower(), singular(words[-1].lower())} & closing:
         words.pop()
     return " ".join(words)
 
@@ -520,13 +526,8 @@ def _without_trailing(
     with (or its name it opens with: "ref develop"): "the main branch" is "main" for `branch`,
     "the fix-typo branch" "fix-typo" for a `head` described "Only from this branch"."""
     said = f"{name.replace('_', ' ')} {schema.get('description') or ''}".lower()
-    described = set(re.findall(r"[a-z]+", said)) | boundaries
-    words = value.split()
-    while len(words) > 1 and words[0].lower() in name.split("_"):
-        words.pop(0)
-    while len(words) > 1 and {words[-1].lower(), singular(words[-1].lower())} & described:
-        words.pop()
-    return " ".join(words)
+    described = frozenset(re.findall(r"[a-z]+", said)) | boundaries
+    return _trimmed(value, frozenset(name.split("_")), described)
 
 
 def _named_number(name: str, text: str) -> str | None:
