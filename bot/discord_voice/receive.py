@@ -36,7 +36,7 @@ from nacl.exceptions import CryptoError
 from bot.conversation.ports import VoiceFrame
 from bot.discord_voice.connection import RefusingConnectionState
 from bot.discord_voice.dave import DaveReceiveStep, DaveyFrameDecryptor
-from bot.discord_voice.rtp import RtpHeader
+from bot.discord_voice.rtp import RtpHeader, is_rtcp
 from voxhall.frames import FRAME_BYTES
 
 log = logging.getLogger(__name__)
@@ -113,7 +113,7 @@ class DaveAudioReader(AudioReader):
 
     def callback(self, packet_data: bytes) -> None:
         """Called by discord.py's socket reader thread with each datagram."""
-        if len(packet_data) >= 2 and rtp.is_rtcp(packet_data):
+        if is_rtcp(packet_data):
             super().callback(packet_data)
             return
         header = RtpHeader.parse(packet_data)

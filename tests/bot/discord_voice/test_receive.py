@@ -27,7 +27,7 @@ from bot.discord_sim.media import LocalDaveGroup, RtpStream, opus_frames
 from bot.discord_voice.dave import DaveReceiveStep, DaveyFrameDecryptor, SpeakerCounters
 from bot.discord_voice.opus import ensure_opus
 from bot.discord_voice.receive import DaveVoiceRecvClient, DiscordVoiceSource, pcm_frames
-from bot.discord_voice.rtp import OPUS_SILENCE, RtpHeader, strip_rtp_padding
+from bot.discord_voice.rtp import OPUS_SILENCE, RtpHeader, is_rtcp, strip_rtp_padding
 from tests.bot.discord_voice_support import (
     CHANNEL_ID,
     announce_speaker,
@@ -46,6 +46,8 @@ STRANGER_SSRC = 5151
 BOT_SSRC = 6161
 SPEECH_LEVEL = 0.05
 SILENCE_LEVEL = 0.001
+# Not RTP (version bits 0), though its type byte is RTCP's receiver report.
+NOT_RTP_LIKE_RTCP = bytes([0x00, 201]) + bytes(48)
 PACKET_SPACING_S = 0.005  # a quarter of Discord's 20 ms: quick, and the router keeps up
 
 
@@ -195,8 +197,15 @@ def test_rtp_header_parsing_tells_rtp_from_anything_else() -> None:
     parsed = RtpHeader.parse(stream.packet(b"opus", payload_type=120, padding=3))
     assert parsed == RtpHeader(ssrc=SPEAKER_SSRC, sequence=9, payload_type=120, padded=True)
     receiver_report = bytes([0x81, 201, 0, 7]) + bytes(28)
-    for not_rtp in (b"", b"\x80", os.urandom(11), bytes(74), receiver_report):
+    for not_rtp in (b"", b"\x80", os.urandom(11), bytes(74), receiver_report, NOT_RTP_LIKE_RTCP):
         assert RtpHeader.parse(not_rtp) is None
+
+
+def test_rtcp_is_version_two_with_an_rtcp_packet_type() -> None:
+    assert is_rtcp(bytes([0x81, 201, 0, 7]) + bytes(28))
+    assert not is_rtcp(NOT_RTP_LIKE_RTCP)
+    assert not is_rtcp(bytes([0x80, 120]) + bytes(10))
+    assert not is_rtcp(b"\x81")
 
 
 def test_snapshot_reports_dave_state_opus_and_speakers(
