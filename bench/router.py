@@ -6,7 +6,10 @@ the servers publish in their tools' `_meta` and from the development set
 A second held-out set (`tests/data/agent_requests_heldout.jsonl`, `--set heldout`) was written
 blind by another writer from the tools' names, descriptions and input schemas alone, and a
 third ("heldout2", `tests/data/agent_requests_heldout_second.jsonl`) the same way on 7
-December 2026, after the first had been read while tuning: score it, never tune on it.
+December 2026, after the first had been read while tuning: score it, never tune on it. The
+tuning set (`tests/data/agent_requests_tuning.jsonl`, `--set tuning`, 220 rows, 50 of them
+chatter) was written the same way by a third writer on 7 December 2026 for tuning to look at:
+its misses (`--show-misses`) are what slot rules are built from.
 Each row: `request`, `tool` (`<server>__<tool>`, or null for chat that needs no tool),
 `arguments` (only the key arguments the request states) and `slots` (each labelled argument's
 slot type: name, title, number, date, enum or text).
@@ -36,7 +39,8 @@ tfidf and embedding, `all` the four. `--set both` is the scored and the developm
 by another writer from the tools' names, descriptions and schemas only).
 
 Run: `PYTHONPATH=. .venv/bin/python bench/router.py
-[--router tfidf|embedding|hybrid|classifier|both|all] [--set scored|dev|heldout|both|all]
+[--router tfidf|embedding|hybrid|classifier|both|all]
+[--set scored|dev|tuning|heldout|both|all]
 [--no-fill] [--show-misses] [--json]`.
 """
 
@@ -73,13 +77,21 @@ SCORED = ROOT / "tests" / "data" / "agent_requests_scored.jsonl"
 DEV = ROOT / "tests" / "data" / "agent_requests.jsonl"
 HELDOUT = ROOT / "tests" / "data" / "agent_requests_heldout.jsonl"
 HELDOUT_SECOND = ROOT / "tests" / "data" / "agent_requests_heldout_second.jsonl"
-SETS = {"scored": SCORED, "dev": DEV, "heldout": HELDOUT, "heldout2": HELDOUT_SECOND}
+TUNING = ROOT / "tests" / "data" / "agent_requests_tuning.jsonl"
+SETS = {
+    "scored": SCORED,
+    "dev": DEV,
+    "heldout": HELDOUT,
+    "heldout2": HELDOUT_SECOND,
+    "tuning": TUNING,
+}
 SET_CHOICES = {
     "scored": ("scored",),
     "dev": ("dev",),
+    "tuning": ("tuning",),
     "heldout": ("heldout", "heldout2"),
     "both": ("scored", "dev"),
-    "all": ("scored", "heldout", "heldout2", "dev"),
+    "all": ("scored", "heldout", "heldout2", "dev", "tuning"),
 }
 SERVERS = ("github", "calendar", "monday", "aws")
 SLOT_TYPES = ("name", "title", "number", "date", "enum", "text")

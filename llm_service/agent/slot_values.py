@@ -58,15 +58,18 @@ TEXT_SLOTS = frozenset({"body", "text", "message", "comment", "content", "commit
 QUERY_SLOTS = frozenset({"query", "search_term", "q"})
 TEXT_CUES = (
     "saying", "that says", "which says", "that reads", "to say", "with the text", "with the body",
-    "with body", "with the message", "with the note", "with a note",
+    "with body", "with the message", "with the note", "with a note", "reply with",
+    "replying with", "respond with",
 )  # fmt: skip
 QUERY_CUES = ("with the query", "the query", "query", "for the term", "the term", "keywords")
 TITLE_CUES = ("called", "named", "titled", "entitled", "title it", "call it", "name it")
-RENAME_CUES = ("rename", "retitle")
+RENAME_CUES = ("rename", "retitle", "change the title of", "change the name of")
 PREFIX_CUES = (
     "starting with", "starts with", "start with", "beginning with", "begins with", "begin with",
     "prefixed with",
 )  # fmt: skip
+OPENING_FILLERS = frozenset({"the", "a", "an", "it", "to", "as", "um", "uh", "er", "like", "is"})
+"""Words between a cue and its value ("rename it to, um, ...", "the title is ...")."""
 NAME_WORDS = 3
 """The most words of a name said before its noun ("the nightly build workflow")."""
 TIME_WORDS = frozenset(
@@ -105,6 +108,8 @@ TIME_WORDS = frozenset(
         "months",
         "year",
         "years",
+        "sometime",
+        "anytime",
     ]
     + list(WEEKDAYS)
     + [month for month in MONTHS if month != "may"]  # "may" asks ("may I")
@@ -128,8 +133,11 @@ PLACE_WORDS = frozenset(
         "repo",
         "repository",
         "item",
+        "them",
+        "it",
     }
 )
+CONJUNCTIONS = frozenset({"and", "or", "then", "also", "plus", "but"})
 POLITE_WORDS = frozenset({"please", "thanks", "thank", "cheers", "exist", "exists"})
 STOP_PREPOSITIONS = frozenset(
     {"on", "at", "for", "to", "in", "from", "by", "between", "until", "till", "before"}
@@ -148,6 +156,24 @@ SYNONYMS: Mapping[str, Sequence[str]] = {
     "open": ("reopen", "re-open"),
     "reopened": ("reopen", "re-open"),
 }
+COUNT_WORDS = frozenset({"limit", "max", "per", "count", "top"})
+"""Words of a slot that caps how many results come back (limit, per_page, max_items)."""
+COUNTED = re.compile(
+    r"\b(?:(?:last|first|1st|top|latest|newest|oldest|most recent|max(?:imum)?|at most|up to|only"
+    r"|just) (?:the )?(\d+)|(\d+) (?:most|latest|newest|oldest|results|rows|options|entries))\b"
+    r"(?! ?(?:minute|min|hour|day|week|month|year|second|am\b|pm\b|%))",
+    re.IGNORECASE,
+)
+"""How many results a request asks for: "the last 5 runs", "top ten", "give me three
+options"; not a span of time ("the last 3 days")."""
+FLAG_WORDS = frozenset({"include", "only", "use", "is", "enable", "allow", "show", "with"})
+"""Words of a yes-or-no slot's name that say how, not what ("include_teams": "teams")."""
+REFUSAL_WORDS = frozenset(
+    {"no", "not", "without", "skip", "exclude", "excluding", "outside", "ignore", "don't"}
+    | {"dont", "never", "drop", "minus", "except"}
+)
+CAMEL_WORDS = re.compile(r"[A-Z0-9]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z0-9]+")
+"""The words of a CamelCase name ("CPUUtilization": CPU, Utilization; "EC2": EC2)."""
 DURATION = re.compile(
     r"\b(\d+|half an|an?|one)[ -](?:(?:free|full|spare|whole|quick|short|long|open) )?"
     r"(half )?(minute|min|hour)s?\b"
@@ -156,17 +182,38 @@ QUOTED = re.compile(r"\s*(?P<quote>['\"])(?P<said>[^'\"]+)(?P=quote)(?!\w)")
 """A value said in quotes right after its cue ("titled 'Docs typo'")."""
 REPOSITORY = re.compile(r"(?<![\w/])(?P<owner>[A-Za-z0-9][\w.-]*)/(?P<repo>[\w.-]*\w)\b")
 """A repository said as GitHub writes it, "octocat/hello-world"."""
+DIGIT_WORDS = {
+    "zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
+    "six": "6", "seven": "7", "eight": "8", "nine": "9",
+}  # fmt: skip
+SPOKEN_DIGITS = re.compile(
+    rf"(?<!\bat )(?<!\bfrom )(?<!\buntil )(?<!\bby )"
+    rf"\b(?:\d+|{'|'.join(sorted(DIGIT_WORDS.keys() - {'oh'}))})"
+    rf"(?: (?:\d+|{'|'.join(sorted(DIGIT_WORDS))}))+\b(?! ?(?:am|pm|a\.m\.|p\.m\.|o'clock))",
+    re.IGNORECASE,
+)
+"""A number said in parts, a digit or a pair at a time: "one two three four five" (12345),
+"fifteen oh one" (1501), "eighty eighty" (8080); not a clock time ("at 2 30", "2 30 pm")."""
 TOLD = r"(?<=\d)(?:,? (?:that|to say) |: )"
 """What a person tells a numbered thing: "comment on issue 9 that the fix is deployed"."""
 
 
 def normalise_numbers(text: str, threshold: int = 2) -> str:
     """The request with its spoken numbers as digits ("issue three hundred and five": 305; a
-    lone number under `threshold`, "one", stays a word)."""
+    lone number under `threshold`, "one", stays a word), a number said in parts as one
+    (`SPOKEN_DIGITS`: "item one two three" is item 123)."""
     try:
-        return str(alpha2digit(text, "en", threshold=threshold))
+        digits = str(alpha2digit(text, "en", threshold=threshold))
     except (ValueError, IndexError):
-        return text
+        digits = text
+    return SPOKEN_DIGITS.sub(_joined_digits, digits)
+
+
+def _joined_digits(match: re.Match[str]) -> str:
+    parts = match[0].split()
+    if not any(part.isdigit() for part in parts):
+        return match[0]
+    return "".join(DIGIT_WORDS.get(part.lower(), part) for part in parts)
 
 
 def request_numbers(text: str) -> list[int]:
@@ -201,7 +248,7 @@ def enum_named(values: Sequence[Any], text: str, tool_words: frozenset[str]) -> 
         word = value.lower().replace("_", " ")
         if word in tool_words:
             continue
-        forms = (word, f"{word}s", f"{word}es", *SYNONYMS.get(value.lower(), ()))
+        forms = (word, value.lower(), f"{word}s", f"{word}es", *SYNONYMS.get(value.lower(), ()))
         if any(_phrase_in(form, lowered) for form in forms):
             named.append(value)
     return named
@@ -233,17 +280,27 @@ def value_after(text: str, cue: str, max_words: int = 8) -> str | None:
         return None
     if quoted := QUOTED.match(text, match.end()):
         return quoted["said"]
-    words = _words(text[match.end() :])
+    said = text[match.end() :].split()
+    words = _words(" ".join(said))
     taken: list[str] = []
     for index, word in enumerate(words[:max_words]):
         if taken and _stops(words, index):
             break
-        if not taken and word.lower() in ("the", "a", "an", "it", "to", "as"):
+        if not taken and word.lower() in OPENING_FILLERS:
             continue
         if not taken and _opens_elsewhere(word):
             return None
         taken.append(word)
+        if _ends_a_clause(said, index):
+            break
     return " ".join(taken) or None
+
+
+def _ends_a_clause(said: Sequence[str], index: int) -> bool:
+    """Whether the `index`th word of what follows a cue closes its clause (a comma, a colon, a
+    full stop after it: "called crash on upload, label it bug")."""
+    clean = [word for word in said if word.strip('.,?!"')]
+    return index < len(clean) and clean[index].endswith((",", ";", ":", ".", "?", "!"))
 
 
 def _opens_elsewhere(word: str) -> bool:
@@ -259,11 +316,14 @@ def value_after_any(text: str, cues: Sequence[str]) -> str | None:
 
 
 def _rename_target(text: str) -> str | None:
+    """The new name after "rename ... to" (the first "to" after the cue: "rename issue 4 to
+    migrate ci to actions")."""
     lowered = text.lower()
-    if not any(_phrase_in(cue, lowered) for cue in RENAME_CUES):
+    cue = next((m for cue in RENAME_CUES if (m := re.search(rf"\b{cue}\b", lowered))), None)
+    if cue is None:
         return None
-    at = max(lowered.rfind(" to "), -1)
-    return value_after(text[at:], "to") if at >= 0 else None
+    to = re.compile(r"\bto\b").search(lowered, cue.end())
+    return value_after(text[to.start() :], "to", max_words=12) if to else None
 
 
 def cued_value(name: str, schema: Mapping[str, Any], text: str, cues: Sequence[str]) -> str | None:
@@ -271,13 +331,22 @@ def cued_value(name: str, schema: Mapping[str, Any], text: str, cues: Sequence[s
     a prefix after "starting with", or after one of the tool's published `cues` (in their
     order, after a title's own: "called X" is a title before the tool's looser "about X")."""
     titled = name in TITLE_SLOTS or name.endswith("_name")
-    if (value := value_after_any(text, (*(TITLE_CUES if titled else ()), *cues))) is not None:
+    own = (*(TITLE_CUES if titled else ()), *cues, *_name_cues(name))
+    if (value := value_after_any(text, own)) is not None:
         return value
     described = f"{name} {schema.get('description') or ''}".lower()
     prefixed = "prefix" in described or "starts with" in described
     if prefixed and (value := value_after_any(text, PREFIX_CUES)) is not None:
         return value
     return _rename_target(text) if titled else None
+
+
+def _name_cues(name: str) -> tuple[str, ...]:
+    """A slot's own name as its cue: "the location is now X", "the event id is X", and a name
+    of two words by itself ("commit title X")."""
+    spoken = name.replace("_", " ")
+    bare = (spoken,) if " " in spoken else ()
+    return (f"{spoken} is now", f"{spoken} is", f"{spoken} should be", *bare)
 
 
 def meeting_title(text: str) -> str | None:
@@ -329,11 +398,12 @@ def derived_end(text: str, start: datetime) -> datetime:
 def text_after(text: str, cues: Sequence[str]) -> str | None:
     """The rest of the request after the first cue it says (a comment's whole text), or after
     a number and "that" (`TOLD`), without a closing "please"."""
-    patterns = [rf"(?<![\w-]){re.escape(cue)}(?![\w-])" for cue in cues] + [TOLD]
-    for pattern in patterns:
-        match = re.search(pattern, text, re.IGNORECASE)
+    patterns = [rf"(?<![\w-]){re.escape(cue)}(?![\w-])" for cue in cues]
+    said = [(pattern, text) for pattern in patterns] + [(TOLD, normalise_numbers(text, 0))]
+    for pattern, spoken in said:
+        match = re.search(pattern, spoken, re.IGNORECASE)
         if match is not None:
-            rest = re.sub(r"[\s,]*\bplease\b[\s.!?]*$", "", text[match.end() :].strip())
+            rest = re.sub(r"[\s,]*\bplease\b[\s.!?]*$", "", spoken[match.end() :].strip())
             return rest.strip(" .!?\"'") or None
     return None
 
@@ -362,7 +432,8 @@ def named_word(
 ) -> str | None:
     """The words that name an id or name slot's thing beside the word for it: "the backlog
     group", "the nightly build workflow" (up to `NAME_WORDS` before it), "group done" (unless
-    not `after_noun`), "the billing-stack" for group_id, workflow_id or stack_name."""
+    not `after_noun`), "the billing-stack" for group_id, workflow_id or stack_name; an
+    identifier said near it first ("the web-api ecs service", "stack load-test-temp")."""
     nouns = set(name.lower().split("_")) - {"id", "ids", "name", "names"}
     words = _words(text)
     lowered = [word.lower() for word in words]
@@ -370,9 +441,12 @@ def named_word(
         if "-" in word and any(noun in word.lower().split("-") for noun in nouns):
             return word
     stops = boundaries | nouns
-    for index, word in enumerate(lowered):
-        if word.rstrip("s") not in nouns and word not in nouns:
-            continue
+    mentions = [i for i, word in enumerate(lowered) if word in nouns or word.rstrip("s") in nouns]
+    for index in mentions:
+        beside = range(max(0, index - 2), min(len(words), index + 2 if after_noun else index))
+        if said := next((words[i] for i in beside if _is_identifier(words[i])), None):
+            return said
+    for index in mentions:
         first = index
         while first > max(0, index - NAME_WORDS) and _names_a_thing(lowered[first - 1], stops):
             first -= 1
@@ -381,6 +455,14 @@ def named_word(
         if after_noun and index + 1 < len(words) and _names_a_thing(lowered[index + 1], stops):
             return words[index + 1]
     return None
+
+
+def _is_identifier(word: str) -> bool:
+    """Whether a word reads as a machine name: letters with a hyphen, underscore or digit
+    ("web-api", "load_test", "db2"), not a time ("10am") or a number."""
+    has_letters = bool(re.search(r"[a-z]", word.lower()))
+    marked = bool(re.search(r"[-_]|\d", word)) and not re.search(r"[/:@]", word)
+    return has_letters and marked and not _is_time_word(word)
 
 
 def _string_value(
@@ -418,18 +500,29 @@ def prefilled(
             if choice is not None:
                 values[name] = choice
         elif schema.get("type") in ("integer", "number") or "pattern" in schema:
-            number = _named_number(name, text)
+            number = _named_number(name, text) or _counted_number(name, text)
             duration = spoken_duration(text) if name.endswith("minutes") else None
             if duration is not None and schema.get("type") == "integer":
                 number = str(int(duration.total_seconds() // 60))
             if number is not None:
                 values[name] = number if schema.get("type") == "string" else int(number)
-        elif _lists_names(schema) and name in required:
-            if (named := _path_said(text) or named_word(name, text, boundaries)) is not None:
-                values[name] = [named]
+        elif schema.get("type") == "boolean":
+            if (flag := said_flag(name, text)) is not None:
+                values[name] = flag
+        elif _lists_names(schema):
+            listed = _listed_names(name, schema, text, every_cue[name], required, boundaries)
+            if listed:
+                values[name] = listed
         elif schema.get("type") == "string" and "format" not in schema:
-            value = _string_slot_value(name, schema, text, every_cue[name], required, boundaries)
+            numbered = _named_number(name, text) if name.endswith("_id") else None
+            value = numbered or example_named(schema.get("examples") or (), text)
+            value = value or (_url_said(text) if name.endswith(("url", "uri")) else None)
+            value = value or _string_slot_value(
+                name, schema, text, every_cue[name], required, boundaries
+            )
             others = [cue for other, said in every_cue.items() if other != name for cue in said]
+            if name in QUERY_SLOTS:  # "login timeout and sort them by comments"
+                others += [other.replace("_", " ") for other in properties if other != name]
             if value is not None and name not in TEXT_SLOTS:
                 value = _before_any(value, others)
             if value:
@@ -443,10 +536,129 @@ def _lists_names(schema: Mapping[str, Any]) -> bool:
     return schema.get("type") == "array" and (schema.get("items") or {}).get("type") == "string"
 
 
-def _path_said(text: str) -> str | None:
-    """A name said as a path ("/aws/lambda/checkout"), or None."""
-    match = re.search(r"(?<!\S)/[\w./-]*\w", text)
+def _listed_names(
+    name: str,
+    schema: Mapping[str, Any],
+    text: str,
+    cues: Sequence[str],
+    required: frozenset[str],
+    boundaries: frozenset[str],
+) -> list[str]:
+    """A list slot's names: the values of its items' enum the request names, the ones its
+    items' pattern matches, those after its cue ("labelled bug and docs"), the paths said
+    ("/ecs/web and /ecs/api"), or those said before its noun ("the work and personal
+    calendars"; a required list also the name beside it, `named_word`)."""
+    items = schema.get("items") or {}
+    if "enum" in items:
+        return enum_named(items["enum"], text, frozenset())
+    if "pattern" in items:
+        return _patterned_items(name, items["pattern"], text)
+    if (cued := cued_value(name, schema, text, cues)) is not None:
+        return _split_names(_before_preposition(cued))
+    if name in required and (paths := _paths_said(text)):
+        return paths
+    if listed := _names_before_noun(name, text, boundaries):
+        return listed
+    named = named_word(name, text, boundaries) if name in required else None
+    return [named] if named else []
+
+
+def said_flag(name: str, text: str) -> bool | None:
+    """A yes-or-no slot the request speaks of: true where it names the slot's words ("include
+    the insufficient data ones" for include_insufficient_data), false where a word of refusal
+    comes just before them ("skip the team info", "outside working hours is fine"); None
+    where it does not name them."""
+    words = [singular(word) for word in re.findall(r"[a-z']+", text.lower())]
+    wanted = [singular(word) for word in name.lower().split("_") if word not in FLAG_WORDS]
+    size = len(wanted)
+    said = [i for i in range(len(words)) if size and words[i : i + size] == wanted]
+    if not said:
+        return None
+    before = set(words[max(0, said[0] - 3) : said[0]])
+    return not before & REFUSAL_WORDS
+
+
+def example_named(examples: Sequence[Any], text: str) -> str | None:
+    """The value of a slot's schema `examples` the request names by its spoken words: the
+    most words said wins ("cpu utilization" is CPUUtilization, "ec2" AWS/EC2, "the
+    approximate number of messages visible metric" ApproximateNumberOfMessagesVisible)."""
+    spoken = " ".join(singular(word) for word in re.findall(r"[a-z0-9]+", text.lower()))
+    best: tuple[int, str] | None = None
+    for example in examples:
+        if not isinstance(example, str):
+            continue
+        for form in _spoken_forms(example):
+            if _phrase_in(form, spoken) and (best is None or len(form.split()) > best[0]):
+                best = (len(form.split()), example)
+    return best[1] if best else None
+
+
+def _spoken_forms(value: str) -> set[str]:
+    """How a machine name is said: its words, CamelCase and paths split ("AWS/EC2": "aws ec2"
+    and "ec2"; "CPUUtilization": "cpu utilization" and "cpuutilization")."""
+    forms = set()
+    for part in (value, value.rsplit("/", 1)[-1]):
+        words = [singular(w.lower()) for w in CAMEL_WORDS.findall(part)]
+        if words:
+            forms |= {" ".join(words), "".join(words)}
+    return forms
+
+
+def _split_names(said: str) -> list[str]:
+    """The names in "bug, docs and good first issue"."""
+    parts = re.split(r"\s*,\s*(?:and |or )?|\s+(?:and|or)\s+", said)
+    return [part.strip() for part in parts if part.strip() and part.strip() not in ("and", "or")]
+
+
+def _before_preposition(value: str) -> str:
+    """A name up to its first preposition ("develop by alice": "develop")."""
+    words = value.split()
+    cut = next((i for i, word in enumerate(words) if i and word.lower() in STOP_PREPOSITIONS), None)
+    return " ".join(words[:cut])
+
+
+def _patterned_items(name: str, pattern: str, text: str) -> list[str]:
+    """The words of the request an item pattern matches (e-mail addresses); digits only where
+    they follow the list's noun ("users 1111 and 2222")."""
+    words = _words(normalise_numbers(text, threshold=0))
+    matching = [word for word in words if re.fullmatch(pattern, word)]
+    if not all(word.isdigit() for word in matching):
+        return matching
+    nouns = "|".join(sorted(set(name.lower().split("_")) - {"id", "ids"}))
+    said = re.search(rf"\b(?:{nouns})s? (\d+(?:(?:,|,? and|,? or) \d+)*)", " ".join(words))
+    return _split_names(said[1]) if nouns and said else []
+
+
+def _names_before_noun(name: str, text: str, boundaries: frozenset[str]) -> list[str]:
+    """The names said before each mention of a list's noun: "the work and personal
+    calendars", "the work calendar and the design calendar" (both: work, design)."""
+    nouns = set(name.lower().split("_")) - {"id", "ids", "name", "names"}
+    words = _words(text)
+    lowered = [word.lower() for word in words]
+    stops = boundaries | nouns
+    found: list[str] = []
+    for index, word in enumerate(lowered):
+        if word not in nouns and singular(word) not in nouns:
+            continue
+        first = index
+        while first > max(0, index - 2 * NAME_WORDS) and (
+            _names_a_thing(lowered[first - 1], stops)
+            or (lowered[first - 1] in ("and", "or") and first - 1 < index - 1)
+        ):
+            first -= 1
+        found.extend(_split_names(" ".join(words[first:index])))
+    return found
+
+
+def _url_said(text: str) -> str | None:
+    """The first web address the request says, for a slot named a URL."""
+    match = re.search(r"\bhttps?://[^\s,]*[\w/]", text)
     return match[0] if match else None
+
+
+def _paths_said(text: str) -> list[str]:
+    """The names said as paths ("/aws/lambda/checkout")."""
+    return re.findall(r"(?<!\S)/[\w./-]*\w", text)
 
 
 def _given_once(
@@ -481,9 +693,7 @@ def _string_slot_value(
         return _without_edges(value, boundaries)
     if value is None or name in TEXT_SLOTS | TITLE_SLOTS:
         return value
-    words = value.split()
-    cut = next((i for i, word in enumerate(words) if i and word.lower() in STOP_PREPOSITIONS), None)
-    return _without_trailing(" ".join(words[:cut]), name, schema, boundaries)
+    return _without_trailing(_before_preposition(value), name, schema, boundaries)
 
 
 def _named_beside_its_noun(name: str, required: frozenset[str]) -> bool:
@@ -496,16 +706,20 @@ def _named_beside_its_noun(name: str, required: frozenset[str]) -> bool:
 
 
 def _before_any(value: str, cues: Sequence[str]) -> str:
-    """A value up to the first of another slot's cues in it ("broken link with the body
-    ...": "broken link" for a title when the body's cue is "with the body")."""
+    """A value up to the first of another slot's cues in it, without the "and" before it
+    ("broken link with the body ...": "broken link" for a title when the body's cue is "with
+    the body")."""
     ends = [m.start() for cue in cues if (m := re.search(rf"\b{re.escape(cue)}\b", value))]
-    return value[: min(ends)].strip() if ends else value
+    if not ends:
+        return value
+    return _trimmed(value[: min(ends)].strip(), frozenset(), CONJUNCTIONS)
 
 
 def _without_edges(value: str, boundaries: frozenset[str]) -> str:
     """A query without the tool's and function words it opens or ends with ("github issues
     on flaky uploads": "flaky uploads")."""
-    return _trimmed(value, boundaries, boundaries)
+    timed = {word for word in value.lower().split() if _is_time_word(word)}
+    return _trimmed(value, boundaries | timed, boundaries | timed)
 
 
 def _trimmed(value: str, opening: frozenset[str], closing: frozenset[str]) -> str:
@@ -528,6 +742,15 @@ def _without_trailing(
     said = f"{name.replace('_', ' ')} {schema.get('description') or ''}".lower()
     described = frozenset(re.findall(r"[a-z]+", said)) | boundaries
     return _trimmed(value, frozenset(name.split("_")), described)
+
+
+def _counted_number(name: str, text: str) -> str | None:
+    """How many results a slot that caps them takes (`COUNTED`: "the last 5 runs" for
+    per_page or limit), or None."""
+    if not set(name.lower().split("_")) & COUNT_WORDS:
+        return None
+    match = COUNTED.search(normalise_numbers(text, threshold=0))
+    return (match[1] or match[2]) if match else None
 
 
 def _named_number(name: str, text: str) -> str | None:

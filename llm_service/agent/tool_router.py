@@ -68,6 +68,7 @@ from llm_service.schemas import (
 SLOT_CONTEXT = "Fill in the function's arguments from the user's request."
 GENERIC_WORDS = frozenset({"id", "ids", "the", "of", "by", "max", "min", "include", "only"})
 MAX_SPAN_WORDS = 6
+CLAUSE_BREAK = re.compile(r"[,;!?]|[.:](?=\s|$)")
 FUNCTION_WORDS_TEXT = """
     a an the and or but of to in on at for from with about into by as is are was were be
     been am do does did have has had can could would will should shall may might must i me my
@@ -135,14 +136,17 @@ def boundary_words(tool: AgentTool) -> frozenset[str]:
 
 
 def request_spans(text: str, boundaries: frozenset[str] = frozenset()) -> list[str]:
-    """Runs of up to `MAX_SPAN_WORDS` consecutive words of the request that neither start nor
-    end with a boundary word (all runs when every one does)."""
-    words = [w.strip(".,?!") for w in re.findall(r"[\w.'@/:-]+", text) if w.strip(".,?!")]
-    spans = {
-        tuple(words[start:end])
-        for start in range(len(words))
-        for end in range(start + 1, min(start + MAX_SPAN_WORDS, len(words)) + 1)
-    }
+    """Runs of up to `MAX_SPAN_WORDS` consecutive words of one clause of the request (a span
+    does not cross a comma or a full stop) that neither start nor end with a boundary word (all
+    runs when every one does)."""
+    spans: set[tuple[str, ...]] = set()
+    for clause in CLAUSE_BREAK.split(text):
+        words = [w.strip(".,?!") for w in re.findall(r"[\w.'@/:-]+", clause) if w.strip(".,?!")]
+        spans |= {
+            tuple(words[start:end])
+            for start in range(len(words))
+            for end in range(start + 1, min(start + MAX_SPAN_WORDS, len(words)) + 1)
+        }
     inner = {
         span
         for span in spans
@@ -163,12 +167,12 @@ def _is_date_time(schema: dict[str, Any]) -> bool:
 def _slot_spans(
     name: str, spans: list[str], numbers: list[int], text: str, required: bool
 ) -> list[str]:
-    """The spans a string slot may take, best first (`ranked_spans`), never only its own name
-    ("cluster" for `cluster`): one word for an id, no
+    """The spans a string slot may take, best first (`ranked_spans`), never opening or ending
+    with its own name ("the voxhall repo" for `repo`): one word for an id, no
     time words in a title or a name, not only time words in a text or a query (the times
     fill the date-time slots; a required slot takes them when nothing else is said)."""
     own = set(name.split("_"))
-    spans = [span for span in spans if not set(span.lower().split()) <= own]
+    spans = [span for span in spans if not _edges(span) & own]
     if name.endswith("_id"):
         spans = [span for span in spans if " " not in span] + [str(n) for n in numbers]
     else:
@@ -177,6 +181,12 @@ def _slot_spans(
         timeless = [span for span in spans if not timed(span)]
         spans = timeless or spans if required else timeless
     return ranked_spans(set(spans), text)
+
+
+def _edges(span: str) -> set[str]:
+    """The first and last words of a span, and their singulars."""
+    words = span.lower().split()
+    return {words[0], words[-1], singular(words[0]), singular(words[-1])}
 
 
 def ranked_spans(spans: set[str], text: str) -> list[str]:

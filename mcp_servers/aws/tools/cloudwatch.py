@@ -14,12 +14,45 @@ from mcp_servers.aws.models import (
     MetricData,
     MetricPoint,
 )
-from mcp_servers.aws.tools.arguments import MaxItems, Name, Since, Until, window
+from mcp_servers.aws.tools.arguments import MaxItems, Since, Until, window
 from mcp_servers.errors import ToolError
 from mcp_servers.tools import ToolRegistry
 from voxhall.spoken import SpokenSummary
 
 ALARM_KINDS = ("MetricAlarm", "CompositeAlarm")
+Namespace = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=255,
+        description="The metric's namespace, e.g. AWS/EC2.",
+        examples=[
+            "AWS/EC2", "AWS/Lambda", "AWS/RDS", "AWS/SQS", "AWS/SNS", "AWS/DynamoDB",
+            "AWS/ECS", "AWS/ApplicationELB", "AWS/NetworkELB", "AWS/ELB", "AWS/S3",
+            "AWS/ApiGateway", "AWS/CloudFront", "AWS/ElastiCache", "AWS/Kinesis", "AWS/EBS",
+            "AWS/Logs", "AWS/States",
+        ],
+    ),
+]  # fmt: skip
+MetricName = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=255,
+        description="The metric's name, e.g. CPUUtilization.",
+        examples=[
+            "CPUUtilization", "MemoryUtilization", "NetworkIn", "NetworkOut", "DiskReadOps",
+            "DiskWriteOps", "StatusCheckFailed", "Invocations", "Errors", "Duration",
+            "Throttles", "ConcurrentExecutions", "RequestCount", "TargetResponseTime",
+            "Latency", "DatabaseConnections", "FreeStorageSpace", "ReadLatency",
+            "WriteLatency", "ApproximateNumberOfMessagesVisible", "ApproximateAgeOfOldestMessage",
+            "NumberOfMessagesSent", "ConsumedReadCapacityUnits", "ConsumedWriteCapacityUnits",
+            "BucketSizeBytes", "NumberOfObjects", "4XXError", "5XXError", "IncomingLogEvents",
+        ],
+    ),
+]  # fmt: skip
+"""The common namespaces and metrics as schema examples: a caller (and the local router,
+which matches them to spoken words) sees the exact names CloudWatch wants."""
 MAX_DATAPOINTS = 1440
 
 
@@ -187,8 +220,8 @@ def register_cloudwatch_tools(tools: ToolRegistry, aws: Aws, *, max_results: int
         ),
     )
     def get_metric_data(
-        namespace: Name,
-        metric_name: Name,
+        namespace: Namespace,
+        metric_name: MetricName,
         dimensions: Annotated[dict[str, str], Field(max_length=30)] = {},  # noqa: B006
         statistic: Literal["Average", "Sum", "Minimum", "Maximum", "SampleCount"] = "Average",
         period_seconds: Annotated[int, Field(ge=60, le=86400, multiple_of=60)] = 300,

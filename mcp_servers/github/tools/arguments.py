@@ -1,4 +1,5 @@
-"""Argument types the GitHub tools share: repository, numbers, paging, labels and text."""
+"""Argument types the GitHub tools share: repository, numbers, paging, labels and text, and
+the phrases after which a request says them (`slot_cues`)."""
 
 from __future__ import annotations
 
@@ -33,3 +34,9 @@ Logins = Annotated[
 Title = Annotated[str, Field(min_length=1, max_length=256, description="Title.")]
 Body = Annotated[str | None, Field(description="Text in GitHub Markdown.", max_length=65536)]
 MilestoneNumber = Annotated[int | None, Field(ge=1, description="Milestone number.")]
+
+LABEL_CUES = ("labelled", "labeled", "with the labels", "with the label", "label it", "tagged")
+ASSIGNEE_CUES = ("assign it to", "assigned to", "assign to", "assignee")
+OWNER_CUES = ("owned by", "the org", "organisation", "organization")
+ISSUE_CUES = {"labels": LABEL_CUES, "assignees": ASSIGNEE_CUES, "owner": OWNER_CUES}
+"""Cues of the slots every issue tool shares."""

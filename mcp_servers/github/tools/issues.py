@@ -9,6 +9,9 @@ from mcp_servers.errors import ToolError
 from mcp_servers.github.api import Direction, State
 from mcp_servers.github.models import Comment, Issue, IssueList
 from mcp_servers.github.tools.arguments import (
+    ISSUE_CUES,
+    LABEL_CUES,
+    OWNER_CUES,
     Body,
     IssueNumber,
     Labels,
@@ -50,6 +53,7 @@ def register_issue_tools(tools: ToolRegistry, calls: GithubCalls) -> None:
             "which issues were updated this week",
             "how many issues do we have open",
         ),
+        slot_cues=ISSUE_CUES,
     )
     async def list_issues(
         owner: Owner = None,
@@ -100,7 +104,8 @@ def register_issue_tools(tools: ToolRegistry, calls: GithubCalls) -> None:
             "any tickets on github mentioning the rate limit",
         ),
         slot_cues={
-            "query": ("mentioning", "that mention", "about", "regarding", "related to", "for")
+            "query": ("mentioning", "that mention", "about", "regarding", "related to", "for"),
+            "owner": OWNER_CUES,
         },
     )
     async def search_issues(
@@ -173,6 +178,7 @@ def register_issue_tools(tools: ToolRegistry, calls: GithubCalls) -> None:
         slot_cues={
             "title": ("title", "that", "about"),
             "body": ("with the body", "with the description", "body", "description"),
+            **ISSUE_CUES,
         },
     )
     async def create_issue(
@@ -213,6 +219,7 @@ def register_issue_tools(tools: ToolRegistry, calls: GithubCalls) -> None:
             "reopen issue number 9",
             "issue 66 is done, close it",
         ),
+        slot_cues={**ISSUE_CUES, "labels": (*LABEL_CUES, "labels to", "labels")},
     )
     async def update_issue(
         issue_number: IssueNumber,
