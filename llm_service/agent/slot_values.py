@@ -424,7 +424,11 @@ def singular(word: str) -> str:
 
 
 def _names_a_thing(word: str, boundaries: frozenset[str]) -> bool:
-    return not {word, singular(word)} & boundaries and not _is_time_word(word)
+    """Whether a word may be part of a name: not a boundary, a time or a number ("the last
+    three workflow runs" names no workflow)."""
+    if {word, singular(word)} & boundaries or _is_time_word(word):
+        return False
+    return not normalise_numbers(word, threshold=0).isdigit()
 
 
 def named_word(

@@ -124,9 +124,12 @@ def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _mentioned(name: str, schema: dict[str, Any], words: set[str]) -> bool:
+    """Whether the request names an optional slot: all the words of its name ("commit
+    message", not "commit" alone) or one of its enum values."""
     name_words = set(name.lower().split("_")) - GENERIC_WORDS
     enum = _without_null(schema).get("enum") or []
-    return bool(name_words & words) or any(str(value).lower() in words for value in enum)
+    named = bool(name_words) and name_words <= words
+    return named or any(str(value).lower() in words for value in enum)
 
 
 def boundary_words(tool: AgentTool) -> frozenset[str]:

@@ -348,3 +348,111 @@ async def test_a_list_of_names_takes_the_one_beside_its_noun_or_said_as_a_path(
     }
     path = settled(logs, "run a logs insights query for errors on /aws/lambda/checkout")
     assert path is not None and path["log_group_names"] == ["/aws/lambda/checkout"]
+
+
+def test_a_number_said_in_parts_is_one_number_but_a_clock_time_is_not() -> None:
+    assert normalise_numbers("open item four four one two") == "open item 4412"
+    assert normalise_numbers("comment on issue twenty oh six") == "comment on issue 2006"
+    assert normalise_numbers("show PR one forty") == "show PR 140"
+    assert request_numbers("book it at two thirty") == [2, 30]
+    assert request_numbers("book it for 2 30 pm") == [2, 30]
+
+
+@MODULE_LOOP
+async def test_how_many_results_a_request_wants_fills_the_slot_that_caps_them(
+    tools: dict[str, AgentTool],
+) -> None:
+    runs = tools["github__list_workflow_runs"]
+    assert settled(runs, "show the last three workflow runs on develop") == {
+        "branch": "develop",
+        "per_page": 3,
+    }
+    jobs = tools["aws__list_jobs"]
+    assert settled(jobs, "list the top twenty aws jobs") == {"limit": 20}
+    events = tools["aws__list_stack_events"]
+    recent = settled(events, "what happened to stack web-prod in the last 2 days")
+    assert recent == {"stack_name": "web-prod"}, "a span of time is not a count"
+
+
+@MODULE_LOOP
+async def test_a_list_takes_the_names_after_its_cue_before_its_noun_or_as_paths(
+    tools: dict[str, AgentTool],
+) -> None:
+    create = tools["github__create_issue"]
+    assert settled(
+        create, "open an issue called slow search, labelled perf and ux, assign it to dana"
+    ) == {
+        "title": "slow search",
+        "labels": ["perf", "ux"],
+        "assignees": ["dana"],
+    }
+    busy = tools["calendar__get_freebusy"]
+    both = settled(busy, "am I busy tomorrow from two to four on the home and school calendars")
+    assert both is not None and both["calendar_ids"] == ["home", "school"]
+    logs = tools["aws__run_logs_insights_query"]
+    two = settled(logs, "search /ecs/api and /ecs/worker for panics")
+    assert two == {"log_group_names": ["/ecs/api", "/ecs/worker"], "query": "panics"}
+    users = tools["monday__list_users_and_teams"]
+    assert settled(users, "who are monday users 31 and 47") == {"user_ids": ["31", "47"]}
+    stack = tools["aws__update_stack"]
+    iam = settled(stack, "update stack roles with CAPABILITY_IAM")
+    assert iam == {"stack_name": "roles", "capabilities": ["CAPABILITY_IAM"]}
+
+
+@MODULE_LOOP
+async def test_a_yes_or_no_slot_is_true_when_named_and_false_after_a_refusal(
+    tools: dict[str, AgentTool],
+) -> None:
+    alarms = tools["aws__get_active_alarms"]
+    assert settled(alarms, "any alarms, include insufficient data too") == {
+        "include_insufficient_data": True
+    }
+    users = tools["monday__list_users_and_teams"]
+    assert settled(users, "list the monday users without teams") == {"include_teams": False}
+
+
+@MODULE_LOOP
+async def test_a_schema_example_is_taken_by_its_spoken_words(tools: dict[str, AgentTool]) -> None:
+    metric = tools["aws__get_metric_data"]
+    assert settled(metric, "graph network out for ec2") == {
+        "namespace": "AWS/EC2",
+        "metric_name": "NetworkOut",
+    }
+    lambdas = settled(metric, "how many lambda throttles were there")
+    assert lambdas == {"namespace": "AWS/Lambda", "metric_name": "Throttles"}
+
+
+@MODULE_LOOP
+async def test_a_slot_is_cued_by_its_own_name_and_a_cued_value_ends_at_a_comma(
+    tools: dict[str, AgentTool],
+) -> None:
+    update = tools["calendar__update_event"]
+    assert settled(update, "for event standup-3, the location is now room five") == {
+        "event_id": "standup-3",
+        "location": "room five",
+    }
+    merge = tools["github__merge_pull_request"]
+    squash = settled(merge, "squash merge PR 8, commit title tidy the docs")
+    assert squash == {"pull_number": 8, "merge_method": "squash", "commit_title": "tidy the docs"}
+    rename = tools["github__update_issue"]
+    assert settled(rename, "rename issue 4 to, um, move ci to buildkite") == {
+        "issue_number": 4,
+        "title": "move ci to buildkite",
+    }
+
+
+@MODULE_LOOP
+async def test_an_identifier_beside_a_noun_is_its_name(tools: dict[str, AgentTool]) -> None:
+    describe = tools["aws__describe_ecs_service"]
+    assert settled(describe, "how is the checkout-v2 ecs service on cluster prod-1") == {
+        "cluster": "prod-1",
+        "service_name": "checkout-v2",
+    }
+    delete = tools["aws__delete_stack"]
+    assert settled(delete, "tear down stack demo-env") == {"stack_name": "demo-env"}
+    apply = tools["aws__update_stack"]
+    url = "https://example.com/t/vpc.yaml"
+    assert settled(apply, f"apply {url} to stack vpc-main") == {
+        "stack_name": "vpc-main",
+        "template_url": url,
+    }
