@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -155,6 +156,10 @@ SYNONYMS: Mapping[str, Sequence[str]] = {
     "closed": ("close", "close out", "closing"),
     "open": ("reopen", "re-open"),
     "reopened": ("reopen", "re-open"),
+    "maximum": ("max", "peak", "highest"),
+    "minimum": ("min", "lowest"),
+    "average": ("avg", "mean"),
+    "sum": ("total",),
 }
 COUNT_WORDS = frozenset({"limit", "max", "per", "count", "top"})
 """Words of a slot that caps how many results come back (limit, per_page, max_items)."""
@@ -174,6 +179,19 @@ REFUSAL_WORDS = frozenset(
 )
 CAMEL_WORDS = re.compile(r"[A-Z0-9]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z0-9]+")
 """The words of a CamelCase name ("CPUUtilization": CPU, Utilization; "EC2": EC2)."""
+STEP_UNITS = {
+    "second": timedelta(seconds=1),
+    "minute": timedelta(minutes=1),
+    "hour": timedelta(hours=1),
+    "day": timedelta(days=1),
+}
+STEP_ADVERBS = {"minute": "minutely", "hour": "hourly", "day": "daily"}
+STEP = re.compile(r"\b(?:per|every|each|by the) (?:(\d+) )?(second|minute|hour|day)s?\b")
+NAMED_WITHIN = re.compile(
+    r"\b(?:with|have|has|having|containing) (?:the word )?['\"]?([\w.-]+)['\"]?"
+    r" in (?:the|their|its) (?:name|title)s?\b",
+    re.IGNORECASE,
+)
 DURATION = re.compile(
     r"\b(\d+|half an|an?|one)[ -](?:(?:free|full|spare|whole|quick|short|long|open) )?"
     r"(half )?(minute|min|hour)s?\b"
@@ -249,9 +267,19 @@ def enum_named(values: Sequence[Any], text: str, tool_words: frozenset[str]) -> 
         if word in tool_words:
             continue
         forms = (word, value.lower(), f"{word}s", f"{word}es", *SYNONYMS.get(value.lower(), ()))
+        forms += _camel_forms(value)
         if any(_phrase_in(form, lowered) for form in forms):
             named.append(value)
     return named
+
+
+def _camel_forms(value: str) -> tuple[str, ...]:
+    """A CamelCase value's words and its first word ("StateUpdate": "state update", "state"),
+    for naming it in speech ("the state changes")."""
+    words = [word.lower() for word in CAMEL_WORDS.findall(value)]
+    if len(words) < 2 or not value[:1].isupper() or value.isupper() or "_" in value:
+        return ()
+    return (" ".join(words), words[0]) if len(words[0]) > 3 else (" ".join(words),)
 
 
 def _is_time_word(word: str) -> bool:
@@ -390,6 +418,15 @@ def spoken_duration(text: str) -> timedelta | None:
     return amount * unit
 
 
+def spoken_step(text: str) -> timedelta | None:
+    """How finely a series is cut: "per minute", "every 5 minutes", "hourly", or None."""
+    lowered = normalise_numbers(text.lower(), threshold=0)
+    if match := STEP.search(lowered):
+        return int(match[1] or 1) * STEP_UNITS[match[2]]
+    said = next((unit for unit, word in STEP_ADVERBS.items() if _phrase_in(word, lowered)), None)
+    return STEP_UNITS[said] if said else None
+
+
 def derived_end(text: str, start: datetime) -> datetime:
     """The end of a window the request gives only the start of."""
     return start + (spoken_duration(text) or DEFAULT_DURATION)
@@ -498,42 +535,78 @@ def prefilled(
     `actor`)."""
     values: dict[str, Any] = {}
     every_cue = {name: tuple((cues or {}).get(name, ())) for name in properties}
+    said = _Said(text, tool_words, every_cue, required, boundaries)
     for name, schema in properties.items():
-        if "enum" in schema:
-            choice = enum_choice(schema["enum"], text, tool_words)
-            if choice is not None:
-                values[name] = choice
-        elif schema.get("type") in ("integer", "number") or "pattern" in schema:
-            number = _named_number(name, text) or _counted_number(name, text)
-            duration = spoken_duration(text) if name.endswith("minutes") else None
-            if duration is not None and schema.get("type") == "integer":
-                number = str(int(duration.total_seconds() // 60))
-            if number is not None:
-                values[name] = number if schema.get("type") == "string" else int(number)
-        elif schema.get("type") == "boolean":
-            if (flag := said_flag(name, text)) is not None:
-                values[name] = flag
-        elif _lists_names(schema):
-            listed = _listed_names(name, schema, text, every_cue[name], required, boundaries)
-            if listed:
-                values[name] = listed
-        elif schema.get("type") == "string" and "format" not in schema:
-            numbered = _named_number(name, text) if name.endswith("_id") else None
-            value = numbered or example_named(schema.get("examples") or (), text)
-            value = value or (_url_said(text) if name.endswith(("url", "uri")) else None)
-            value = value or _string_slot_value(
-                name, schema, text, every_cue[name], required, boundaries
-            )
-            others = [cue for other, said in every_cue.items() if other != name for cue in said]
-            if name in QUERY_SLOTS:  # "login timeout and sort them by comments"
-                others += [other.replace("_", " ") for other in properties if other != name]
-            if value is not None and name not in TEXT_SLOTS:
-                value = _before_any(value, others)
-            if value:
-                values[name] = value
-    if {"owner", "repo"} <= properties.keys() and (said := REPOSITORY.search(text)):
-        values.update(owner=said["owner"], repo=said["repo"])
+        value = _settled_value(name, schema, said)
+        if value is not None and value not in ("", [], {}):
+            values[name] = value
+    if {"owner", "repo"} <= properties.keys() and (repository := REPOSITORY.search(text)):
+        values.update(owner=repository["owner"], repo=repository["repo"])
     return _given_once(values, properties)
+
+
+@dataclass(frozen=True)
+class _Said:
+    """A request and what a slot's value is read against: the tool's own words, every
+    slot's cues, the required slots and the words a value does not start or end with."""
+
+    text: str
+    tool_words: frozenset[str]
+    cues: Mapping[str, tuple[str, ...]]
+    required: frozenset[str]
+    boundaries: frozenset[str]
+
+
+def _settled_value(name: str, schema: Mapping[str, Any], said: _Said) -> Any:
+    """One slot's value as the request settles it by its kind, or None."""
+    text = said.text
+    if "enum" in schema:
+        return enum_choice(schema["enum"], text, said.tool_words)
+    if schema.get("type") in ("integer", "number") or "pattern" in schema:
+        return _number_value(name, schema, text)
+    if schema.get("type") == "object":
+        return said_settings(name, schema, text)
+    if schema.get("type") == "boolean":
+        return said_flag(name, text)
+    if _lists_names(schema):
+        cues = said.cues[name]
+        return _listed_names(name, schema, text, cues, said.required, said.boundaries)
+    if schema.get("type") == "string" and "format" not in schema:
+        return _plain_string_value(name, schema, said)
+    return None
+
+
+def _number_value(name: str, schema: Mapping[str, Any], text: str) -> int | str | None:
+    """A number slot's value: after a word of its name, a count of results, a series' step
+    in seconds or a duration in minutes (digits as a string for a string slot)."""
+    number = _named_number(name, text) or _counted_number(name, text)
+    if name.endswith("seconds") and (step := spoken_step(text)) is not None:
+        number = str(int(step.total_seconds()))
+    duration = spoken_duration(text) if name.endswith("minutes") else None
+    if duration is not None and schema.get("type") == "integer":
+        number = str(int(duration.total_seconds() // 60))
+    if number is None:
+        return None
+    return number if schema.get("type") == "string" else int(number)
+
+
+def _plain_string_value(name: str, schema: Mapping[str, Any], said: _Said) -> str | None:
+    """A string slot's value: an id's number, a schema example, a URL, else what its cues or
+    its noun give (`_string_slot_value`), up to another slot's cue (or, for a query, another
+    slot's name: "login timeout and sort them by comments")."""
+    text = said.text
+    value = (
+        (_named_number(name, text) if name.endswith("_id") else None)
+        or example_named(schema.get("examples") or (), text)
+        or (_url_said(text) if name.endswith(("url", "uri")) else None)
+        or _string_slot_value(name, schema, text, said.cues[name], said.required, said.boundaries)
+    )
+    if value is None or name in TEXT_SLOTS:
+        return value
+    others = [cue for other, cues in said.cues.items() if other != name for cue in cues]
+    if name in QUERY_SLOTS:
+        others += [other.replace("_", " ") for other in said.cues if other != name]
+    return _before_any(value, others)
 
 
 def _lists_names(schema: Mapping[str, Any]) -> bool:
@@ -580,6 +653,50 @@ def said_flag(name: str, text: str) -> bool | None:
         return None
     before = set(words[max(0, said[0] - 3) : said[0]])
     return not before & REFUSAL_WORDS
+
+
+def said_settings(name: str, schema: Mapping[str, Any], text: str) -> dict[str, str]:
+    """A map of names to values the request says: for a key of the schema's examples, the
+    identifier beside the key's noun ("ec2 instance i-0abc" is {InstanceId: i-0abc}, "the
+    db instance prod-db" {DBInstanceIdentifier: prod-db}, the longest noun first); else each
+    "Key to value" where the key is CamelCase or followed by the slot's noun ("set the
+    DesiredCount parameter to six", "the environment input set to staging")."""
+    keys = {key for example in schema.get("examples") or () if isinstance(example, dict)
+            for key in example}  # fmt: skip
+    by_length = sorted(keys, key=lambda key: -len(_key_nouns(key)))
+    for key in by_length:
+        nouns = _key_nouns(key)
+        if nouns and (said := _identifier_after(" ".join(nouns), text)) is not None:
+            return {key: said}
+    noun = singular(name.lower())
+    pairs = re.finditer(
+        rf"\b([A-Z]\w*[a-z][A-Z]\w*|\w+(?= {noun}\b))(?: {noun})?(?: set)? to ([\w.:/-]+)",
+        normalise_numbers(text, threshold=0),
+    )
+    return {pair[1]: pair[2] for pair in pairs}
+
+
+def _key_nouns(key: str) -> list[str]:
+    """The spoken nouns of a map key ("DBInstanceIdentifier": db instance)."""
+    words = [word.lower() for word in CAMEL_WORDS.findall(key)]
+    return [word for word in words if word not in {"id", "name", "identifier", "arn"}]
+
+
+def _identifier_after(noun: str, text: str) -> str | None:
+    """The identifier said right before or after a noun ("ec2 instance i-0abc", "the
+    image-resizer function"), or joined to it ("the orders-queue")."""
+    words = _words(text)
+    joined = next((w for w in words if "-" in w and noun in w.lower().split("-")), None)
+    if joined is not None:  # "the orders-queue" for a queue
+        return joined
+    lowered = " ".join(word.lower() for word in words)
+    match = re.search(rf"(?:^|\s)({re.escape(noun)})s?(?=\s|$)", lowered)
+    if match is None:
+        return None
+    first = lowered[: match.start(1)].count(" ")
+    last = first + len(noun.split()) - 1
+    beside = [i for i in (last + 1, first - 1) if 0 <= i < len(words)]
+    return next((words[i] for i in beside if _is_identifier(words[i])), None)
 
 
 def example_named(examples: Sequence[Any], text: str) -> str | None:
@@ -689,7 +806,7 @@ def _string_slot_value(
     before a preposition and without the tool's words ("develop by alice": "develop")."""
     value = _string_value(name, schema, text, cues)
     if value is None and name in QUERY_SLOTS:
-        value = value_after_any(text, QUERY_CUES)
+        value = value_after_any(text, QUERY_CUES) or _named_within(text)
     if value is None and _named_beside_its_noun(name, required):
         optional_id = name.endswith("_id") and name not in required
         value = named_word(name, text, boundaries, after_noun=not optional_id)
@@ -698,6 +815,13 @@ def _string_slot_value(
     if value is None or name in TEXT_SLOTS | TITLE_SLOTS:
         return value
     return _without_trailing(_before_preposition(value), name, schema, boundaries)
+
+
+def _named_within(text: str) -> str | None:
+    """The word a thing's name holds: "boards with roadmap in the name", "items that have
+    invoice in their title"."""
+    match = NAMED_WITHIN.search(text)
+    return match[1] if match else None
 
 
 def _named_beside_its_noun(name: str, required: frozenset[str]) -> bool:

@@ -51,7 +51,21 @@ MetricName = Annotated[
         ],
     ),
 ]  # fmt: skip
-"""The common namespaces and metrics as schema examples: a caller (and the local router,
+Dimensions = Annotated[
+    dict[str, str],
+    Field(
+        max_length=30,
+        description="Which resource's metric, e.g. {InstanceId: i-0abc}.",
+        examples=[
+            {"InstanceId": "i-0abc123"}, {"FunctionName": "checkout"}, {"QueueName": "orders"},
+            {"DBInstanceIdentifier": "prod-db"}, {"TableName": "users"},
+            {"ClusterName": "prod"}, {"ServiceName": "web"},
+            {"LoadBalancer": "app/web/50dc6c495c0c9188"}, {"BucketName": "assets"},
+            {"ApiName": "public-api"}, {"TopicName": "alerts"},
+        ],
+    ),
+]  # fmt: skip
+"""The common namespaces, metrics and dimensions as schema examples: a caller (and the local router,
 which matches them to spoken words) sees the exact names CloudWatch wants."""
 MAX_DATAPOINTS = 1440
 
@@ -222,7 +236,7 @@ def register_cloudwatch_tools(tools: ToolRegistry, aws: Aws, *, max_results: int
     def get_metric_data(
         namespace: Namespace,
         metric_name: MetricName,
-        dimensions: Annotated[dict[str, str], Field(max_length=30)] = {},  # noqa: B006
+        dimensions: Dimensions = {},  # noqa: B006
         statistic: Literal["Average", "Sum", "Minimum", "Maximum", "SampleCount"] = "Average",
         period_seconds: Annotated[int, Field(ge=60, le=86400, multiple_of=60)] = 300,
         start: Since = None,

@@ -456,3 +456,49 @@ async def test_an_identifier_beside_a_noun_is_its_name(tools: dict[str, AgentToo
         "stack_name": "vpc-main",
         "template_url": url,
     }
+
+
+@MODULE_LOOP
+async def test_a_map_takes_the_identifier_beside_a_key_noun_or_a_key_set_to_a_value(
+    tools: dict[str, AgentTool],
+) -> None:
+    metric = tools["aws__get_metric_data"]
+    table = settled(metric, "consumed read capacity units of the users-v2 table in dynamodb")
+    assert table == {
+        "namespace": "AWS/DynamoDB",
+        "metric_name": "ConsumedReadCapacityUnits",
+        "dimensions": {"TableName": "users-v2"},
+    }
+    stack = tools["aws__update_stack"]
+    assert settled(stack, "update stack api-prod, set the MinSize parameter to four") == {
+        "stack_name": "api-prod",
+        "parameters": {"MinSize": "4"},
+    }
+
+
+@MODULE_LOOP
+async def test_a_series_step_a_statistic_and_a_camel_case_value_are_said_in_words(
+    tools: dict[str, AgentTool],
+) -> None:
+    metric = tools["aws__get_metric_data"]
+    peak = settled(metric, "peak ec2 network in, every 5 minutes")
+    assert peak == {
+        "namespace": "AWS/EC2",
+        "metric_name": "NetworkIn",
+        "statistic": "Maximum",
+        "period_seconds": 300,
+    }
+    history = tools["aws__get_alarm_history"]
+    assert settled(history, "show the action history of alarm disk-full") == {
+        "alarm_name": "disk-full",
+        "history_type": "Action",
+    }
+    changes = settled(history, "state updates for the alarm named cpu-high")
+    assert changes == {"alarm_name": "cpu-high", "history_type": "StateUpdate"}
+
+
+@MODULE_LOOP
+async def test_a_search_takes_the_word_a_name_holds(tools: dict[str, AgentTool]) -> None:
+    search = tools["monday__search"]
+    found = settled(search, "find boards that have budget in their name")
+    assert found is not None and found["search_term"] == "budget"
