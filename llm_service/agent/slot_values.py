@@ -6,7 +6,18 @@ settles by itself is filled here, so the model neither copies the year of the "N
 an issue number nor writes an end time of its own:
 
 - spoken numbers become digits (`text2num`'s `alpha2digit`: "three hundred and five" is 305,
-  "twelve" 12; a lone "one" or "a" stays a word), and a number slot only takes those numbers;
+  "twelve" 12; a lone "one" or "a" stays a word), a number said in parts is one ("one two
+  three" 123, "fifteen oh one" 1501, not a clock time), and a number slot only takes those;
+- a slot that caps how many results come back (limit, per_page, max_items) takes the count
+  asked for ("the last 5 runs", "top ten"), a series' step in seconds "per minute" or
+  "hourly", a yes-or-no slot true where its words are said and false after a refusal ("skip
+  the team info"), a map the identifier beside a key's noun (`dimensions` from its schema
+  examples: "the image-resizer function") or "the Key parameter to value";
+- a list slot its items' enum values, its pattern's matches (e-mail addresses, ids after their
+  noun), the names after its cue ("labelled bug and docs"), the paths said, or the names
+  before each mention of its noun ("the work and personal calendars");
+- a string slot whose schema lists `examples` takes the one said in words ("cpu
+  utilization" CPUUtilization, "ec2" AWS/EC2), a URL slot the web address said;
 - an enum slot takes the one allowed value the request names (or a plural or common synonym
   of it: "failed runs" is `failure`); naming "all" with others is "all";
 - a number (or digits) slot takes the number said right after a word of its name ("board
@@ -18,7 +29,8 @@ an issue number nor writes an end time of its own:
   billing-stack"), and so does a slot named by one noun ("the payments cluster", "branch
   develop");
 - an owner and a repo slot take a repository said as "owner/repo";
-- a string slot whose cue the request says takes the words after it: "called / named / titled
+- a string slot whose cue the request says takes the words after it, up to a comma (its own
+  name is a cue too: "the location is now X", "commit title X"): "called / named / titled
   X" a title-like slot or a name ("the stack named web"), "saying X" a title when no title cue
   is said, "rename ... to X" a title, "starting with X" a prefix (the tool's `_meta`
   may publish more cues, `voxhall/slot_cues`); the words stop before time words and before a

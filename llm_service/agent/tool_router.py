@@ -12,8 +12,9 @@ The model then only fills the arguments, under a "slot" schema: the tool's requi
 plus the optional ones the request mentions (by name, or by one of their enum values), without
 null alternatives (optional `*_id` properties are left out: people rarely say ids, and the word
 "calendar" is no calendar id). A small model copies badly and rambles, so a plain string slot may
-only take a span of the request's words (up to `MAX_SPAN_WORDS`, neither starting nor ending
-with a function word or a word of the tool's name or description) and a number slot one of the
+only take a span of the request's words (up to `MAX_SPAN_WORDS` within one clause, neither
+starting nor ending with a function word, a word of the tool's name or description, or the
+slot's own name) and a number slot one of the
 request's numbers, as JSON-schema enums. The spans come best first, the longest run of content
 words (`ranked_spans`), and a slot takes its first one without the model; the model is asked
 only what no rule ranks: which of several numbers, an unnamed value of the tool's own enum, or
