@@ -28,9 +28,11 @@ import pytest_asyncio
 from bench.router import (
     DEV,
     HELDOUT,
+    HELDOUT_SECOND,
     SCORED,
     SERVERS,
     SLOT_TYPES,
+    TUNING,
     RouterScore,
     Row,
     builtin_tools,
@@ -155,6 +157,37 @@ async def test_the_scored_set_is_apart_from_what_tuning_sees(tools: list[AgentTo
                 assert parse(value), row.request
             if kind == "number":
                 assert str(row.arguments[name]).isdigit(), row.request
+
+
+def labelling_faults(rows: list[Row], offered: set[str]) -> int:
+    """How many rows name an unknown tool, label other arguments than they give, or use a
+    slot type the bench does not score."""
+    return sum(
+        (row.tool is not None and row.tool not in offered)
+        or row.slots.keys() != row.arguments.keys()
+        or not set(row.slots.values()) <= set(SLOT_TYPES)
+        for row in rows
+    )
+
+
+async def test_the_tuning_set_covers_every_tool_and_is_labelled(tools: list[AgentTool]) -> None:
+    rows = load_rows(TUNING)
+    assert len(rows) >= 200 and sum(row.tool is None for row in rows) >= 40
+    assert {tool.qualified for tool in tools} <= {row.tool for row in rows}
+    assert labelling_faults(rows, {tool.qualified for tool in tools}) == 0
+
+
+@pytest.mark.parametrize("blind", [HELDOUT, HELDOUT_SECOND], ids=["heldout", "heldout2"])
+async def test_a_blind_set_is_labelled_as_the_bench_scores(
+    blind: Path, tools: list[AgentTool]
+) -> None:
+    """A held-out set names only offered tools and labels each argument it gives with a
+    slot type the bench scores; a failure gives a count only, so that the test never shows
+    a blind request to the person tuning. (Its writers saw the schemas only; short requests
+    still come out word for word like a published example now and then.)"""
+    rows = load_rows(blind)
+    assert len(rows) >= 100 and sum(row.tool is None for row in rows) >= 30
+    assert labelling_faults(rows, {tool.qualified for tool in tools}) == 0, "rows labelled wrong"
 
 
 async def test_the_scored_set_against_its_floors(
