@@ -797,10 +797,15 @@ def _paths_said(text: str) -> list[str]:
 def _given_once(
     values: dict[str, Any], properties: Mapping[str, Mapping[str, Any]]
 ) -> dict[str, Any]:
-    """The values without a string one slot already has (an enum first, then in order)."""
+    """The values without one another slot already has, as said ("pull_request" is "pull
+    request"; an enum first, then in order)."""
+
+    def spoken(value: Any) -> str:
+        return str(value).lower().replace("_", " ")
+
     kept: dict[str, Any] = {}
     for name in sorted(values, key=lambda name: "enum" not in properties[name]):
-        if str(values[name]).lower() not in {str(value).lower() for value in kept.values()}:
+        if spoken(values[name]) not in {spoken(value) for value in kept.values()}:
             kept[name] = values[name]
     return {name: kept[name] for name in values if name in kept}
 

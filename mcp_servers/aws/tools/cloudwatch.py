@@ -179,7 +179,15 @@ def register_cloudwatch_tools(tools: ToolRegistry, aws: Aws, *, max_results: int
             "list the recent changes to the billing alarm",
             "has the health check alarm flapped lately",
         ),
-        slot_cues={"alarm_name": ("alarm named", "alarm called", "for the alarm", "of the alarm")},
+        slot_cues={
+            "alarm_name": (
+                "alarm named",
+                "alarm called",
+                "for the alarm",
+                "of the alarm",
+                "history for",
+            )
+        },
     )
     def get_alarm_history(
         alarm_name: Annotated[str | None, Field(max_length=255)] = None,

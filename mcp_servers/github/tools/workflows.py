@@ -68,7 +68,12 @@ def register_workflow_tools(tools: ToolRegistry, calls: GithubCalls) -> None:
             RunStatus | None, Field(description="Only runs with this status or conclusion.")
         ] = None,
         event: Annotated[
-            str | None, Field(description="Only runs started by this event.", max_length=50)
+            str | None,
+            Field(
+                description="Only runs started by this event.",
+                max_length=50,
+                examples=["push", "pull_request", "schedule", "workflow_dispatch"],
+            ),
         ] = None,
         actor: Annotated[str | None, Field(max_length=39)] = None,
         per_page: PerPage = 10,

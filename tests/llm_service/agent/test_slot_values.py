@@ -420,6 +420,8 @@ async def test_a_schema_example_is_taken_by_its_spoken_words(tools: dict[str, Ag
     }
     lambdas = settled(metric, "how many lambda throttles were there")
     assert lambdas == {"namespace": "AWS/Lambda", "metric_name": "Throttles"}
+    runs = tools["github__list_workflow_runs"]
+    assert settled(runs, "list the runs triggered by a pull request") == {"event": "pull_request"}
 
 
 @MODULE_LOOP
