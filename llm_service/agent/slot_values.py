@@ -150,6 +150,7 @@ PLACE_WORDS = frozenset(
         "it",
     }
 )
+DETERMINERS = frozenset({"the", "my", "our", "your", "this", "that", "these", "those", "both"})
 CONJUNCTIONS = frozenset({"and", "or", "then", "also", "plus", "but"})
 POLITE_WORDS = frozenset({"please", "thanks", "thank", "cheers", "exist", "exists"})
 STOP_PREPOSITIONS = frozenset(
@@ -308,7 +309,8 @@ def _stops(words: Sequence[str], index: int) -> bool:
     if word not in STOP_PREPOSITIONS or index + 1 >= len(words):
         return word in STOP_PREPOSITIONS
     following = words[index + 1].lower()
-    return following in PLACE_WORDS or _is_time_word(following) or following.isdigit()
+    number = normalise_numbers(following, threshold=0).isdigit()
+    return following in PLACE_WORDS or _is_time_word(following) or number
 
 
 def value_after(text: str, cue: str, max_words: int = 8) -> str | None:
@@ -763,8 +765,9 @@ def _patterned_items(name: str, pattern: str, text: str) -> list[str]:
 
 
 def _names_before_noun(name: str, text: str, boundaries: frozenset[str]) -> list[str]:
-    """The names said before each mention of a list's noun: "the work and personal
-    calendars", "the work calendar and the design calendar" (both: work, design)."""
+    """The names said before each mention of a list's noun after a determiner, or holding an
+    identifier: "the work and personal calendars", "the work calendar and the design
+    calendar" (both: work, design), not "users said they couldn't log in"."""
     nouns = set(name.lower().split("_")) - {"id", "ids", "name", "names"}
     words = _words(text)
     lowered = [word.lower() for word in words]
@@ -779,7 +782,9 @@ def _names_before_noun(name: str, text: str, boundaries: frozenset[str]) -> list
             or (lowered[first - 1] in ("and", "or") and first - 1 < index - 1)
         ):
             first -= 1
-        found.extend(_split_names(" ".join(words[first:index])))
+        introduced = first > 0 and lowered[first - 1] in DETERMINERS
+        if introduced or any(_is_identifier(word) for word in words[first:index]):
+            found.extend(_split_names(" ".join(words[first:index])))
     return found
 
 

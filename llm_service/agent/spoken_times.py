@@ -104,7 +104,9 @@ ROLLING = re.compile(
     rf"\b(?:the )?(?:last|past) (?:(?P<count>{COUNT}) )?(?P<unit>minute|min|hour|day|week)s?\b"
 )
 SINCE = re.compile(r"\bsince\b")
-REST_OF = re.compile(r"\b(?:the )?rest of (?:the |this )?(?P<unit>day|week|month|year)\b")
+REST_OF = re.compile(r"\b(?:the )?rest of (?:the |this |to)?(?P<unit>day|week|month|year)\b")
+UNTIL = re.compile(r"\b(?:until|till|up to|up until|through to|by)\s*$")
+"""What comes before a date that ends a period there ("until july 1st": up to July 1)."""
 SO_FAR = re.compile(r"\b(?:so far|to date|until now|till now)\b")
 DAY = re.compile(
     r"\b(?:(?P<after>day after tomorrow)|(?P<tomorrow>tomorrow)"
@@ -389,14 +391,26 @@ def spoken_period(text: str, now: datetime) -> tuple[date, date] | None:
 
 def _dated_period(text: str, today: datetime) -> tuple[date, date] | None:
     """Two dates said ("from november 1 to november 15"): from the first to the second, both
-    included; one date after "since": from it to today."""
+    included; one date after "since": from it to today; one after "until" or "up to": from
+    today to it ("until july 1st" ends as July 1 begins)."""
     matches = list(DATE.finditer(text))
     days = [day.date() for match in matches if (day := _dated(match, today, past=True))]
     if len(days) >= 2 and days[0] <= days[1]:
         return days[0], days[1] + timedelta(days=1)
     if len(days) == 1 and re.search(r"\bsince\b", text[: matches[0].start()]):
         return days[0], today.date()
+    if len(days) == 1 and UNTIL.search(text[: matches[0].start()]):
+        end = days[0] if days[0] > today.date() else _a_year_on(days[0])
+        return today.date(), end
     return None
+
+
+def _a_year_on(day: date) -> date:
+    """The same day next year (February 29 becomes March 1)."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return date(day.year + 1, 3, 1)
 
 
 def _day_period(text: str, now: datetime) -> tuple[date, date] | None:

@@ -504,3 +504,16 @@ async def test_a_search_takes_the_word_a_name_holds(tools: dict[str, AgentTool])
     search = tools["monday__search"]
     found = settled(search, "find boards that have budget in their name")
     assert found is not None and found["search_term"] == "budget"
+
+
+@MODULE_LOOP
+async def test_a_list_noun_used_as_a_verb_names_nothing_and_a_number_word_ends_a_query(
+    tools: dict[str, AgentTool],
+) -> None:
+    logs = tools["aws__run_logs_insights_query"]
+    search = settled(
+        logs, "people can't log in, search the sso logs for denied between ten and two"
+    )
+    assert search is not None
+    assert search["log_group_names"] == ["sso"]
+    assert search["query"] == "denied"

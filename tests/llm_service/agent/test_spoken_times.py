@@ -107,6 +107,8 @@ def test_numbers_that_are_not_times_are_not_times(said: str) -> None:
         ("this year so far", date(2026, 1, 1), date(2026, 11, 30)),
         ("forecast until the end of the month", date(2026, 11, 30), date(2026, 12, 1)),
         ("spend by the end of next month", date(2026, 11, 30), date(2027, 1, 1)),
+        ("forecast until december 20th", date(2026, 11, 30), date(2026, 12, 20)),
+        ("the forecast up to january 15th", date(2026, 11, 30), date(2027, 1, 15)),
     ],
 )
 def test_spoken_periods_end_the_day_after_their_last(
@@ -130,6 +132,7 @@ def test_a_request_without_days_names_no_period(said: str) -> None:
         ("anything this weekend", "2026-12-05T00:00", "2026-12-07T00:00"),
         ("my events between tuesday and thursday", "2026-12-01T00:00", "2026-12-04T00:00"),
         ("the rest of the week", "2026-11-30T14:53", "2026-12-07T00:00"),
+        ("am I busy for the rest of today", "2026-11-30T14:53", "2026-12-01T00:00"),
         ("alarm history for the last 24 hours", "2026-11-29T14:53", "2026-11-30T14:53"),
         ("errors in the logs from the past 15 minutes", "2026-11-30T14:38", "2026-11-30T14:53"),
         ("cpu over the past hour", "2026-11-30T13:53", "2026-11-30T14:53"),
