@@ -225,6 +225,10 @@ SPOKEN_DIGITS = re.compile(
 )
 """A number said in parts, a digit or a pair at a time: "one two three four five" (12345),
 "fifteen oh one" (1501), "eighty eighty" (8080); not a clock time ("at 2 30", "2 30 pm")."""
+OWNED_REPOSITORY = re.compile(
+    r"\b(?P<owner>[\w.-]+)(?: org| organisation| organization)?'s (?P<repo>[\w.-]+) repo\b"
+)
+"""A repository said with its owner's possessive, "the kubernetes org's website repo"."""
 TOLD = r"(?<=\d)(?:,? (?:that|to say) |: )"
 """What a person tells a numbered thing: "comment on issue 9 that the fix is deployed"."""
 
@@ -554,7 +558,8 @@ def prefilled(
         value = _settled_value(name, schema, said)
         if value is not None and value not in ("", [], {}):
             values[name] = value
-    if {"owner", "repo"} <= properties.keys() and (repository := REPOSITORY.search(text)):
+    repository = REPOSITORY.search(text) or OWNED_REPOSITORY.search(text)
+    if {"owner", "repo"} <= properties.keys() and repository:
         values.update(owner=repository["owner"], repo=repository["repo"])
     return _given_once(values, properties)
 

@@ -299,6 +299,10 @@ async def test_a_repository_said_as_github_writes_it_fills_owner_and_repo(
     tools: dict[str, AgentTool],
 ) -> None:
     issues = tools["github__list_issues"]
+    assert settled(issues, "list the issues of the acme org's billing repo") == {
+        "owner": "acme",
+        "repo": "billing",
+    }
     assert settled(issues, "list open issues in octocat/hello-world") == {
         "state": "open",
         "owner": "octocat",
