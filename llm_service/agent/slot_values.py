@@ -588,8 +588,7 @@ def _settled_value(name: str, schema: Mapping[str, Any], said: _Said) -> Any:
     if schema.get("type") == "boolean":
         return said_flag(name, text)
     if _lists_names(schema):
-        cues = said.cues[name]
-        return _listed_names(name, schema, text, cues, said.required, said.boundaries)
+        return _listed_names(name, schema, said)
     if schema.get("type") == "string" and "format" not in schema:
         return _plain_string_value(name, schema, said)
     return None
@@ -618,7 +617,7 @@ def _plain_string_value(name: str, schema: Mapping[str, Any], said: _Said) -> st
         (_named_number(name, text) if name.endswith("_id") else None)
         or example_named(schema.get("examples") or (), text)
         or (_url_said(text) if name.endswith(("url", "uri")) else None)
-        or _string_slot_value(name, schema, text, said.cues[name], said.required, said.boundaries)
+        or _string_slot_value(name, schema, said)
     )
     if value is None or name in TEXT_SLOTS:
         return value
@@ -632,18 +631,12 @@ def _lists_names(schema: Mapping[str, Any]) -> bool:
     return schema.get("type") == "array" and (schema.get("items") or {}).get("type") == "string"
 
 
-def _listed_names(
-    name: str,
-    schema: Mapping[str, Any],
-    text: str,
-    cues: Sequence[str],
-    required: frozenset[str],
-    boundaries: frozenset[str],
-) -> list[str]:
+def _listed_names(name: str, schema: Mapping[str, Any], said: _Said) -> list[str]:
     """A list slot's names: the values of its items' enum the request names, the ones its
     items' pattern matches, those after its cue ("labelled bug and docs"), the paths said
     ("/ecs/web and /ecs/api"), or those said before its noun ("the work and personal
     calendars"; a required list also the name beside it, `named_word`)."""
+    text, cues, required, boundaries = said.text, said.cues[name], said.required, said.boundaries
     items = schema.get("items") or {}
     if "enum" in items:
         return enum_named(items["enum"], text, frozenset())
@@ -820,17 +813,11 @@ def _given_once(
     return {name: kept[name] for name in values if name in kept}
 
 
-def _string_slot_value(
-    name: str,
-    schema: Mapping[str, Any],
-    text: str,
-    cues: Sequence[str],
-    required: frozenset[str],
-    boundaries: frozenset[str],
-) -> str | None:
+def _string_slot_value(name: str, schema: Mapping[str, Any], said: _Said) -> str | None:
     """A string slot's value from its cues or the word beside its noun (an optional id only
     the words before it: "the backlog group", not "an event Team Lunch"); a name or an id ends
     before a preposition and without the tool's words ("develop by alice": "develop")."""
+    text, cues, required, boundaries = said.text, said.cues[name], said.required, said.boundaries
     value = _string_value(name, schema, text, cues)
     if value is None and name in QUERY_SLOTS:
         value = value_after_any(text, QUERY_CUES) or _named_within(text)
