@@ -299,6 +299,11 @@ def _camel_forms(value: str) -> tuple[str, ...]:
     return (" ".join(words), words[0]) if len(words[0]) > 3 else (" ".join(words),)
 
 
+def _is_number(word: str) -> bool:
+    """Whether a word is a number, in digits or words ("12", "eight")."""
+    return normalise_numbers(word, threshold=0).isdigit()
+
+
 def _is_time_word(word: str) -> bool:
     lowered = word.lower()
     return lowered in TIME_WORDS or bool(re.fullmatch(r"\d{1,2}(:\d{2})?(am|pm)?", lowered))
@@ -313,8 +318,7 @@ def _stops(words: Sequence[str], index: int) -> bool:
     if word not in STOP_PREPOSITIONS or index + 1 >= len(words):
         return word in STOP_PREPOSITIONS
     following = words[index + 1].lower()
-    number = normalise_numbers(following, threshold=0).isdigit()
-    return following in PLACE_WORDS or _is_time_word(following) or number
+    return following in PLACE_WORDS or _is_time_word(following) or _is_number(following)
 
 
 def value_after(text: str, cue: str, max_words: int = 8) -> str | None:
@@ -326,8 +330,9 @@ def value_after(text: str, cue: str, max_words: int = 8) -> str | None:
         return None
     if quoted := QUOTED.match(text, match.end()):
         return quoted["said"]
-    said = text[match.end() :].split()
+    said = [word for word in text[match.end() :].split() if word.strip('.,?!"')]
     words = _words(" ".join(said))
+    closes = [word.endswith((",", ";", ":", ".", "?", "!")) for word in said]
     taken: list[str] = []
     for index, word in enumerate(words[:max_words]):
         if taken and _stops(words, index):
@@ -337,16 +342,9 @@ def value_after(text: str, cue: str, max_words: int = 8) -> str | None:
         if not taken and _opens_elsewhere(word):
             return None
         taken.append(word)
-        if _ends_a_clause(said, index):
+        if closes[index]:  # a comma or a stop ends it: "called crash on upload, label it bug"
             break
     return " ".join(taken) or None
-
-
-def _ends_a_clause(said: Sequence[str], index: int) -> bool:
-    """Whether the `index`th word of what follows a cue closes its clause (a comma, a colon, a
-    full stop after it: "called crash on upload, label it bug")."""
-    clean = [word for word in said if word.strip('.,?!"')]
-    return index < len(clean) and clean[index].endswith((",", ";", ":", ".", "?", "!"))
 
 
 def _opens_elsewhere(word: str) -> bool:
@@ -483,7 +481,7 @@ def _names_a_thing(word: str, boundaries: frozenset[str]) -> bool:
     three workflow runs" names no workflow)."""
     if {word, singular(word)} & boundaries or _is_time_word(word):
         return False
-    return not normalise_numbers(word, threshold=0).isdigit()
+    return not _is_number(word)
 
 
 def named_word(
@@ -493,14 +491,13 @@ def named_word(
     group", "the nightly build workflow" (up to `NAME_WORDS` before it), "group done" (unless
     not `after_noun`), "the billing-stack" for group_id, workflow_id or stack_name; an
     identifier said near it first ("the web-api ecs service", "stack load-test-temp")."""
-    nouns = set(name.lower().split("_")) - {"id", "ids", "name", "names"}
+    nouns = _slot_nouns(name)
     words = _words(text)
     lowered = [word.lower() for word in words]
-    for word in words:
-        if "-" in word and any(noun in word.lower().split("-") for noun in nouns):
-            return word
+    if joined := _joined_to(words, nouns):
+        return joined
     stops = boundaries | nouns
-    mentions = [i for i, word in enumerate(lowered) if word in nouns or word.rstrip("s") in nouns]
+    mentions = _mentions(lowered, nouns)
     for index in mentions:
         beside = range(max(0, index - 2), min(len(words), index + 2 if after_noun else index))
         if said := next((words[i] for i in beside if _is_identifier(words[i])), None):
@@ -514,6 +511,22 @@ def named_word(
         if after_noun and index + 1 < len(words) and _names_a_thing(lowered[index + 1], stops):
             return words[index + 1]
     return None
+
+
+def _slot_nouns(name: str) -> set[str]:
+    """The nouns of a slot's name ("group_id": group, "log_group_names": log, group)."""
+    return set(name.lower().split("_")) - {"id", "ids", "name", "names"}
+
+
+def _mentions(lowered: Sequence[str], nouns: set[str]) -> list[int]:
+    """Where the request says one of the nouns, or its plural."""
+    return [i for i, word in enumerate(lowered) if word in nouns or word.rstrip("s") in nouns]
+
+
+def _joined_to(words: Sequence[str], nouns: set[str]) -> str | None:
+    """A hyphenated word one of whose parts is a noun: "the billing-stack", "the
+    orders-queue"."""
+    return next((w for w in words if "-" in w and nouns & set(w.lower().split("-"))), None)
 
 
 def _is_identifier(word: str) -> bool:
@@ -698,8 +711,7 @@ def _identifier_after(noun: str, text: str) -> str | None:
     """The identifier said right before or after a noun ("ec2 instance i-0abc", "the
     image-resizer function"), or joined to it ("the orders-queue")."""
     words = _words(text)
-    joined = next((w for w in words if "-" in w and noun in w.lower().split("-")), None)
-    if joined is not None:  # "the orders-queue" for a queue
+    if joined := _joined_to(words, {noun}):
         return joined
     lowered = " ".join(word.lower() for word in words)
     match = re.search(rf"(?:^|\s)({re.escape(noun)})s?(?=\s|$)", lowered)
@@ -766,14 +778,12 @@ def _names_before_noun(name: str, text: str, boundaries: frozenset[str]) -> list
     """The names said before each mention of a list's noun after a determiner, or holding an
     identifier: "the work and personal calendars", "the work calendar and the design
     calendar" (both: work, design), not "users said they couldn't log in"."""
-    nouns = set(name.lower().split("_")) - {"id", "ids", "name", "names"}
+    nouns = _slot_nouns(name)
     words = _words(text)
     lowered = [word.lower() for word in words]
     stops = boundaries | nouns
     found: list[str] = []
-    for index, word in enumerate(lowered):
-        if word not in nouns and singular(word) not in nouns:
-            continue
+    for index in _mentions(lowered, nouns):
         first = index
         while first > max(0, index - 2 * NAME_WORDS) and (
             _names_a_thing(lowered[first - 1], stops)
