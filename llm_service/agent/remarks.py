@@ -16,7 +16,8 @@ from __future__ import annotations
 import re
 
 ASKING = re.compile(
-    r"\?|\b(?:please|for me|can you|could you|would you|will you|let me know|i wonder)\b",
+    r"\?|\b(?:please|for me|can you|could you|would you|will you|let me know"
+    r"|i wonder (?:if|whether|what|when|who|which|how many))\b",
     re.IGNORECASE,
 )
 ASK_OPENERS = frozenset(
@@ -39,9 +40,12 @@ INTERJECTIONS = "honestly|ugh|lol|oh|man|dude|yeah"
 """Words a comment may open with that ask for nothing by themselves ("honestly just list…")."""
 OPINION_OPENERS = re.compile(
     rf"^(?:{INTERJECTIONS}|haha|wow|ah|yep|nah|meh|damn|geez|welp)\b"
-    r"|^(?:i|we) (?:think|guess|feel|love|hate|like|bet|swear|should)\b"
+    r"|^(?:i|we) (?:think|guess|feel|love|hate|like|bet|swear|should|wonder why)\b"
+    r"|^(?:i|we) (?:had|was|were|saw|heard|spent|went|can't believe|cannot believe)\b"
     r"|^(?:that|this|it)(?: was| is|'s| has been| looks| seems| feels| sounds)\b"
-    r"|^let's (?:take|grab|get|go|call it)\b",
+    r"|^let's (?:take|grab|get|go|call it)\b"
+    r"|^(?:great|good|nice|awesome|amazing|solid) (?:job|work|call|one|stuff)\b"
+    r"|^(?:congrats|congratulations|kudos|well done|props)\b",
     re.IGNORECASE,
 )
 DESCRIBING = re.compile(
@@ -55,8 +59,13 @@ SUGGESTING = re.compile(
     r"(?:(?:let's|let us|(?:it's |it is )?time to|(?:maybe )?(?:we|you|i) (?:should|could|can))"
     r"\s+)?"
 )
+SIGHING = re.compile(rf"\b(?:{INTERJECTIONS}|haha|lmao|smh)[.!]*$", re.IGNORECASE)
+"""A comment may end with an interjection too ("github actions pricing is so confusing,
+ugh")."""
 CLAUSE_BREAKS = re.compile(r"[,;.!]+\s*|\s+(?:and|but|so|then)\s+", re.IGNORECASE)
-FILLERS = re.compile(r"^(?:(?:hey|ok|okay|so|um|uh|well|alright|right),?\s+)+", re.IGNORECASE)
+FILLERS = re.compile(
+    r"^(?:(?:hey|ok|okay|so|um|uh|well|alright|right|now|then),?\s+)+", re.IGNORECASE
+)
 
 
 def _clauses(text: str) -> list[str]:
@@ -79,4 +88,5 @@ def is_a_remark(text: str) -> bool:
     if not clauses or ASKING.search(text) or any(_asks(clause) for clause in clauses):
         return False
     first = FILLERS.sub("", text.strip().lower())
-    return OPINION_OPENERS.search(first) is not None or DESCRIBING.search(first) is not None
+    comments = (OPINION_OPENERS.search(first), DESCRIBING.search(first), SIGHING.search(first))
+    return any(match is not None for match in comments)

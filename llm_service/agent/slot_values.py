@@ -17,9 +17,12 @@ an issue number nor writes an end time of its own:
   noun), the names after its cue ("labelled bug and docs"), the paths said, or the names
   before each mention of its noun ("the work and personal calendars");
 - a string slot whose schema lists `examples` takes the one said in words ("cpu
-  utilization" CPUUtilization, "ec2" AWS/EC2), a URL slot the web address said;
+  utilization" CPUUtilization, "ec2" AWS/EC2), a URL slot the web address said, a time zone
+  the IANA zone of the city said ("in tokyo": Asia/Tokyo), a repeat rule (described RRULE)
+  the one said ("weekly on tuesdays, ten sessions": FREQ=WEEKLY;BYDAY=TU;COUNT=10);
 - an enum slot takes the one allowed value the request names (or a plural or common synonym
-  of it: "failed runs" is `failure`); naming "all" with others is "all";
+  of it: "failed runs" is `failure`); naming "all" with others, or two values together
+  ("open and closed"), is "all";
 - a number (or digits) slot takes the number said right after a word of its name ("board
   twelve" for board_id, "PR 31" for pull_number);
 - a comment's text is the rest of the request after "saying" / "that says" (or after a
@@ -28,13 +31,25 @@ an issue number nor writes an end time of its own:
   the words beside its noun ("the backlog group", "the nightly build workflow", "the
   billing-stack"), and so does a slot named by one noun ("the payments cluster", "branch
   develop");
-- an owner and a repo slot take a repository said as "owner/repo";
-- a string slot whose cue the request says takes the words after it, up to a comma (its own
-  name is a cue too: "the location is now X", "commit title X"): "called / named / titled
+- an owner and a repo slot take a repository said as "owner/repo" (or "owner slash repo"),
+  or with its owner's possessive ("acme's web-api", "the acme org's billing repo"); a repo
+  slot alone a machine name after "in" or "on" ("merge pr 140 in web-api");
+- an id or a name takes the machine name beside its noun before any cue ("stack iam-roles
+  ... allow named iam");
+- a text (a comment's body) is read first, and the other slots from what comes before its
+  cue ("an issue about flaky tests with a description that says ...": title "flaky tests");
+- a string slot whose cue the request says takes the words after it (where the cue is said
+  again, the first time that names a value: "at 3pm at the smile clinic"), up to a comma or
+  an "and" that asks for more ("named X and give it to jdoe"; its own name is a cue too: "the
+  location is now X", "commit title X"): "called / named / titled
   X" a title-like slot or a name ("the stack named web"), "saying X" a title when no title cue
   is said, "rename ... to X" a title, "starting with X" a prefix (the tool's `_meta`
   may publish more cues, `voxhall/slot_cues`); the words stop before time words and before a
-  place on the tool ("on my calendar", "to board 12");
+  place on the tool ("on my calendar", "to board 12"), but a place slot keeps its
+  prepositions ("the smile clinic on king street"), and a prefix said as a machine name is
+  that word ("starting with prod- are firing");
+- a map of a board's columns the columns said in words (`said_columns`: "status working on
+  it"), read first and cut out of the request;
 - an event title is never only the time words, and "with Sarah" without a title is
   "Meeting with Sarah";
 - spans do not start or end with words of asking (`REQUEST_WORDS`: "look", "check", "um");
@@ -47,12 +62,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
+from zoneinfo import available_timezones
 
 from text_to_num import alpha2digit  # type: ignore[import-untyped]
 
-from llm_service.agent.spoken_times import MONTHS, WEEKDAYS
+from llm_service.agent.said_columns import column_keys, said_columns, without_phrases
+from llm_service.agent.spoken_times import MONTHS, WEEKDAYS, spoken_recurrence
 
 DEFAULT_DURATION = timedelta(hours=1)
 CONTRACTIONS = frozenset(
@@ -68,7 +86,11 @@ REQUEST_WORDS = frozenset(
 )
 TITLE_SLOTS = frozenset({"title", "summary", "name", "subject", "commit_title"})
 TEXT_SLOTS = frozenset({"body", "text", "message", "comment", "content", "commit_message"})
+PLACE_SLOTS = frozenset({"location", "address", "venue", "place"})
+"""Slots whose value may hold a preposition ("the smile clinic on king street")."""
 QUERY_SLOTS = frozenset({"query", "search_term", "q"})
+ZONE_SLOTS = frozenset({"timezone", "time_zone", "tz", "zone"})
+ZONE_REGIONS = ("Europe", "America", "Asia", "Africa", "Australia", "Pacific", "Atlantic", "Indian")
 TEXT_CUES = (
     "saying", "that says", "which says", "that reads", "to say", "with the text", "with the body",
     "with body", "with the message", "with the note", "with a note", "reply with",
@@ -150,8 +172,15 @@ PLACE_WORDS = frozenset(
         "it",
     }
 )
+LINKING_WORDS = frozenset({"with", "a", "an", "the", "its", "and", "to", "in", "on", "for"})
+"""Words that tie a value to the next slot's cue ("flaky tests with a description")."""
 DETERMINERS = frozenset({"the", "my", "our", "your", "this", "that", "these", "those", "both"})
 CONJUNCTIONS = frozenset({"and", "or", "then", "also", "plus", "but"})
+NEXT_ASKS = frozenset(
+    {"give", "assign", "put", "add", "label", "tag", "set", "make", "mark", "invite", "send"}
+    | {"close", "open", "move", "change", "update", "remind", "notify", "ping", "cc", "attach"}
+)
+"""Verbs that, after "and", ask for something more ("named X and assign it to sam")."""
 POLITE_WORDS = frozenset({"please", "thanks", "thank", "cheers", "exist", "exists"})
 STOP_PREPOSITIONS = frozenset(
     {"on", "at", "for", "to", "in", "from", "by", "between", "until", "till", "before"}
@@ -178,7 +207,8 @@ COUNT_WORDS = frozenset({"limit", "max", "per", "count", "top"})
 """Words of a slot that caps how many results come back (limit, per_page, max_items)."""
 COUNTED = re.compile(
     r"\b(?:(?:last|first|1st|top|latest|newest|oldest|most recent|max(?:imum)?|at most|up to|only"
-    r"|just) (?:the )?(\d+)|(\d+) (?:most|latest|newest|oldest|results|rows|options|entries))\b"
+    r"|just) (?:the )?(\d+)|(\d+) (?:most|latest|newest|oldest|results|rows|options|entries"
+    r"|items|records|updates|events|messages|lines|alarms|users|comments|runs|jobs))\b"
     r"(?! ?(?:minute|min|hour|day|week|month|year|second|am\b|pm\b|%))",
     re.IGNORECASE,
 )
@@ -199,7 +229,11 @@ STEP_UNITS = {
     "day": timedelta(days=1),
 }
 STEP_ADVERBS = {"minute": "minutely", "hour": "hourly", "day": "daily"}
-STEP = re.compile(r"\b(?:per|every|each|by the) (?:(\d+) )?(second|minute|hour|day)s?\b")
+STEP = re.compile(
+    r"\b(?:per|every|each|by the) (?:(\d+) )?(second|minute|hour|day)s?\b"
+    r"|\b(?:in )?(\d+)[ -](second|minute|hour|day) (?:buckets|bins|intervals|increments|steps"
+    r"|periods|chunks|slices|resolution|granularity)\b"
+)
 NAMED_WITHIN = re.compile(
     r"\b(?:with|have|has|having|containing) (?:the word )?['\"]?([\w.-]+)['\"]?"
     r" in (?:the|their|its) (?:name|title)s?\b",
@@ -226,9 +260,15 @@ SPOKEN_DIGITS = re.compile(
 """A number said in parts, a digit or a pair at a time: "one two three four five" (12345),
 "fifteen oh one" (1501), "eighty eighty" (8080); not a clock time ("at 2 30", "2 30 pm")."""
 OWNED_REPOSITORY = re.compile(
-    r"\b(?P<owner>[\w.-]+)(?: org| organisation| organization)?'s (?P<repo>[\w.-]+) repo\b"
+    r"\b(?P<owner>[\w.-]+)(?: org| organisation| organization)?'s (?P<repo>[\w.-]*\w)"
 )
 """A repository said with its owner's possessive, "the kubernetes org's website repo"."""
+REPOSITORY_NOUNS = frozenset({"repo", "repos", "repository", "pr", "prs", "pull", "issue"})
+LINKS = frozenset({"", "and", "or", "as", "to", "with", "please", "right", "now", "today"})
+"""Words that may follow a repository named by itself ("acme's web-api as not planned")."""
+SPOKEN_SLASH = re.compile(r"\s+slash\s+", re.IGNORECASE)
+TEXT_OPENING = re.compile(r"^(?:(?:that|which|say|says|saying|reads|should say|:)\s+)+")
+"""Words between a text's cue and the text ("in the body say X", "description that says X")."""
 TOLD = r"(?<=\d)(?:,? (?:that|to say) |: )"
 """What a person tells a numbered thing: "comment on issue 9 that the fix is deployed"."""
 
@@ -268,9 +308,22 @@ def enum_choice(values: Sequence[Any], text: str, tool_words: frozenset[str]) ->
     """The one allowed value the request names (its plural, or a synonym), else None; words of
     the tool's own name do not count ("merge" in merge_pull_request)."""
     named = enum_named(values, text, tool_words)
-    if len(named) > 1 and "all" in named:
+    if len(named) > 1 and ("all" in named or ("all" in values and _said_together(named, text))):
         return "all"
     return named[0] if len(named) == 1 else None
+
+
+def _said_together(values: Sequence[Any], text: str) -> bool:
+    """Whether two of the values are said as one ("open and closed", "closed or open")."""
+    lowered = text.lower()
+    words = [str(value).lower().replace("_", " ") for value in values]
+    return any(
+        _phrase_in(f"{first} {joint} {second}", lowered)
+        for first in words
+        for second in words
+        if first != second
+        for joint in ("and", "or", "&")
+    )
 
 
 def enum_named(values: Sequence[Any], text: str, tool_words: frozenset[str]) -> list[Any]:
@@ -304,7 +357,7 @@ def _is_number(word: str) -> bool:
     return normalise_numbers(word, threshold=0).isdigit()
 
 
-def _is_time_word(word: str) -> bool:
+def is_time_word(word: str) -> bool:
     lowered = word.lower()
     return lowered in TIME_WORDS or bool(re.fullmatch(r"\d{1,2}(:\d{2})?(am|pm)?", lowered))
 
@@ -313,24 +366,39 @@ def _stops(words: Sequence[str], index: int) -> bool:
     """Whether a cued value ends before `words[index]`: at time words, or a preposition that
     leads to a place or time ("on my calendar", "to board 12", "at ten")."""
     word = words[index].lower()
-    if _is_time_word(word) or word in POLITE_WORDS:
+    if is_time_word(word) or word in POLITE_WORDS:
+        return True
+    if word in CONJUNCTIONS and _asks_next(words[index + 1 : index + 3]):
         return True
     if word not in STOP_PREPOSITIONS or index + 1 >= len(words):
         return word in STOP_PREPOSITIONS
     following = words[index + 1].lower()
-    return following in PLACE_WORDS or _is_time_word(following) or _is_number(following)
+    return following in PLACE_WORDS or is_time_word(following) or _is_number(following)
+
+
+def _asks_next(following: Sequence[str]) -> bool:
+    """Whether the words after "and" ask for something else ("and give it to jdoe", "and uh
+    mark me as free"), which ends the value before them."""
+    said = [word.lower() for word in following if word.lower() not in OPENING_FILLERS]
+    return bool(said) and said[0] in NEXT_ASKS
 
 
 def value_after(text: str, cue: str, max_words: int = 8) -> str | None:
     """The words after the cue phrase, up to a stop (see `_stops`), or what it quotes, or None
     (also when they open with a time or a place: "on" says a branch in "runs on develop", not
-    in "runs on monday" or "on the board")."""
-    match = re.search(rf"(?<![\w-]){re.escape(cue)}(?![\w-])", text, re.IGNORECASE)
-    if match is None:
-        return None
-    if quoted := QUOTED.match(text, match.end()):
-        return quoted["said"]
-    said = [word for word in text[match.end() :].split() if word.strip('.,?!"')]
+    in "runs on monday" or "on the board"; then the next time the cue is said counts: "at 3pm
+    at the smile clinic")."""
+    for match in re.finditer(rf"(?<![\w-]){re.escape(cue)}(?![\w-])", text, re.IGNORECASE):
+        if quoted := QUOTED.match(text, match.end()):
+            return quoted["said"]
+        if (value := _value_from(text[match.end() :], max_words)) is not None:
+            return value
+    return None
+
+
+def _value_from(rest: str, max_words: int) -> str | None:
+    """The value that opens `rest`, the words after a cue (see `value_after`)."""
+    said = [word for word in rest.split() if word.strip('.,?!"')]
     words = _words(" ".join(said))
     closes = [word.endswith((",", ";", ":", ".", "?", "!")) for word in said]
     taken: list[str] = []
@@ -351,7 +419,7 @@ def _opens_elsewhere(word: str) -> bool:
     """Whether a cued value starting with `word` says a time or a place, not the value."""
     lowered = word.lower()
     elsewhere = STOP_PREPOSITIONS | PLACE_WORDS - {"list"} | {"last"}
-    return _is_time_word(lowered) or lowered in elsewhere
+    return is_time_word(lowered) or lowered in elsewhere
 
 
 def value_after_any(text: str, cues: Sequence[str]) -> str | None:
@@ -381,8 +449,15 @@ def cued_value(name: str, schema: Mapping[str, Any], text: str, cues: Sequence[s
     described = f"{name} {schema.get('description') or ''}".lower()
     prefixed = "prefix" in described or "starts with" in described
     if prefixed and (value := value_after_any(text, PREFIX_CUES)) is not None:
-        return value
+        return _prefix_said(value)
     return _rename_target(text) if titled else None
+
+
+def _prefix_said(value: str) -> str:
+    """A prefix said as a machine name is that word alone ("starting with prod- are going
+    off": "prod-")."""
+    first = value.split()[0]
+    return first if first.endswith(("-", "_", "/", ".")) or is_identifier(first) else value
 
 
 def _name_cues(name: str) -> tuple[str, ...]:
@@ -400,7 +475,7 @@ def meeting_title(text: str) -> str | None:
     if match is None:
         return None
     kind, who = match[1], match[2]
-    who_words = [w for w in who.split() if not _is_time_word(w)]
+    who_words = [w for w in who.split() if not is_time_word(w)]
     if not who_words or who_words[0].lower() in PLACE_WORDS | STOP_PREPOSITIONS:
         return None
     who = " ".join(who_words)
@@ -412,7 +487,7 @@ def meeting_title(text: str) -> str | None:
 
 def is_time_span(span: str) -> bool:
     """Whether a span holds time words (a title never does)."""
-    return any(_is_time_word(word) for word in span.split()) or bool(
+    return any(is_time_word(word) for word in span.split()) or bool(
         re.search(r"\b(at|by|from|until) \w+$", span.lower())
     )
 
@@ -420,7 +495,7 @@ def is_time_span(span: str) -> bool:
 def says_only_times(span: str) -> bool:
     """Whether every word of a span is a time word or a number ("the last 15 minutes"; not
     "morning standup", an event's name)."""
-    return all(_is_time_word(word) or word.isdigit() for word in span.lower().split())
+    return all(is_time_word(word) or word.isdigit() for word in span.lower().split())
 
 
 def spoken_duration(text: str) -> timedelta | None:
@@ -435,10 +510,11 @@ def spoken_duration(text: str) -> timedelta | None:
 
 
 def spoken_step(text: str) -> timedelta | None:
-    """How finely a series is cut: "per minute", "every 5 minutes", "hourly", or None."""
+    """How finely a series is cut: "per minute", "every 5 minutes", "hourly", "in five minute
+    buckets", or None."""
     lowered = normalise_numbers(text.lower(), threshold=0)
     if match := STEP.search(lowered):
-        return int(match[1] or 1) * STEP_UNITS[match[2]]
+        return int(match[1] or match[3] or 1) * STEP_UNITS[match[2] or match[4]]
     said = next((unit for unit, word in STEP_ADVERBS.items() if _phrase_in(word, lowered)), None)
     return STEP_UNITS[said] if said else None
 
@@ -450,15 +526,29 @@ def derived_end(text: str, start: datetime) -> datetime:
 
 def text_after(text: str, cues: Sequence[str]) -> str | None:
     """The rest of the request after the first cue it says (a comment's whole text), or after
-    a number and "that" (`TOLD`), without a closing "please"."""
+    a number and "that" (`TOLD`), without a closing "please" or an opening "that says"."""
+    said = _text_said(text, cues)
+    return said[1] if said else None
+
+
+def _text_said(text: str, cues: Sequence[str]) -> tuple[str, str] | None:
+    """What comes before a text's cue, and the text (see `text_after`)."""
     patterns = [rf"(?<![\w-]){re.escape(cue)}(?![\w-])" for cue in cues]
     said = [(pattern, text) for pattern in patterns] + [(TOLD, normalise_numbers(text, 0))]
     for pattern, spoken in said:
         match = re.search(pattern, spoken, re.IGNORECASE)
         if match is not None:
             rest = re.sub(r"[\s,]*\bplease\b[\s.!?]*$", "", spoken[match.end() :].strip())
-            return rest.strip(" .!?\"'") or None
+            rest = TEXT_OPENING.sub("", rest).strip(" .!?\"'")
+            return (spoken[: match.start()], rest) if rest else None
     return None
+
+
+def before_text(text: str, cues: Sequence[str]) -> str:
+    """The request before a text slot's cue ("file an issue about X with a description that
+    says Y": "file an issue about X with a description"), where the other slots are said."""
+    said = _text_said(text, cues)
+    return said[0] if said else text
 
 
 def file_name(schema: Mapping[str, Any], text: str) -> str | None:
@@ -479,7 +569,7 @@ def singular(word: str) -> str:
 def _names_a_thing(word: str, boundaries: frozenset[str]) -> bool:
     """Whether a word may be part of a name: not a boundary, a time or a number ("the last
     three workflow runs" names no workflow)."""
-    if {word, singular(word)} & boundaries or _is_time_word(word):
+    if {word, singular(word)} & boundaries or is_time_word(word):
         return False
     return not _is_number(word)
 
@@ -491,18 +581,13 @@ def named_word(
     group", "the nightly build workflow" (up to `NAME_WORDS` before it), "group done" (unless
     not `after_noun`), "the billing-stack" for group_id, workflow_id or stack_name; an
     identifier said near it first ("the web-api ecs service", "stack load-test-temp")."""
+    if said := identifier_by_noun(name, text):
+        return said
     nouns = _slot_nouns(name)
     words = _words(text)
     lowered = [word.lower() for word in words]
-    if joined := _joined_to(words, nouns):
-        return joined
     stops = boundaries | nouns
-    mentions = _mentions(lowered, nouns)
-    for index in mentions:
-        beside = range(max(0, index - 2), min(len(words), index + 2 if after_noun else index))
-        if said := next((words[i] for i in beside if _is_identifier(words[i])), None):
-            return said
-    for index in mentions:
+    for index in _mentions(lowered, nouns):
         first = index
         while first > max(0, index - NAME_WORDS) and _names_a_thing(lowered[first - 1], stops):
             first -= 1
@@ -510,6 +595,22 @@ def named_word(
             return " ".join(words[first:index])
         if after_noun and index + 1 < len(words) and _names_a_thing(lowered[index + 1], stops):
             return words[index + 1]
+    return None
+
+
+def identifier_by_noun(name: str, text: str) -> str | None:
+    """The machine name joined to a slot's noun ("the billing-stack") or said just after it
+    or up to two words before it ("stack iam-roles", "the web-api ecs service", "in group
+    new_group")."""
+    nouns = _slot_nouns(name)
+    words = _words(text)
+    if joined := _joined_to(words, nouns):
+        return joined
+    lowered = [word.lower() for word in words]
+    for index in _mentions(lowered, nouns):
+        beside = range(max(0, index - 2), min(len(words), index + 2))
+        if said := next((words[i] for i in beside if is_identifier(words[i])), None):
+            return said
     return None
 
 
@@ -529,12 +630,12 @@ def _joined_to(words: Sequence[str], nouns: set[str]) -> str | None:
     return next((w for w in words if "-" in w and nouns & set(w.lower().split("-"))), None)
 
 
-def _is_identifier(word: str) -> bool:
+def is_identifier(word: str) -> bool:
     """Whether a word reads as a machine name: letters with a hyphen, underscore or digit
     ("web-api", "load_test", "db2"), not a time ("10am") or a number."""
     has_letters = bool(re.search(r"[a-z]", word.lower()))
     marked = bool(re.search(r"[-_]|\d", word)) and not re.search(r"[/:@]", word)
-    return has_letters and marked and not _is_time_word(word)
+    return has_letters and marked and not is_time_word(word)
 
 
 def _string_value(
@@ -557,24 +658,68 @@ def prefilled(
     cues: Mapping[str, Sequence[str]] | None = None,
     required: frozenset[str] = frozenset(),
     boundaries: frozenset[str] = frozenset(),
+    now: datetime | None = None,
 ) -> dict[str, Any]:
     """The slots the request settles by itself (`properties` without their null alternatives):
     enums it names one value of, numbers after a word of the slot's name, a required list of
-    names the one said as a path or beside its noun ("the api logs"), and string slots
-    their cues fill (an id or a name also by the word beside its noun, `named_word`), each
-    value given to one slot only ("runs by the nightly workflow": `workflow_id`, not also
-    `actor`)."""
-    values: dict[str, Any] = {}
+    names the one said as a path or beside its noun ("the api logs"), a map of columns the
+    columns said (`said_columns`, read first and cut out of the request for the others), and
+    string slots their cues fill (an id or a name also by the word beside its noun,
+    `named_word`), each value given to one slot only ("runs by the nightly workflow":
+    `workflow_id`, not also `actor`)."""
+    columns = {
+        name: said_columns(schema, text, now or datetime.now(UTC))
+        for name, schema in properties.items()
+        if schema.get("type") == "object" and column_keys(schema)
+    }
+    for said_there in columns.values():
+        text = without_phrases(text, said_there.phrases)
     every_cue = {name: tuple((cues or {}).get(name, ())) for name in properties}
-    said = _Said(text, tool_words, every_cue, required, boundaries)
+    texts = [name for name in properties if name in TEXT_SLOTS]
+    before_texts = text
+    for name in texts:
+        before_texts = before_text(before_texts, (*TEXT_CUES, *every_cue[name]))
+    said = _Said(before_texts, tool_words, every_cue, required, boundaries)
+    said_in_full = _Said(text, tool_words, every_cue, required, boundaries)
+    values: dict[str, Any] = {}
     for name, schema in properties.items():
-        value = _settled_value(name, schema, said)
+        reading = said_in_full if name in texts else said
+        value = columns[name].values if name in columns else _settled_value(name, schema, reading)
+        if value is None and name in TITLE_SLOTS:  # "an issue saying X": the text is its title
+            value = _settled_value(name, schema, said_in_full)
         if value is not None and value not in ("", [], {}):
             values[name] = value
-    repository = REPOSITORY.search(text) or OWNED_REPOSITORY.search(text)
-    if {"owner", "repo"} <= properties.keys() and repository:
-        values.update(owner=repository["owner"], repo=repository["repo"])
+    if {"owner", "repo"} <= properties.keys() and (repository := repository_said(text)):
+        values.update(owner=repository[0], repo=repository[1])
+    elif "repo" in properties and "repo" not in values:
+        values.update(_repository_after_preposition(text, "branch" in properties))
     return _given_once(values, properties)
+
+
+def repository_said(text: str) -> tuple[str, str] | None:
+    """The owner and repository said as GitHub writes it ("octocat/hello-world", spoken
+    "octocat slash hello-world") or with the owner's possessive ("the acme org's billing
+    repo", "acme's web-api", "northwind's payments pr")."""
+    if match := REPOSITORY.search(SPOKEN_SLASH.sub("/", text)):
+        return match["owner"], match["repo"]
+    for match in OWNED_REPOSITORY.finditer(text):
+        following = text[match.end() :].split(maxsplit=1)
+        after = following[0].lower().strip(".,?!") if following else ""
+        if after in REPOSITORY_NOUNS or (is_identifier(match["repo"]) and after in LINKS):
+            return match["owner"], match["repo"]
+    return None
+
+
+def _repository_after_preposition(text: str, takes_branch: bool) -> dict[str, str]:
+    """A repository said as a machine name after "in" or "on" ("queued runs on web-api",
+    "merge pull request 140 in web-api"); "on" names a branch where the tool takes one."""
+    prepositions = "in|for" if takes_branch else "in|on|for"
+    for match in re.finditer(rf"\b(?:{prepositions}) ([\w.-]*\w)", text, re.IGNORECASE):
+        following = text[match.end() :].split(maxsplit=1)
+        after = following[0].lower().strip(".,?!") if following else ""
+        if is_identifier(match[1]) and "." not in match[1] and after in LINKS:
+            return {"repo": match[1]}
+    return {}
 
 
 @dataclass(frozen=True)
@@ -628,6 +773,8 @@ def _plain_string_value(name: str, schema: Mapping[str, Any], said: _Said) -> st
     text = said.text
     value = (
         (_named_number(name, text) if name.endswith("_id") else None)
+        or (zone_named(text) if name in ZONE_SLOTS else None)
+        or (spoken_recurrence(text) if _takes_a_rule(schema) else None)
         or example_named(schema.get("examples") or (), text)
         or (_url_said(text) if name.endswith(("url", "uri")) else None)
         or _string_slot_value(name, schema, said)
@@ -638,6 +785,11 @@ def _plain_string_value(name: str, schema: Mapping[str, Any], said: _Said) -> st
     if name in QUERY_SLOTS:
         others += [other.replace("_", " ") for other in said.cues if other != name]
     return _before_any(value, others)
+
+
+def _takes_a_rule(schema: Mapping[str, Any]) -> bool:
+    """Whether a slot takes an RFC 5545 repeat rule (its description says RRULE)."""
+    return "rrule" in str(schema.get("description") or "").lower()
 
 
 def _lists_names(schema: Mapping[str, Any]) -> bool:
@@ -720,7 +872,28 @@ def _identifier_after(noun: str, text: str) -> str | None:
     first = lowered[: match.start(1)].count(" ")
     last = first + len(noun.split()) - 1
     beside = [i for i in (last + 1, first - 1) if 0 <= i < len(words)]
-    return next((words[i] for i in beside if _is_identifier(words[i])), None)
+    return next((words[i] for i in beside if is_identifier(words[i])), None)
+
+
+def zone_named(text: str) -> str | None:
+    """The IANA time zone whose city the request names ("in tokyo": Asia/Tokyo, "new york
+    time": America/New_York), or the zone said as IANA writes it."""
+    lowered = text.lower()
+    return next((zone for said, zone in _zone_cities().items() if _phrase_in(said, lowered)), None)
+
+
+@cache
+def _zone_cities() -> dict[str, str]:
+    """Each IANA zone of a region and a city by its spoken city and by its own name, longest
+    first ("new york" before "york"); a city in two regions is the first region's of
+    `ZONE_REGIONS`."""
+    cities: dict[str, str] = {}
+    for region in ZONE_REGIONS:
+        for zone in sorted(available_timezones()):
+            if zone.startswith(f"{region}/") and zone.count("/") == 1:
+                cities.setdefault(zone.rsplit("/", 1)[-1].lower().replace("_", " "), zone)
+                cities.setdefault(zone.lower(), zone)
+    return dict(sorted(cities.items(), key=lambda item: -len(item[0])))
 
 
 def example_named(examples: Sequence[Any], text: str) -> str | None:
@@ -791,7 +964,7 @@ def _names_before_noun(name: str, text: str, boundaries: frozenset[str]) -> list
         ):
             first -= 1
         introduced = first > 0 and lowered[first - 1] in DETERMINERS
-        if introduced or any(_is_identifier(word) for word in words[first:index]):
+        if introduced or any(is_identifier(word) for word in words[first:index]):
             found.extend(_split_names(" ".join(words[first:index])))
     return found
 
@@ -828,7 +1001,9 @@ def _string_slot_value(name: str, schema: Mapping[str, Any], said: _Said) -> str
     the words before it: "the backlog group", not "an event Team Lunch"); a name or an id ends
     before a preposition and without the tool's words ("develop by alice": "develop")."""
     text, cues, required, boundaries = said.text, said.cues[name], said.required, said.boundaries
-    value = _string_value(name, schema, text, cues)
+    named_thing = name.endswith(("_id", "_name"))
+    value = identifier_by_noun(name, text) if named_thing else None
+    value = value or _string_value(name, schema, text, cues)
     if value is None and name in QUERY_SLOTS:
         value = value_after_any(text, QUERY_CUES) or _named_within(text)
     if value is None and _named_beside_its_noun(name, required):
@@ -836,7 +1011,7 @@ def _string_slot_value(name: str, schema: Mapping[str, Any], said: _Said) -> str
         value = named_word(name, text, boundaries, after_noun=not optional_id)
     if value is not None and name in QUERY_SLOTS:
         return _without_edges(value, boundaries)
-    if value is None or name in TEXT_SLOTS | TITLE_SLOTS:
+    if value is None or name in TEXT_SLOTS | TITLE_SLOTS | PLACE_SLOTS:
         return value
     return _without_trailing(_before_preposition(value), name, schema, boundaries)
 
@@ -864,13 +1039,13 @@ def _before_any(value: str, cues: Sequence[str]) -> str:
     ends = [m.start() for cue in cues if (m := re.search(rf"\b{re.escape(cue)}\b", value))]
     if not ends:
         return value
-    return _trimmed(value[: min(ends)].strip(), frozenset(), CONJUNCTIONS)
+    return _trimmed(value[: min(ends)].strip(), frozenset(), CONJUNCTIONS | LINKING_WORDS)
 
 
 def _without_edges(value: str, boundaries: frozenset[str]) -> str:
     """A query without the tool's and function words it opens or ends with ("github issues
     on flaky uploads": "flaky uploads")."""
-    timed = {word for word in value.lower().split() if _is_time_word(word)}
+    timed = {word for word in value.lower().split() if is_time_word(word)}
     return _trimmed(value, boundaries | timed, boundaries | timed)
 
 

@@ -5,8 +5,9 @@ parsers guess wrongly on speech (dateparser reads "we" as Wednesday and drops "a
 parsedatetime turns "tomorrow at 10" into 9:00). This reads the few shapes spoken requests
 take: a day (today, tonight, tomorrow, yesterday, the day after tomorrow, a weekday, "next"
 weekday, a date: "the 14th", "march 3rd", "the third of april"), clock times (at ten, at 10:30,
-3 pm, noon, half past two, quarter to four, 9 o'clock, nine thirty, "move it to ten"), ranges
-(between two and four, from 10 to 11:30) and, without a clock time, a part of the day as its
+3 pm, noon, half past two, "half two", quarter to four, 9 o'clock, nine thirty, "move it to
+ten"; not a count: "up to two hundred rows"), ranges (between two and four, from 10 to 11:30,
+"between 2 and 3 am" both in the morning) and, without a clock time, a part of the day as its
 hours (morning 9 to 12, afternoon 1 to 5, evening 5 to 9). An hour without am or pm is taken in
 working hours: 7 to 11 in the morning, 12 to 6 in the afternoon. Each time is placed on the day
 said, else today, or tomorrow when it has passed; a date without a month is this month's, or
@@ -15,12 +16,16 @@ next month's when it has passed.
 `spoken_window` reads the window a read request names without a clock time, as date-times:
 a day is its whole day ("what's on tomorrow": midnight to midnight), "the last 24 hours" or
 "the past week" ends now, "since monday" runs from the last Monday to now, and a week, month
-or year is its days ("next week", "the rest of the month" from now).
+or year is its days ("next week", "the rest of the month" from now; a month said alone the
+nearest: "what's on in april", said in March, is this April).
 
 `spoken_period` reads the days a date-only pair of slots covers (a cost report's start and
 end): yesterday, today, a date, this, last or next week, month, quarter or year, the last N
 days, until the end of the month; its end is exclusive, as the APIs that take such pairs (Cost
 Explorer) count it.
+
+`spoken_recurrence` reads how an event repeats as the RFC 5545 rule calendars take ("every
+monday": FREQ=WEEKLY;BYDAY=MO).
 """
 
 from __future__ import annotations
@@ -32,7 +37,11 @@ NUMBER_WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
 }  # fmt: skip
-COUNT_WORDS = {"a couple of": 2, "couple of": 2, "a few": 3, "few": 3, "a": 1, "an": 1}
+COUNT_WORDS = {
+    "a couple of": 2, "couple of": 2, "a few": 3, "few": 3, "a": 1, "an": 1, "fifteen": 15,
+    "twenty": 20, "thirty": 30, "forty five": 45, "forty": 40, "forty-five": 45, "fifty": 50,
+    "sixty": 60, "ninety": 90,
+}  # fmt: skip
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 SATURDAY = WEEKDAYS.index("saturday")
 HOUR = r"(\d{1,2}|" + "|".join(NUMBER_WORDS) + r")"
@@ -41,25 +50,34 @@ PAST_MINUTES = {
     "twenty five": 25, "twenty-five": 25, "twenty": 20, "quarter": 15, "ten": 10, "five": 5,
     "half": 30,
 }  # fmt: skip
+NOT_A_STEP = r"(?! ?(?:buckets|bins|intervals|increments|steps|periods|chunks|slices))"
+"""A span that cuts a series ("in five minute buckets"), not a time to come."""
+NOT_A_COUNT = r"(?! ?(?:hundred|thousand|rows|results|items|entries|records|lines|percent|%))"
+"""A number that counts ("up to two hundred rows"), not a clock time."""
 CLOCK = re.compile(
     rf"\b(?:(?:at )?(?P<part>{'|'.join(PAST_MINUTES)}) (?P<side>past|to) {HOUR}"
     rf"|(?P<noon>noon|midday)"
     rf"|(?:at |from |until |till |to )?{HOUR}(?::(?P<minute>\d{{2}}))?"
     rf"(?: ?(?P<meridiem>am|pm|a\.m\.|p\.m\.)| o'?clock)"
-    rf"|(?:at|from|until|till|to) {HOUR}(?::(?P<minute2>\d{{2}}))?)\b"
+    rf"|(?:at|from|until|till|to) {HOUR}(?::(?P<minute2>\d{{2}}))?)\b{NOT_A_COUNT}"
 )
 MINUTE_WORDS = {
     "oh five": 5, "ten": 10, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40,
     "forty five": 45, "forty-five": 45, "fifty": 50,
 }  # fmt: skip
 CLOCK_WORDS = rf"(?:noon|midday|{HOUR}(?::\d{{2}})?(?: ?(?:am|pm|a\.m\.|p\.m\.|o'?clock))?)"
+HALF_HOUR = re.compile(rf"\bhalf {HOUR}\b(?! (?:hour|minute|day|week)s?\b)")
+MERIDIEM = re.compile(r"am|pm|a\.m\.|p\.m\.")
+HOUR_SAID = re.compile(rf"{HOUR}\b")
 RANGE = re.compile(rf"\b(?:between|from) ({CLOCK_WORDS}) (?:and|to|till|until|-) ({CLOCK_WORDS})")
 WORDED_MINUTES = re.compile(
     rf"\b(?:(?P<lead>at|from|until|till|to) )?{HOUR} (?P<minutes>"
     + "|".join(sorted(MINUTE_WORDS, key=len, reverse=True))
     + r")\b(?! (?:minute|min|hour|day|week)s?\b)"
 )
-IN_A_WHILE = re.compile(rf"\bin (?:(?P<half>half an)|{COUNT}) (?P<unit>hour|minute|min)s?\b")
+IN_A_WHILE = re.compile(
+    rf"\bin (?:(?P<half>half an)|{COUNT}) (?P<unit>hour|minute|min)s?\b{NOT_A_STEP}"
+)
 MONTHS = (
     "january", "february", "march", "april", "may", "june", "july", "august", "september",
     "october", "november", "december",
@@ -107,6 +125,23 @@ SINCE = re.compile(r"\bsince\b")
 REST_OF = re.compile(r"\b(?:the )?rest of (?:the |this |to)?(?P<unit>day|week|month|year)\b")
 UNTIL = re.compile(r"\b(?:until|till|up to|up until|through to|by)\s*$")
 """What comes before a date that ends a period there ("until july 1st": up to July 1)."""
+PAST_TENSE = re.compile(r"\b(?:did|was|were|had|spent|went|used|happened|ran|cost us)\b")
+MONTHS_AHEAD = 6
+"""A month said alone this many months ahead or more is last year's (September, said in
+March, is last September)."""
+REPEATS = {
+    "DAILY": re.compile(r"\b(?:daily|every day|each day|every morning|every evening)\b"),
+    "WEEKLY": re.compile(r"\b(?:weekly|every (?:other )?week|each week|biweekly|fortnightly)\b"),
+    "MONTHLY": re.compile(r"\b(?:monthly|every month|each month)\b"),
+    "YEARLY": re.compile(r"\b(?:yearly|annually|every year|each year)\b"),
+}
+"""How often an event repeats, by the words for it."""
+EVERY_OTHER = re.compile(r"\b(?:every other week|biweekly|fortnightly)\b")
+REPEATED_DAY = re.compile(rf"\b(?:every|each) ({'|'.join(WEEKDAYS)})\b|\b({'|'.join(WEEKDAYS)})s\b")
+OCCURRENCES = re.compile(
+    rf"\b(?P<count>{COUNT}) (?:(?P<weeks>weeks)|sessions|times|occurrences|meetings|classes"
+    r"|lessons)\b"
+)
 SO_FAR = re.compile(r"\b(?:so far|to date|until now|till now)\b")
 DAY = re.compile(
     r"\b(?:(?P<after>day after tomorrow)|(?P<tomorrow>tomorrow)"
@@ -241,10 +276,22 @@ def _worded_minutes(match: re.Match[str]) -> str:
 
 
 def _clock_forms(text: str) -> str:
-    """`text` with worded minutes as digits ("nine thirty": "at nine:30") and ranges as
+    """`text` with worded minutes as digits ("nine thirty": "at nine:30", "half two":
+    "two:30", as British speakers say half past) and ranges as
     "at A until B" (so the end reads as a clock time without "am" or "pm")."""
-    text = WORDED_MINUTES.sub(_worded_minutes, text)
-    return RANGE.sub(lambda match: f"at {match[1]} until {match[3]}", text)
+    text = WORDED_MINUTES.sub(_worded_minutes, HALF_HOUR.sub(r"\1:30", text))
+    return RANGE.sub(_range, text)
+
+
+def _range(match: re.Match[str]) -> str:
+    """A range as "at A until B", A taking B's "am" or "pm" when it says none and is not
+    later ("between 2 and 3 am": 2 am; "from 11 to 1 pm" stays 11)."""
+    first, last = match[1], match[3]
+    meridiem = MERIDIEM.search(last)
+    hours = [_hour(said[0]) for said in map(HOUR_SAID.match, (first, last)) if said]
+    if meridiem and not MERIDIEM.search(first) and len(hours) == 2 and hours[0] <= hours[1]:
+        first = f"{first} {meridiem[0]}"
+    return f"at {first} until {last}"
 
 
 def spoken_times(text: str, now: datetime) -> list[datetime]:
@@ -343,11 +390,12 @@ def _past_day(text: str, now: datetime) -> datetime | None:
 
 def _window_days(text: str, now: datetime) -> tuple[date, date] | None:
     """The days a read request names: a day said (ahead, as `spoken_times` places it) or two
-    ("between monday and wednesday"), else a period (`spoken_period`)."""
+    ("between monday and wednesday"), else a period (`spoken_period`, a month said alone the
+    nearest: "what's on in april")."""
     said = list(DAY.finditer(text))
     first = _day(text, now) if said else None
     if DATE.search(text) or PERIOD.search(text) or first is None:
-        return spoken_period(text, now)
+        return spoken_period(text, now, ahead=True)
     last = _day(text[said[-1].start() :], now) or first
     last += timedelta(days=7) if last < first else timedelta()
     length = 2 if "weekend" in said[-1][0] and last.weekday() == SATURDAY else 1
@@ -365,9 +413,10 @@ def _at_midnight(day: date, now: datetime) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=now.tzinfo)
 
 
-def spoken_period(text: str, now: datetime) -> tuple[date, date] | None:
+def spoken_period(text: str, now: datetime, ahead: bool = False) -> tuple[date, date] | None:
     """The days `text` names as (first day, the day after the last), or None. Dates without a
-    year or month are the latest that have come (a report looks back)."""
+    year or month are the latest that have come (a report looks back), but with `ahead` a
+    month said alone is the nearest one (`_month_period`: a calendar's "in april")."""
     lowered = _spoken_forms(text)
     today = now.date()
     dated = _dated_period(lowered, _midnight(now))
@@ -375,7 +424,7 @@ def spoken_period(text: str, now: datetime) -> tuple[date, date] | None:
         return dated
     match = PERIOD.search(lowered)
     if match is None or match["single"]:
-        return _day_period(lowered, now) or _month_period(lowered, today)
+        return _day_period(lowered, now) or _month_period(lowered, today, ahead)
     if match["count_unit"]:
         return _counted_period(today, _count(match[3]), match["count_unit"]), today
     if match["quarter"] or match["quarter_word"]:
@@ -418,16 +467,33 @@ def _day_period(text: str, now: datetime) -> tuple[date, date] | None:
     return (day.date(), day.date() + timedelta(days=1)) if day is not None else None
 
 
-def _month_period(text: str, today: date) -> tuple[date, date] | None:
-    """A month said alone ("costs in october"): its days, this year's unless it has not come
-    yet; "since october" runs to today. "may" counts only after a word like "in"."""
+def _month_period(text: str, today: date, ahead: bool) -> tuple[date, date] | None:
+    """A month said alone ("costs in october"): its days, the last October begun, or with
+    `ahead` the nearest October unless the request is said in the past tense ("what did we
+    have in april"); "since october" runs to today. "may" counts only after a word like
+    "in"."""
     match = next((m for m in MONTH.finditer(text) if m["lead"] or m["month"] != "may"), None)
     if match is None:
         return None
-    month = MONTHS.index(match["month"]) + 1
-    start = date(today.year - (month > today.month), month, 1)
-    end = today if match["lead"] == "since " else _shifted(start, "month", 1)
-    return start, end
+    since = match["lead"] == "since "
+    back = since or not ahead or _in_the_past(text)
+    start = _nearest_month(today, MONTHS.index(match["month"]) + 1, back)
+    return start, today if since else _shifted(start, "month", 1)
+
+
+def _nearest_month(today: date, month: int, back: bool) -> date:
+    """The first day of the nearest `month` to today: this one, one under half a year ahead
+    (in March, April is next month, not last year's), else the last begun; with `back`,
+    always the last begun."""
+    ahead = (month - today.month) % 12
+    if ahead and (back or ahead >= MONTHS_AHEAD):
+        return date(today.year - (month > today.month), month, 1)
+    return _shifted(today.replace(day=1), "month", ahead)
+
+
+def _in_the_past(text: str) -> bool:
+    """Whether a request is said in the past tense ("what did we spend", "how was")."""
+    return PAST_TENSE.search(text) is not None
 
 
 def _counted_period(today: date, count: int, unit: str) -> date:
@@ -466,3 +532,32 @@ def _shifted(start: date, unit: str, steps: int) -> date:
     first = date(index // 12, index % 12 + 1, 1)
     last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
     return first.replace(day=min(start.day, last.day))
+
+
+def spoken_recurrence(text: str) -> str | None:
+    """The RFC 5545 rule a request says an event repeats by ("weekly on tuesdays": FREQ=WEEKLY;
+    BYDAY=TU, "every weekday", "every other week", "daily", "monthly", with "ten sessions" or
+    "for 6 weeks" its COUNT), or None where it says no repeat."""
+    lowered = _spoken_forms(text)
+    frequency = next((freq for freq, said in REPEATS.items() if said.search(lowered)), None)
+    days = _repeated_days(lowered)
+    if frequency is None and not days:
+        return None
+    parts = [f"FREQ={frequency or 'WEEKLY'}"]
+    if EVERY_OTHER.search(lowered):
+        parts.append("INTERVAL=2")
+    if days and (frequency or "WEEKLY") == "WEEKLY":
+        parts.append("BYDAY=" + ",".join(days))
+    if count := OCCURRENCES.search(lowered):
+        per_week = max(1, len(days)) if count["weeks"] else 1  # "for 6 weeks" on two days: 12
+        parts.append(f"COUNT={_count(count['count']) * per_week}")
+    return ";".join(parts)
+
+
+def _repeated_days(text: str) -> list[str]:
+    """The weekdays an event repeats on ("every monday", "tuesdays", "every weekday"), as
+    RFC 5545 writes them (MO, TU)."""
+    if re.search(r"\b(?:every weekday|weekdays|every work ?day)\b", text):
+        return ["MO", "TU", "WE", "TH", "FR"]
+    said = [match[1] or match[2] for match in REPEATED_DAY.finditer(text)]
+    return [day[:2].upper() for day in WEEKDAYS if day in said]

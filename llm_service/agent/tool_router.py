@@ -23,19 +23,21 @@ A pattern keeps the spans it matches (llama.cpp grammars cannot take regex class
 slots may only take the times the request names (`spoken_times`: a start any of them, or the
 first of a range, an end any after the first; without one an optional date-time is left out;
 a read-only tool's window, when the request names days and no clock time, `spoken_window`),
-required date-only slots the period it names (`spoken_period`: "last month" is the first of
-last month to the first of this one); slots with their own enum or another format keep them,
-and the backend bounds the rest. What the request settles by itself (its spoken numbers, a
-named enum value, a cued title or prefix, the end of a range it gives only the start of) is
-filled without the model (`slot_values`); a number slot with no number said, a required start
-with no time said and an object slot are left out, for the tool to ask.
+date-only slots the period it names (`spoken_period`: "last month" is the first of last
+month to the first of this one); slots with their own enum or another format keep them, and
+the backend bounds the rest. What the request settles by itself (its spoken numbers, a named
+enum value, a cued title or prefix, the end of a range it gives only the start of) is filled
+without the model (`slot_values`), and the spans and numbers the model may choose from are
+those of what is left once the words the settled values came from are cut out; a number slot
+with no number said, a required start with no time said and an object slot are left out, for
+the tool to ask.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -46,11 +48,14 @@ from llm_service.agent.chatter import CHAT
 from llm_service.agent.connections import AgentTool
 from llm_service.agent.routing import ExampleRouter, label_rows, nearest_scores
 from llm_service.agent.slot_values import (
+    QUERY_SLOTS,
     REQUEST_WORDS,
     TITLE_SLOTS,
     derived_end,
     enum_named,
+    is_identifier,
     is_time_span,
+    normalise_numbers,
     prefilled,
     request_numbers,
     says_only_times,
@@ -70,12 +75,17 @@ SLOT_CONTEXT = "Fill in the function's arguments from the user's request."
 GENERIC_WORDS = frozenset({"id", "ids", "the", "of", "by", "max", "min", "include", "only"})
 MAX_SPAN_WORDS = 6
 CLAUSE_BREAK = re.compile(r"[,;!?]|[.:](?=\s|$)")
+RELATIVE_TIME_WORDS = frozenset(
+    {"next", "last", "past", "upcoming", "previous", "today", "tonight", "tomorrow"}
+    | {"yesterday", "ago", "since", "after", "before"}
+)
 FUNCTION_WORDS_TEXT = """
     a an the and or but of to in on at for from with about into by as is are was were be
     been am do does did have has had can could would will should shall may might must i me my
     we us our you
     your it its this that these those there here what when where who whom which why how any
     some all no not please hey hi voxhall okay ok so just now right then up out over again new
+    every each
     called named titled saying say says tell show find search give get list let make put set
     one go going see schedule create add book open close delete remove merge post move last
     trigger rerun cancel update change rename start stop
@@ -172,19 +182,38 @@ def _slot_spans(
     name: str, spans: list[str], numbers: list[int], text: str, required: bool
 ) -> list[str]:
     """The spans a string slot may take, best first (`ranked_spans`), never opening or ending
-    with its own name ("the voxhall repo" for `repo`): one word for an id, no
-    time words in a title or a name, not only time words in a text or a query (the times
+    with its own name ("the voxhall repo" for `repo`): one word for an id (a machine name
+    where the request says one: "q1-review"), no time words in a title or a name, not only
+    time words in a text or a query, nor a word placing a query in time at its edge (the times
     fill the date-time slots; a required slot takes them when nothing else is said)."""
     own = set(name.split("_"))
     spans = [span for span in spans if not _edges(span) & own]
     if name.endswith("_id"):
-        spans = [span for span in spans if " " not in span] + [str(n) for n in numbers]
+        words = [span for span in spans if " " not in span]
+        machine_names = [word for word in words if is_identifier(word)]
+        spans = machine_names or words + [str(number) for number in numbers]
     else:
         named = name in TITLE_SLOTS or name.endswith("_name")
         timed = is_time_span if named else says_only_times
-        timeless = [span for span in spans if not timed(span)]
+        timeless = [span for span in spans if not timed(span) and _names_something(span)]
         spans = timeless or spans if required else timeless
+    if name in QUERY_SLOTS:  # "the next design review" searches for "design review"
+        spans = [span for span in spans if not _time_edged(span)] or spans
     return ranked_spans(set(spans), text)
+
+
+def _names_something(span: str) -> bool:
+    """Whether a span says more than numbers and function words ("nine thirty for fifteen"
+    names nothing)."""
+    words = span.lower().split()
+    return any(word not in FUNCTION_WORDS and not request_numbers(word) for word in words)
+
+
+def _time_edged(span: str) -> bool:
+    """Whether a span opens or ends with a word that places it in time ("next design review",
+    "past six"; not "morning standup", which may be its name)."""
+    words = span.lower().split()
+    return bool({words[0], words[-1]} & RELATIVE_TIME_WORDS)
 
 
 def _edges(span: str) -> set[str]:
@@ -264,16 +293,15 @@ def _time_slots(
     return slots
 
 
-def _date_slots(
-    properties: dict[str, Any], required: set[str], period: tuple[date, date] | None
-) -> dict[str, Any]:
-    """Required date-only properties narrowed to the period the request names
-    (`spoken_period`): an end (a name with "end") its exclusive end, any other its first day."""
+def _date_slots(properties: dict[str, Any], period: tuple[date, date] | None) -> dict[str, Any]:
+    """Date-only properties narrowed to the period the request names (`spoken_period`): an
+    end (a name with "end") its exclusive end, any other its first day ("forecast next week"
+    starts next Monday, though the start may be left out)."""
     if period is None:
         return {}
     slots: dict[str, Any] = {}
     for name, schema in properties.items():
-        if name in required and _without_null(schema).get("format") == "date":
+        if _without_null(schema).get("format") == "date":
             day = period[1] if "end" in name.split("_") else period[0]
             slots[name] = {**_described(schema), "type": "string", "enum": [day.isoformat()]}
     return slots
@@ -294,18 +322,14 @@ def slot_schema(tool: AgentTool, text: str, now: datetime | None = None) -> dict
     window = spoken_window(text, moment) if tool.read_only else None
     times = {
         **_time_slots(properties, required, list(window or spoken_times(text, moment)), text),
-        **_date_slots(properties, required, spoken_period(text, moment)),
+        **_date_slots(properties, spoken_period(text, moment)),
     }
     plain = {name: _without_null(value) for name, value in properties.items()}
     own = frozenset(tool.name.lower().split("_"))
-    settled = prefilled(plain, text, own, tool.slot_cues, frozenset(required), boundaries)
-    said = [
-        item
-        for value in settled.values()
-        for item in (value if isinstance(value, list) else [value])
-    ]
-    taken = {word for value in said for word in str(value).lower().split()}
-    spans = [span for span in spans if not set(span.lower().split()) & taken] or spans
+    settled = prefilled(plain, text, own, tool.slot_cues, frozenset(required), boundaries, moment)
+    spans = request_spans(_without_values(text, settled.values()), boundaries) or spans
+    left = request_numbers(_without_values(normalise_numbers(text), settled.values()))
+    numbers = [number for number in numbers if number in left] or numbers
     slots: dict[str, Any] = {}
     for name, property_schema in properties.items():
         if name in times:
@@ -325,6 +349,24 @@ def slot_schema(tool: AgentTool, text: str, now: datetime | None = None) -> dict
         "required": list(slots),
         "additionalProperties": False,
     }
+
+
+def _without_values(text: str, values: Iterable[Any]) -> str:
+    """The request without the words the settled values were read from (a body's text, a
+    column's value, an issue's number), so the other slots take spans of what is left."""
+    for value in values:
+        for said in _said_strings(value):
+            text = re.sub(rf"(?<![\w-]){re.escape(said)}(?![\w-])", ",", text, flags=re.IGNORECASE)
+    return text
+
+
+def _said_strings(value: Any) -> list[str]:
+    """The strings and numbers inside a settled value (a list's items, a map's values)."""
+    if isinstance(value, Mapping):
+        return [said for item in value.values() for said in _said_strings(item)]
+    if isinstance(value, list):
+        return [said for item in value for said in _said_strings(item)]
+    return [str(value)] if isinstance(value, str | int) and not isinstance(value, bool) else []
 
 
 def slot_request(

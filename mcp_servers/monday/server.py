@@ -60,8 +60,14 @@ ColumnValues = Annotated[
         max_length=50,
         description='Column id to value, e.g. {"status": {"label": "Done"}, '
         '"date4": {"date": "2026-12-01"}, "text": "Call back"}; ids from get_board_schema.',
+        examples=[
+            {"status": {"label": "Done"}}, {"priority": {"label": "High"}},
+            {"date": {"date": "2026-12-01"}}, {"text": "Call back"},
+        ],
     ),
-]
+]  # fmt: skip
+"""The columns most boards have, as schema examples: the local router reads the ones said
+("status working on it") in their shapes."""
 
 
 def create_server(settings: MondaySettings | None = None) -> MCPServer:

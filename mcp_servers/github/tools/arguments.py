@@ -36,7 +36,7 @@ Body = Annotated[str | None, Field(description="Text in GitHub Markdown.", max_l
 MilestoneNumber = Annotated[int | None, Field(ge=1, description="Milestone number.")]
 
 LABEL_CUES = ("labelled", "labeled", "with the labels", "with the label", "label it", "tagged")
-ASSIGNEE_CUES = ("assign it to", "assigned to", "assign to", "assignee")
+ASSIGNEE_CUES = ("assign it to", "assigned to", "assign to", "assignee", "give it to", "hand it to")
 OWNER_CUES = ("owned by", "the org", "organisation", "organization")
 ISSUE_CUES = {"labels": LABEL_CUES, "assignees": ASSIGNEE_CUES, "owner": OWNER_CUES}
 """Cues of the slots every issue tool shares."""

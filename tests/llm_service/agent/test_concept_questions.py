@@ -14,6 +14,7 @@ from llm_service.agent.tool_router import ToolRouter
     "said",
     [
         "what is a merge conflict",
+        "okay so what even is a cloudformation stack, like conceptually",
         "can you explain what a github action is",
         "how do cloudwatch alarms work, roughly",
         "what is a monday.com board anyway",
@@ -42,6 +43,8 @@ def test_questions_about_a_concept(said: str) -> None:
         "how do I book a meeting with sam",
         "what does board 12 hold",
         "create an issue called what is a merge conflict",
+        "do you think you could list my open issues",
+        "is my build any good",
     ],
 )
 def test_questions_about_the_users_own_things(said: str) -> None:
@@ -58,9 +61,16 @@ def test_questions_about_the_users_own_things(said: str) -> None:
         "give me some tips for running a good meeting",
         "can you recommend a good book about aws",
         "how do calendars handle leap years",
+        "do you think AWS is overpriced",
+        "what do you make of monday.com",
+        "is lambda worth it for a side project",
+        "would you rather use github or gitlab",
+        "does anyone still use blended cost or is that a legacy thing",
     ],
 )
-def test_asking_for_advice_is_plain_chat_even_about_ones_own_things(said: str) -> None:
+def test_asking_for_advice_or_an_opinion_is_plain_chat_even_about_ones_own_things(
+    said: str,
+) -> None:
     assert asks_about_a_concept(said)
 
 

@@ -33,11 +33,13 @@ from bench.router import (
     SERVERS,
     SLOT_TYPES,
     TUNING,
+    TUNING_SECOND,
     RouterScore,
     Row,
     builtin_tools,
     classifier_router,
     load_rows,
+    same,
     score_router,
     tfidf_router,
 )
@@ -170,8 +172,11 @@ def labelling_faults(rows: list[Row], offered: set[str]) -> int:
     )
 
 
-async def test_the_tuning_set_covers_every_tool_and_is_labelled(tools: list[AgentTool]) -> None:
-    rows = load_rows(TUNING)
+@pytest.mark.parametrize("tuning", [TUNING, TUNING_SECOND], ids=["tuning", "tuning2"])
+async def test_a_tuning_set_covers_every_tool_and_is_labelled(
+    tuning: Path, tools: list[AgentTool]
+) -> None:
+    rows = load_rows(tuning)
     assert len(rows) >= 200 and sum(row.tool is None for row in rows) >= 40
     assert {tool.qualified for tool in tools} <= {row.tool for row in rows}
     assert labelling_faults(rows, {tool.qualified for tool in tools}) == 0
@@ -259,3 +264,10 @@ async def test_thanks_at_the_end_gets_a_reply_that_fits(local_agent: Agent) -> N
     text, events = await local_turn(local_agent, "thanks, that is all for now")
     assert events == []
     assert text == "You're welcome. Just say my name when you need me again."
+
+
+def test_a_map_argument_is_scored_as_its_strings_are() -> None:
+    label = {"status": {"label": "Working on it"}, "text": "Call back Friday"}
+    assert same(label, {"status": {"label": "working on it"}, "text": "call back friday"})
+    assert not same(label, {"status": {"label": "Working on it"}})
+    assert not same(label, {"status": {"label": "Done"}, "text": "Call back Friday"})

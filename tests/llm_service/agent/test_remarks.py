@@ -23,6 +23,10 @@ from llm_service.agent.tool_router import ToolRouter
         "the calendar invite looked weird but whatever",
         "it's been a long day",
         "okay, the deploy went fine i think",
+        "I had the weirdest dream about github last night",
+        "I wonder why they called it monday.com",
+        "github actions pricing is so confusing, ugh",
+        "great job on the deploy everyone",
     ],
 )
 def test_remarks_that_ask_for_nothing(said: str) -> None:
@@ -44,6 +48,9 @@ def test_remarks_that_ask_for_nothing(said: str) -> None:
         "my calendar for tomorrow",
         "that review was brutal, can you merge it",
         "the build is red?",
+        "I wonder if there are open pull requests on voxhall",
+        "we spent a lot on aws last month, show me the breakdown",
+        "good job, now merge pr 4",
     ],
 )
 def test_requests_in_the_form_of_a_remark_still_ask(said: str) -> None:

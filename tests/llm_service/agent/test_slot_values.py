@@ -17,9 +17,11 @@ from llm_service.agent.slot_values import (
     enum_choice,
     meeting_title,
     normalise_numbers,
+    repository_said,
     request_numbers,
     spoken_duration,
     value_after,
+    zone_named,
 )
 from llm_service.agent.spoken_times import spoken_times
 from llm_service.agent.tool_router import chosen_arguments, slot_schema
@@ -521,3 +523,149 @@ async def test_a_list_noun_used_as_a_verb_names_nothing_and_a_number_word_ends_a
     assert search is not None
     assert search["log_group_names"] == ["sso"]
     assert search["query"] == "denied"
+
+
+@pytest.mark.parametrize(
+    ("said", "zone"),
+    [
+        ("what time is it in tokyo right now", "Asia/Tokyo"),
+        ("the time in new york please", "America/New_York"),
+        ("what's the time in Europe/Paris", "Europe/Paris"),
+        ("what time is it", None),
+    ],
+)
+def test_a_time_zone_is_the_iana_zone_of_the_city_said(said: str, zone: str | None) -> None:
+    assert zone_named(said) == zone
+
+
+def test_two_values_said_together_are_all_where_the_slot_allows_it() -> None:
+    states = ["open", "closed", "all"]
+    assert enum_choice(states, "every issue, open and closed, in acme/web", frozenset()) == "all"
+    assert enum_choice(states, "close the open issue", frozenset()) is None
+
+
+@pytest.mark.parametrize(
+    ("said", "repository"),
+    [
+        ("reply on globex slash portal number nine", ("globex", "portal")),
+        ("close 402 on acme's mobile-app as not planned", ("acme", "mobile-app")),
+        ("how big is northwind's payments pr number forty", ("northwind", "payments")),
+        ("the acme org's billing repo", ("acme", "billing")),
+        ("list the PRs coming from octocat's feature-login branch", None),
+        ("what did maria's team do", None),
+    ],
+)
+def test_a_repository_is_said_with_its_owner(said: str, repository: tuple[str, str] | None) -> None:
+    assert repository_said(said) == repository
+
+
+@MODULE_LOOP
+async def test_a_repository_named_by_itself_follows_in_or_on(
+    tools: dict[str, AgentTool],
+) -> None:
+    merge = tools["github__merge_pull_request"]
+    merged = settled(merge, "squash and merge pull request one forty in web-api")
+    assert merged == {"pull_number": 140, "merge_method": "squash", "repo": "web-api"}
+    runs = settled(tools["github__list_workflow_runs"], "any runs queued on feature-x")
+    assert runs is not None and "repo" not in runs, "on names a branch where the tool takes one"
+
+
+@MODULE_LOOP
+async def test_a_machine_name_beside_its_noun_beats_a_loose_cue(
+    tools: dict[str, AgentTool],
+) -> None:
+    update = tools["aws__update_stack"]
+    said = settled(
+        update,
+        "update stack iam-roles with the template at https://x.io/t.yaml and allow named iam",
+    )
+    assert said is not None and said["stack_name"] == "iam-roles"
+    create = tools["monday__create_item"]
+    item = settled(create, "add q3 budget review to board 1122334455 in group new_group")
+    assert item is not None and item["group_id"] == "new_group"
+
+
+@MODULE_LOOP
+async def test_a_value_ends_where_the_request_asks_for_more(tools: dict[str, AgentTool]) -> None:
+    create = tools["github__create_issue"]
+    said = (
+        "make a new issue on acme's infra repo named rotate the db credentials and give it to jdoe"
+    )
+    assert settled(create, said) == {
+        "owner": "acme",
+        "repo": "infra",
+        "title": "rotate the db credentials",
+        "assignees": ["jdoe"],
+    }
+
+
+@MODULE_LOOP
+async def test_a_text_is_read_first_and_the_title_from_what_comes_before_it(
+    tools: dict[str, AgentTool],
+) -> None:
+    create = tools["github__create_issue"]
+    said = "file an issue about flaky checkout tests with a description that says e2e fails on ci"
+    assert settled(create, said) == {"title": "flaky checkout tests", "body": "e2e fails on ci"}
+    body = settled(create, "log an issue, title pricing typo, and in the body say it's anually")
+    assert body == {"title": "pricing typo", "body": "it's anually"}
+
+
+@MODULE_LOOP
+async def test_a_place_keeps_its_prepositions_and_a_cue_said_twice_counts_where_it_names_one(
+    tools: dict[str, AgentTool],
+) -> None:
+    create = tools["calendar__create_event"]
+    said = settled(
+        create, "book a dentist appointment next tuesday at 3pm at the smile clinic on king street"
+    )
+    assert said is not None
+    assert said["location"] == "smile clinic on king street"
+    assert said["summary"] == "dentist appointment"
+
+
+@MODULE_LOOP
+async def test_a_repeating_event_takes_its_rule_and_a_title_says_more_than_numbers(
+    tools: dict[str, AgentTool],
+) -> None:
+    create = tools["calendar__create_event"]
+    said = settled(create, "a weekly standup every monday at nine thirty for fifteen minutes")
+    assert said is not None
+    assert said["recurrence"] == "FREQ=WEEKLY;BYDAY=MO"
+    assert "standup" in said["summary"]
+
+
+@MODULE_LOOP
+async def test_a_prefix_said_as_a_machine_name_is_that_word_and_a_count_before_its_noun(
+    tools: dict[str, AgentTool],
+) -> None:
+    alarms = tools["aws__get_active_alarms"]
+    prefixed = settled(alarms, "what alarms starting with prod- are going off")
+    assert prefixed is not None and prefixed["name_prefix"] == "prod-"
+    items = settled(
+        tools["monday__get_board_items_page"],
+        "um pull up like fifty items from monday board 1122334455",
+    )
+    assert items == {"board_id": "1122334455", "limit": 50}
+
+
+@MODULE_LOOP
+async def test_a_forecast_starts_when_the_period_said_does(tools: dict[str, AgentTool]) -> None:
+    forecast = settled(tools["aws__get_cost_forecast"], "forecast the daily spend for next week")
+    assert forecast == {"start": "2026-03-09", "end": "2026-03-16", "granularity": "DAILY"}
+
+
+@MODULE_LOOP
+async def test_the_model_chooses_among_what_the_settled_slots_left(
+    tools: dict[str, AgentTool],
+) -> None:
+    def offered(tool: str, said: str, slot: str) -> list[Any]:
+        return list(slot_schema(tools[tool], said, NOW)["properties"][slot]["enum"])
+
+    event = offered(
+        "calendar__update_event", "change the location of q1-review to room 4b", "event_id"
+    )
+    assert "q1-review" in event and "location" not in event, "an id is a machine name said"
+    query = offered("calendar__search_events", "when's the next design review", "query")
+    assert "next design review" not in query and "design review" in query
+    updates = "show the last twenty updates across board 3344556677"
+    assert offered("monday__get_updates", updates, "object_id") == ["3344556677"]

@@ -6,7 +6,12 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from llm_service.agent.spoken_times import spoken_period, spoken_times, spoken_window
+from llm_service.agent.spoken_times import (
+    spoken_period,
+    spoken_recurrence,
+    spoken_times,
+    spoken_window,
+)
 
 MONDAY_AFTERNOON = datetime(2026, 11, 30, 14, 53, tzinfo=UTC)
 
@@ -57,6 +62,10 @@ MONDAY_AFTERNOON = datetime(2026, 11, 30, 14, 53, tzinfo=UTC)
         ("in 20 minutes", ["2026-11-30T15:13"]),
         ("this weekend", ["2026-12-05T09:00"]),
         ("next weekend", ["2026-12-12T09:00"]),
+        ("between 2 and 3 am tomorrow", ["2026-12-01T02:00", "2026-12-01T03:00"]),
+        ("from 11 to 1 pm on friday", ["2026-12-04T11:00", "2026-12-04T13:00"]),
+        ("lunch with dana on friday at half twelve", ["2026-12-04T12:30"]),
+        ("friday from half two to three thirty", ["2026-12-04T14:30", "2026-12-04T15:30"]),
     ],
 )
 def test_spoken_times(said: str, times: list[str]) -> None:
@@ -77,6 +86,8 @@ def test_spoken_times(said: str, times: list[str]) -> None:
         "good morning",
         "the build took an hour",
         "five to ten people",
+        "give me up to two hundred rows",
+        "throttles in five minute buckets",
     ],
 )
 def test_numbers_that_are_not_times_are_not_times(said: str) -> None:
@@ -141,6 +152,16 @@ def test_a_request_without_days_names_no_period(said: str) -> None:
         ("what changed since thursday", "2026-11-26T00:00", "2026-11-30T14:53"),
         ("alarms since the 20th", "2026-11-20T00:00", "2026-11-30T14:53"),
         ("what happened last week", "2026-11-23T00:00", "2026-11-30T00:00"),
+        ("what's on in january", "2027-01-01T00:00", "2027-02-01T00:00"),
+        ("what did we have in october", "2026-10-01T00:00", "2026-11-01T00:00"),
+        ("anything planned in july", "2026-07-01T00:00", "2026-08-01T00:00"),
+        ("5xx errors over the past thirty minutes", "2026-11-30T14:23", "2026-11-30T14:53"),
+        (
+            "web errors, past six hours, up to two hundred rows",
+            "2026-11-30T08:53",
+            "2026-11-30T14:53",
+        ),
+        ("throttles yesterday in five minute buckets", "2026-11-29T00:00", "2026-11-30T00:00"),
     ],
 )
 def test_a_read_request_names_its_window_by_days_or_a_span_back_from_now(
@@ -156,3 +177,27 @@ def test_a_read_request_names_its_window_by_days_or_a_span_back_from_now(
 )
 def test_clock_times_and_parts_of_the_day_are_no_window_of_days(said: str) -> None:
     assert spoken_window(said, MONDAY_AFTERNOON) is None
+
+
+@pytest.mark.parametrize(
+    ("said", "rule"),
+    [
+        (
+            "a weekly one on one with sam, tuesdays at ten, ten sessions",
+            "FREQ=WEEKLY;BYDAY=TU;COUNT=10",
+        ),
+        ("a standup every monday at nine thirty", "FREQ=WEEKLY;BYDAY=MO"),
+        ("a focus block every weekday at 9", "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"),
+        ("piano every other week on fridays", "FREQ=WEEKLY;INTERVAL=2;BYDAY=FR"),
+        ("a daily standup at nine", "FREQ=DAILY"),
+        ("rent review monthly", "FREQ=MONTHLY"),
+        ("gym on mondays and wednesdays for 6 weeks", "FREQ=WEEKLY;BYDAY=MO,WE;COUNT=12"),
+    ],
+)
+def test_a_repeat_is_said_as_the_rule_calendars_take(said: str, rule: str) -> None:
+    assert spoken_recurrence(said) == rule
+
+
+@pytest.mark.parametrize("said", ["lunch on monday at noon", "what happened last week"])
+def test_a_single_event_has_no_repeat_rule(said: str) -> None:
+    assert spoken_recurrence(said) is None
