@@ -6,7 +6,9 @@ the servers publish in their tools' `_meta` and from the development set
 A second held-out set (`tests/data/agent_requests_heldout.jsonl`, `--set heldout`) was written
 blind by another writer from the tools' names, descriptions and input schemas alone, and a
 third ("heldout2", `tests/data/agent_requests_heldout_second.jsonl`) the same way on 7
-December 2026, after the first had been read while tuning: score it, never tune on it. The
+December 2026, after the first had been read while tuning: score it, never tune on it; a
+fourth ("heldout3", `tests/data/agent_requests_heldout_third.jsonl`, 170 rows, 40 of them
+chatter) the same way later that day, after both tuning sets had been read. The
 tuning set (`tests/data/agent_requests_tuning.jsonl`, `--set tuning`, 220 rows, 50 of them
 chatter) was written the same way by a third writer on 7 December 2026 for tuning to look at:
 its misses (`--show-misses`) are what slot rules are built from. A second tuning set
@@ -80,6 +82,7 @@ SCORED = ROOT / "tests" / "data" / "agent_requests_scored.jsonl"
 DEV = ROOT / "tests" / "data" / "agent_requests.jsonl"
 HELDOUT = ROOT / "tests" / "data" / "agent_requests_heldout.jsonl"
 HELDOUT_SECOND = ROOT / "tests" / "data" / "agent_requests_heldout_second.jsonl"
+HELDOUT_THIRD = ROOT / "tests" / "data" / "agent_requests_heldout_third.jsonl"
 TUNING = ROOT / "tests" / "data" / "agent_requests_tuning.jsonl"
 TUNING_SECOND = ROOT / "tests" / "data" / "agent_requests_tuning_second.jsonl"
 SETS = {
@@ -87,6 +90,7 @@ SETS = {
     "dev": DEV,
     "heldout": HELDOUT,
     "heldout2": HELDOUT_SECOND,
+    "heldout3": HELDOUT_THIRD,
     "tuning": TUNING,
     "tuning2": TUNING_SECOND,
 }
@@ -94,9 +98,9 @@ SET_CHOICES = {
     "scored": ("scored",),
     "dev": ("dev",),
     "tuning": ("tuning", "tuning2"),
-    "heldout": ("heldout", "heldout2"),
+    "heldout": ("heldout", "heldout2", "heldout3"),
     "both": ("scored", "dev"),
-    "all": ("scored", "heldout", "heldout2", "dev", "tuning", "tuning2"),
+    "all": ("scored", "heldout", "heldout2", "heldout3", "dev", "tuning", "tuning2"),
 }
 SERVERS = ("github", "calendar", "monday", "aws")
 SLOT_TYPES = ("name", "title", "number", "date", "enum", "text")

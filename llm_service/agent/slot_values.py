@@ -89,6 +89,21 @@ TEXT_SLOTS = frozenset({"body", "text", "message", "comment", "content", "commit
 PLACE_SLOTS = frozenset({"location", "address", "venue", "place"})
 """Slots whose value may hold a preposition ("the smile clinic on king street")."""
 QUERY_SLOTS = frozenset({"query", "search_term", "q"})
+NOUN_SYNONYMS: Mapping[str, frozenset[str]] = {
+    "owner": frozenset({"org", "organisation", "organization"}),
+}
+PERSON_SLOTS = frozenset({"actor", "author", "creator", "username", "login"})
+DOING = r"(?:start|kick|trigger|run|launch|open|create|file|merge|push|make|write|ran|made|wrote)"
+DID_SOMETHING = re.compile(rf"\b(?:did|has|have) (?P<who>[\w-]+) {DOING}", re.IGNORECASE)
+DONE_BY = re.compile(
+    r"\b(?:started|triggered|kicked off|run|launched|opened|created|filed|merged|pushed|made"
+    r"|written|authored) by (?P<who>[\w-]+)",
+    re.IGNORECASE,
+)
+NOBODY_IN_PARTICULAR = frozenset(
+    {"the", "a", "an", "my", "our", "your", "someone", "anyone", "anybody", "somebody", "we"}
+    | {"you", "i", "they", "it", "this", "that", "me", "us", "them", "he", "she", "who"}
+)
 ZONE_SLOTS = frozenset({"timezone", "time_zone", "tz", "zone"})
 ZONE_REGIONS = ("Europe", "America", "Asia", "Africa", "Australia", "Pacific", "Atlantic", "Indian")
 TEXT_CUES = (
@@ -615,8 +630,10 @@ def identifier_by_noun(name: str, text: str) -> str | None:
 
 
 def _slot_nouns(name: str) -> set[str]:
-    """The nouns of a slot's name ("group_id": group, "log_group_names": log, group)."""
-    return set(name.lower().split("_")) - {"id", "ids", "name", "names"}
+    """The nouns of a slot's name ("group_id": group, "log_group_names": log, group) and the
+    words people use for them (`NOUN_SYNONYMS`: an owner is an org)."""
+    nouns = set(name.lower().split("_")) - {"id", "ids", "name", "names"}
+    return nouns | {synonym for noun in nouns for synonym in NOUN_SYNONYMS.get(noun, ())}
 
 
 def _mentions(lowered: Sequence[str], nouns: set[str]) -> list[int]:
@@ -774,6 +791,7 @@ def _plain_string_value(name: str, schema: Mapping[str, Any], said: _Said) -> st
     value = (
         (_named_number(name, text) if name.endswith("_id") else None)
         or (zone_named(text) if name in ZONE_SLOTS else None)
+        or (person_named(text) if name in PERSON_SLOTS else None)
         or (spoken_recurrence(text) if _takes_a_rule(schema) else None)
         or example_named(schema.get("examples") or (), text)
         or (_url_said(text) if name.endswith(("url", "uri")) else None)
@@ -836,8 +854,10 @@ def said_settings(name: str, schema: Mapping[str, Any], text: str) -> dict[str, 
     """A map of names to values the request says: for a key of the schema's examples, the
     identifier beside the key's noun ("ec2 instance i-0abc" is {InstanceId: i-0abc}, "the
     db instance prod-db" {DBInstanceIdentifier: prod-db}, the longest noun first); else each
-    "Key to value" where the key is CamelCase or followed by the slot's noun ("set the
-    DesiredCount parameter to six", "the environment input set to staging")."""
+    "Key to value" (or "Key is value") where the key is CamelCase or followed by the slot's
+    noun ("set the DesiredCount parameter to six", "the environment input set to staging",
+    "the InstanceType on the bastion stack to t3.small"), or listed after "with" ("with
+    environment set to staging and dry_run set to true")."""
     keys = {key for example in schema.get("examples") or () if isinstance(example, dict)
             for key in example}  # fmt: skip
     by_length = sorted(keys, key=lambda key: -len(_key_nouns(key)))
@@ -846,11 +866,19 @@ def said_settings(name: str, schema: Mapping[str, Any], text: str) -> dict[str, 
         if nouns and (said := _identifier_after(" ".join(nouns), text)) is not None:
             return {key: said}
     noun = singular(name.lower())
-    pairs = re.finditer(
-        rf"\b([A-Z]\w*[a-z][A-Z]\w*|\w+(?= {noun}\b))(?: {noun})?(?: set)? to ([\w.:/-]+)",
-        normalise_numbers(text, threshold=0),
+    spoken = normalise_numbers(text, threshold=0)
+    named = re.finditer(
+        rf"\b([A-Z]\w*[a-z][A-Z]\w*|\w+(?= {noun}\b))(?: {noun})?{KEY_PLACE}(?: set)?"
+        r" (?:to|is|=) ([\w.:/-]*\w)",
+        spoken,
     )
-    return {pair[1]: pair[2] for pair in pairs}
+    listed = re.finditer(r"\b(?:with|and) (?:the )?([a-z]\w*) set to ([\w.:/-]*\w)", spoken)
+    return {pair[1]: pair[2] for pair in (*named, *listed)}
+
+
+KEY_PLACE = r"(?: (?:on|of|for|in) (?:the )?[\w-]+(?: stack| service| function)?)?"
+"""Where a key is set, between it and its value ("the InstanceType on the bastion stack to
+t3.small")."""
 
 
 def _key_nouns(key: str) -> list[str]:
@@ -873,6 +901,16 @@ def _identifier_after(noun: str, text: str) -> str | None:
     last = first + len(noun.split()) - 1
     beside = [i for i in (last + 1, first - 1) if 0 <= i < len(words)]
     return next((words[i] for i in beside if is_identifier(words[i])), None)
+
+
+def person_named(text: str) -> str | None:
+    """Who did something, said before its verb or after "by": "which runs did maria start",
+    "runs kicked off by ci-bot" (not "someone" or "the nightly workflow")."""
+    for pattern in (DID_SOMETHING, DONE_BY):
+        for match in pattern.finditer(text):
+            if match["who"].lower() not in NOBODY_IN_PARTICULAR:
+                return match["who"]
+    return None
 
 
 def zone_named(text: str) -> str | None:
@@ -929,9 +967,11 @@ def _split_names(said: str) -> list[str]:
 
 
 def _before_preposition(value: str) -> str:
-    """A name up to its first preposition ("develop by alice": "develop")."""
+    """A name up to its first preposition ("develop by alice": "develop", "staging with
+    environment set to prod": "staging")."""
     words = value.split()
-    cut = next((i for i, word in enumerate(words) if i and word.lower() in STOP_PREPOSITIONS), None)
+    ends = STOP_PREPOSITIONS | {"with"}
+    cut = next((i for i, word in enumerate(words) if i and word.lower() in ends), None)
     return " ".join(words[:cut])
 
 

@@ -103,7 +103,8 @@ DATE = re.compile(
     rf"\b(?:(?P<month>{MONTH_NAMES}) (?:the )?(?P<day>{DAY_OF_MONTH})"
     rf"|(?:the )?(?P<day_of>{DAY_OF_MONTH}) of (?P<month_of>{MONTH_NAMES})"
     rf"|(?P<day_before>\d{{1,2}})(?:st|nd|rd|th)? (?P<month_after>{MONTH_NAMES})"
-    rf"|the (?P<numbered>{NUMBERED_DAY})|on the (?P<worded>{ORDINAL_WORDS}))\b"
+    rf"|the (?P<numbered>{NUMBERED_DAY})"
+    rf"|(?:on|to|until|till|through) the (?P<worded>{ORDINAL_WORDS}))\b"
 )
 MONTH = re.compile(
     rf"\b(?P<lead>(?:in|for|during|of|over|since|from|through) )?(?P<month>{MONTH_NAMES})\b"

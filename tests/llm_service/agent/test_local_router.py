@@ -29,6 +29,7 @@ from bench.router import (
     DEV,
     HELDOUT,
     HELDOUT_SECOND,
+    HELDOUT_THIRD,
     SCORED,
     SERVERS,
     SLOT_TYPES,
@@ -182,7 +183,9 @@ async def test_a_tuning_set_covers_every_tool_and_is_labelled(
     assert labelling_faults(rows, {tool.qualified for tool in tools}) == 0
 
 
-@pytest.mark.parametrize("blind", [HELDOUT, HELDOUT_SECOND], ids=["heldout", "heldout2"])
+@pytest.mark.parametrize(
+    "blind", [HELDOUT, HELDOUT_SECOND, HELDOUT_THIRD], ids=["heldout", "heldout2", "heldout3"]
+)
 async def test_a_blind_set_is_labelled_as_the_bench_scores(
     blind: Path, tools: list[AgentTool]
 ) -> None:

@@ -669,3 +669,39 @@ async def test_the_model_chooses_among_what_the_settled_slots_left(
     assert "next design review" not in query and "design review" in query
     updates = "show the last twenty updates across board 3344556677"
     assert offered("monday__get_updates", updates, "object_id") == ["3344556677"]
+
+
+@MODULE_LOOP
+async def test_settings_said_where_they_are_set_or_listed_after_with(
+    tools: dict[str, AgentTool],
+) -> None:
+    stack = tools["aws__update_stack"]
+    said = "change the InstanceType on the bastion stack to t3.small and the KeyName to ops-key"
+    assert settled(stack, said) == {
+        "stack_name": "bastion",
+        "parameters": {"InstanceType": "t3.small", "KeyName": "ops-key"},
+    }
+    workflow = tools["github__trigger_workflow"]
+    run = (
+        "in the infra repo trigger deploy.yml on the staging branch"
+        " with environment set to prod and dry_run set to true"
+    )
+    assert settled(workflow, run) == {
+        "repo": "infra",
+        "workflow_id": "deploy.yml",
+        "ref": "staging",
+        "inputs": {"environment": "prod", "dry_run": "true"},
+    }
+
+
+@MODULE_LOOP
+async def test_who_did_it_is_said_before_the_verb_or_after_by_and_an_owner_is_an_org(
+    tools: dict[str, AgentTool],
+) -> None:
+    runs = tools["github__list_workflow_runs"]
+    assert settled(runs, "which runs did maria start") == {"actor": "maria"}
+    assert settled(runs, "runs kicked off by ci-bot") == {"actor": "ci-bot"}
+    search = settled(
+        tools["github__search_issues"], "search issues in the kubernetes org for memory leak"
+    )
+    assert search == {"query": "memory leak", "owner": "kubernetes"}

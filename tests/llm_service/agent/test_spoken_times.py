@@ -115,6 +115,7 @@ def test_numbers_that_are_not_times_are_not_times(said: str) -> None:
         ("since the 1st", date(2026, 11, 1), date(2026, 11, 30)),
         ("since october", date(2026, 10, 1), date(2026, 11, 30)),
         ("from nov 2 to november 15", date(2026, 11, 2), date(2026, 11, 16)),
+        ("each day from november first to the third", date(2026, 11, 1), date(2026, 11, 4)),
         ("this year so far", date(2026, 1, 1), date(2026, 11, 30)),
         ("forecast until the end of the month", date(2026, 11, 30), date(2026, 12, 1)),
         ("spend by the end of next month", date(2026, 11, 30), date(2027, 1, 1)),
