@@ -29,7 +29,8 @@ date labels are relative to Wednesday 4 March 2026, 09:00 UTC). Reported per set
 - chatter answered without a tool, over the rows labelled null;
 - argument exact-match: rows picked right whose every labelled argument came back equal
   (strings case-insensitively, without surrounding punctuation or a leading article, also
-  inside a map; numbers as numbers; date-times as the same instant), and per slot type over
+  inside a map or a list; numbers as numbers; date-times as the same instant), and per slot
+  type over
   the labelled arguments;
 - end to end: rows with the right tool and all their labelled arguments, over every row;
 - router time per request (p50/p95, after one warm-up call that builds the index) and slot
@@ -291,6 +292,8 @@ def same(expected: Any, got: Any, kind: str = "") -> bool:
         return filled is not None and type(wanted) is type(filled) and wanted == filled
     if isinstance(expected, bool) or isinstance(got, bool):
         return expected == got
+    if isinstance(expected, list) and isinstance(got, list):
+        return len(expected) == len(got) and all(map(same, expected, got, [kind] * len(got)))
     if isinstance(expected, int | float) or kind == "number":
         try:
             return float(expected) == float(got)

@@ -217,6 +217,7 @@ SYNONYMS: Mapping[str, Sequence[str]] = {
     "minimum": ("min", "lowest"),
     "average": ("avg", "mean"),
     "sum": ("total",),
+    "configurationupdate": ("config", "configuration", "config changes", "settings"),
 }
 COUNT_WORDS = frozenset({"limit", "max", "per", "count", "top"})
 """Words of a slot that caps how many results come back (limit, per_page, max_items)."""
@@ -231,6 +232,8 @@ COUNTED = re.compile(
 options"; not a span of time ("the last 3 days")."""
 FLAG_WORDS = frozenset({"include", "only", "use", "is", "enable", "allow", "show", "with"})
 """Words of a yes-or-no slot's name that say how, not what ("include_teams": "teams")."""
+OPPOSITES: Mapping[str, tuple[str, ...]] = {"busy": ("free", "available")}
+"""Words for the opposite of a yes-or-no slot."""
 REFUSAL_WORDS = frozenset(
     {"no", "not", "without", "skip", "exclude", "excluding", "outside", "ignore", "don't"}
     | {"dont", "never", "drop", "minus", "except"}
@@ -486,7 +489,7 @@ def _name_cues(name: str) -> tuple[str, ...]:
 def meeting_title(text: str) -> str | None:
     """A title for a booking that names only who it is with: "Meeting with Sarah" (or "lunch
     with Sarah" when the request says what it is), else None."""
-    match = re.search(r"\b(\w+) with ([A-Z]?\w+(?: [A-Z]\w+)?)", text)
+    match = re.search(r"\b(one on one|catch up|\w+) with ([A-Z]?\w+(?: [A-Z]\w+)?)", text)
     if match is None:
         return None
     kind, who = match[1], match[2]
@@ -707,10 +710,21 @@ def prefilled(
         if value is not None and value not in ("", [], {}):
             values[name] = value
     if {"owner", "repo"} <= properties.keys() and (repository := repository_said(text)):
+        values = {
+            name: value for name, value in values.items() if not _names_it(value, name, repository)
+        }
         values.update(owner=repository[0], repo=repository[1])
     elif "repo" in properties and "repo" not in values:
         values.update(_repository_after_preposition(text, "branch" in properties))
     return _given_once(values, properties)
+
+
+def _names_it(value: Any, name: str, repository: tuple[str, str]) -> bool:
+    """Whether a name slot took the words of the repository ("runs on acme's infra repo" is
+    no branch)."""
+    if not isinstance(value, str) or name in TITLE_SLOTS | TEXT_SLOTS | QUERY_SLOTS:
+        return False
+    return bool(set(re.findall(r"[\w.-]+", value.lower())) & {part.lower() for part in repository})
 
 
 def repository_said(text: str) -> tuple[str, str] | None:
@@ -839,15 +853,18 @@ def said_flag(name: str, text: str) -> bool | None:
     """A yes-or-no slot the request speaks of: true where it names the slot's words ("include
     the insufficient data ones" for include_insufficient_data), false where a word of refusal
     comes just before them ("skip the team info", "outside working hours is fine"); None
-    where it does not name them."""
+    where it does not name them. A word for its opposite (`OPPOSITES`: "mark me as free" for
+    busy) is false."""
     words = [singular(word) for word in re.findall(r"[a-z']+", text.lower())]
     wanted = [singular(word) for word in name.lower().split("_") if word not in FLAG_WORDS]
     size = len(wanted)
     said = [i for i in range(len(words)) if size and words[i : i + size] == wanted]
-    if not said:
+    opposite = [i for i, word in enumerate(words) if word in OPPOSITES.get(name.lower(), ())]
+    if not said and not opposite:
         return None
-    before = set(words[max(0, said[0] - 3) : said[0]])
-    return not before & REFUSAL_WORDS
+    first = (said or opposite)[0]
+    before = set(words[max(0, first - 3) : first])
+    return not before & REFUSAL_WORDS if said else bool(before & REFUSAL_WORDS)
 
 
 def said_settings(name: str, schema: Mapping[str, Any], text: str) -> dict[str, str]:
@@ -951,12 +968,18 @@ def example_named(examples: Sequence[Any], text: str) -> str | None:
 
 def _spoken_forms(value: str) -> set[str]:
     """How a machine name is said: its words, CamelCase and paths split ("AWS/EC2": "aws ec2"
-    and "ec2"; "CPUUtilization": "cpu utilization" and "cpuutilization")."""
+    and "ec2"; "CPUUtilization": "cpu utilization", "cpuutilization" and its leading acronym
+    "cpu"), and a one-word name as a past participle ("schedule": "the scheduled runs")."""
     forms = set()
     for part in (value, value.rsplit("/", 1)[-1]):
-        words = [singular(w.lower()) for w in CAMEL_WORDS.findall(part)]
+        said = CAMEL_WORDS.findall(part)
+        words = [singular(w.lower()) for w in said]
         if words:
             forms |= {" ".join(words), "".join(words)}
+        if len(said) > 1 and said[0].isupper() and len(said[0]) > 2:
+            forms.add(said[0].lower())  # "cpu" for CPUUtilization, "5xx" for 5XXError
+        if len(words) == 1 and words[0].isalpha():
+            forms |= {f"{words[0]}d" if words[0].endswith("e") else f"{words[0]}ed"}
     return forms
 
 

@@ -48,6 +48,7 @@ from llm_service.agent.chatter import CHAT
 from llm_service.agent.connections import AgentTool
 from llm_service.agent.routing import ExampleRouter, label_rows, nearest_scores
 from llm_service.agent.slot_values import (
+    NEXT_ASKS,
     QUERY_SLOTS,
     REQUEST_WORDS,
     TITLE_SLOTS,
@@ -74,7 +75,12 @@ from llm_service.schemas import (
 SLOT_CONTEXT = "Fill in the function's arguments from the user's request."
 GENERIC_WORDS = frozenset({"id", "ids", "the", "of", "by", "max", "min", "include", "only"})
 MAX_SPAN_WORDS = 6
-CLAUSE_BREAK = re.compile(r"[,;!?]|[.:](?=\s|$)")
+CLAUSE_BREAK = re.compile(
+    r"[,;!?]|[.:](?=\s|$)"
+    rf"|\b(?:and|then)\s+(?:(?:uh|um|also)\s+)?(?=(?:{'|'.join(sorted(NEXT_ASKS))})\b)"
+)
+"""Where a clause ends: at punctuation, or an "and" that asks for more ("and uh mark me as
+free")."""
 RELATIVE_TIME_WORDS = frozenset(
     {"next", "last", "past", "upcoming", "previous", "today", "tonight", "tomorrow"}
     | {"yesterday", "ago", "since", "after", "before"}
@@ -85,7 +91,7 @@ FUNCTION_WORDS_TEXT = """
     we us our you
     your it its this that these those there here what when where who whom which why how any
     some all no not please hey hi voxhall okay ok so just now right then up out over again new
-    every each
+    every each mark invite assign remind notify ping cc
     called named titled saying say says tell show find search give get list let make put set
     one go going see schedule create add book open close delete remove merge post move last
     trigger rerun cancel update change rename start stop
@@ -183,15 +189,18 @@ def _slot_spans(
 ) -> list[str]:
     """The spans a string slot may take, best first (`ranked_spans`), never opening or ending
     with its own name ("the voxhall repo" for `repo`): one word for an id (a machine name
-    where the request says one: "q1-review"), no time words in a title or a name, not only
-    time words in a text or a query, nor a word placing a query in time at its edge (the times
-    fill the date-time slots; a required slot takes them when nothing else is said)."""
+    where the request says one: "q1-review", as for a name: "data-pipeline"), no time words
+    in a title or a name, not only time words in a text or a query, nor a word placing a
+    query in time at its edge (the times fill the date-time slots; a required slot takes them
+    when nothing else is said)."""
     own = set(name.split("_"))
     spans = [span for span in spans if not _edges(span) & own]
+    machine_names = [span for span in spans if " " not in span and is_identifier(span)]
     if name.endswith("_id"):
         words = [span for span in spans if " " not in span]
-        machine_names = [word for word in words if is_identifier(word)]
         spans = machine_names or words + [str(number) for number in numbers]
+    elif name.endswith("_name") and machine_names:
+        spans = machine_names
     else:
         named = name in TITLE_SLOTS or name.endswith("_name")
         timed = is_time_span if named else says_only_times

@@ -274,3 +274,9 @@ def test_a_map_argument_is_scored_as_its_strings_are() -> None:
     assert same(label, {"status": {"label": "working on it"}, "text": "call back friday"})
     assert not same(label, {"status": {"label": "Working on it"}})
     assert not same(label, {"status": {"label": "Done"}, "text": "Call back Friday"})
+
+
+def test_a_list_argument_is_scored_item_by_item_as_its_slot_type() -> None:
+    assert same(["1111", "2222"], ["1111", "2222"], "number")
+    assert same(["Bug", "docs"], ["bug", "Docs"], "name")
+    assert not same(["bug", "docs"], ["docs", "bug"], "name")

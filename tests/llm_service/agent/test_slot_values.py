@@ -705,3 +705,21 @@ async def test_who_did_it_is_said_before_the_verb_or_after_by_and_an_owner_is_an
         tools["github__search_issues"], "search issues in the kubernetes org for memory leak"
     )
     assert search == {"query": "memory leak", "owner": "kubernetes"}
+
+
+@MODULE_LOOP
+async def test_names_said_short_or_inflected_and_a_flag_by_its_opposite(
+    tools: dict[str, AgentTool],
+) -> None:
+    metric = settled(tools["aws__get_metric_data"], "the cpu on instance i-0abc123def")
+    assert metric is not None and metric["metric_name"] == "CPUUtilization", "a leading acronym"
+    runs = settled(
+        tools["github__list_workflow_runs"], "show the scheduled runs on acme's infra repo"
+    )
+    assert runs == {"event": "schedule", "owner": "acme", "repo": "infra"}, "no branch"
+    history = settled(tools["aws__get_alarm_history"], "who changed the config of alarm db-high")
+    assert history is not None and history["history_type"] == "ConfigurationUpdate"
+    block = "put a focus block on my calendar today from one to three and uh mark me as free"
+    event = settled(tools["calendar__create_event"], block)
+    assert event is not None and event["busy"] is False and event["summary"] == "focus block"
+    assert meeting_title("add a weekly one on one with sam") == "one on one with sam"
