@@ -14,7 +14,9 @@ chatter) was written the same way by a third writer on 7 December 2026 for tunin
 its misses (`--show-misses`) are what slot rules are built from. A second tuning set
 ("tuning2", `tests/data/agent_requests_tuning_second.jsonl`, 200 rows, 40 of them chatter) was
 written the same way by a fourth writer on 7 December 2026 and first scored before it was
-read: key arguments 0.654, selection 0.895, chatter 0.900.
+read: key arguments 0.654, selection 0.895, chatter 0.900; a third ("tuning3",
+`tests/data/agent_requests_tuning_third.jsonl`, 200 rows, 35 chatter, most of them with names
+said many ways) after heldout3, first scored at key arguments 0.641.
 Each row: `request`, `tool` (`<server>__<tool>`, or null for chat that needs no tool),
 `arguments` (only the key arguments the request states) and `slots` (each labelled argument's
 slot type: name, title, number, date, enum or text).
@@ -41,8 +43,8 @@ without a tool >= 0.95. Any object with `.choose(request, tools) -> RouteChoice`
 (`score_router`); `--router embedding`, `hybrid` and `classifier` are built as the agent builds
 them (`embedding_router.build_router`, with the defaults of `AgentSettings`; the model loads on
 the warm-up call), or the embedding one by `--embedding-router module:callable`; `both` is
-tfidf and embedding, `all` the four. `--set tuning` is both tuning sets, `--set heldout`
-both held-out sets, `--set both` the scored and the development set, and `all` every set.
+tfidf and embedding, `all` the four. `--set tuning` is the three tuning sets, `--set heldout`
+the three blind held-out sets, `--set both` the scored and the development set, and `all` every set.
 
 Run: `PYTHONPATH=. .venv/bin/python bench/router.py
 [--router tfidf|embedding|hybrid|classifier|both|all]
@@ -86,6 +88,7 @@ HELDOUT_SECOND = ROOT / "tests" / "data" / "agent_requests_heldout_second.jsonl"
 HELDOUT_THIRD = ROOT / "tests" / "data" / "agent_requests_heldout_third.jsonl"
 TUNING = ROOT / "tests" / "data" / "agent_requests_tuning.jsonl"
 TUNING_SECOND = ROOT / "tests" / "data" / "agent_requests_tuning_second.jsonl"
+TUNING_THIRD = ROOT / "tests" / "data" / "agent_requests_tuning_third.jsonl"
 SETS = {
     "scored": SCORED,
     "dev": DEV,
@@ -94,14 +97,15 @@ SETS = {
     "heldout3": HELDOUT_THIRD,
     "tuning": TUNING,
     "tuning2": TUNING_SECOND,
+    "tuning3": TUNING_THIRD,
 }
 SET_CHOICES = {
     "scored": ("scored",),
     "dev": ("dev",),
-    "tuning": ("tuning", "tuning2"),
+    "tuning": ("tuning", "tuning2", "tuning3"),
     "heldout": ("heldout", "heldout2", "heldout3"),
     "both": ("scored", "dev"),
-    "all": ("scored", "heldout", "heldout2", "heldout3", "dev", "tuning", "tuning2"),
+    "all": ("scored", "heldout", "heldout2", "heldout3", "dev", "tuning", "tuning2", "tuning3"),
 }
 SERVERS = ("github", "calendar", "monday", "aws")
 SLOT_TYPES = ("name", "title", "number", "date", "enum", "text")

@@ -263,8 +263,12 @@ DURATION = re.compile(
 )
 QUOTED = re.compile(r"\s*(?P<quote>['\"])(?P<said>[^'\"]+)(?P=quote)(?!\w)")
 """A value said in quotes right after its cue ("titled 'Docs typo'")."""
-REPOSITORY = re.compile(r"(?<![\w/])(?P<owner>[A-Za-z0-9][\w.-]*)/(?P<repo>[\w.-]*\w)\b")
-"""A repository said as GitHub writes it, "octocat/hello-world"."""
+REPOSITORY = re.compile(
+    r"(?<!\binto )(?<!\bonto )(?<!\bbranch )(?<!\btargeting )(?<![\w/])"
+    r"(?P<owner>[A-Za-z0-9][\w.-]*)/(?P<repo>[\w.-]*[A-Za-z][\w.-]*\w|[A-Za-z])\b(?! branch\b)"
+)
+"""A repository said as GitHub writes it, "octocat/hello-world" (not a branch: "into
+release/2.4", "the feature/login branch")."""
 DIGIT_WORDS = {
     "zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
     "six": "6", "seven": "7", "eight": "8", "nine": "9",
@@ -272,19 +276,30 @@ DIGIT_WORDS = {
 SPOKEN_DIGITS = re.compile(
     rf"(?<!\bat )(?<!\bfrom )(?<!\buntil )(?<!\bby )"
     rf"\b(?:\d+|{'|'.join(sorted(DIGIT_WORDS.keys() - {'oh'}))})"
-    rf"(?: (?:\d+|{'|'.join(sorted(DIGIT_WORDS))}))+\b(?! ?(?:am|pm|a\.m\.|p\.m\.|o'clock))",
+    rf"(?: (?:\d+|{'|'.join(sorted(DIGIT_WORDS))}))+\b"
+    r"(?! ?(?:am|pm|a\.m\.|p\.m\.|o'clock|(?:second|minute|min|hour|day|week|month|year)s?\b|%))",
     re.IGNORECASE,
 )
 """A number said in parts, a digit or a pair at a time: "one two three four five" (12345),
-"fifteen oh one" (1501), "eighty eighty" (8080); not a clock time ("at 2 30", "2 30 pm")."""
+"fifteen oh one" (1501), "eighty eighty" (8080); not a clock time ("at 2 30", "2 30 pm") nor a
+count before a unit ("three 45 minute slots")."""
 OWNED_REPOSITORY = re.compile(
     r"\b(?P<owner>[\w.-]+)(?: org| organisation| organization)?'s (?P<repo>[\w.-]*\w)"
 )
 """A repository said with its owner's possessive, "the kubernetes org's website repo"."""
 REPOSITORY_NOUNS = frozenset({"repo", "repos", "repository", "pr", "prs", "pull", "issue"})
 LINKS = frozenset({"", "and", "or", "as", "to", "with", "please", "right", "now", "today"})
-"""Words that may follow a repository named by itself ("acme's web-api as not planned")."""
-SPOKEN_SLASH = re.compile(r"\s+slash\s+", re.IGNORECASE)
+"""Words that may follow a repository named by its owner's possessive ("acme's web-api as
+not planned")."""
+OTHER_THINGS = frozenset(
+    {"branch", "cluster", "service", "calendar", "board", "group", "stack", "function", "queue"}
+    | {"table", "bucket", "org", "organisation", "organization", "workflow", "file", "alarm"}
+    | {"log", "logs", "channel", "team", "instance", "db", "database", "column", "item"}
+)
+"""Nouns that make a machine name after "in" something other than a repository."""
+SPOKEN_SLASH = re.compile(r"\b(?P<before>[\w.-]+) slash ", re.IGNORECASE)
+PATH_LEADS = frozenset({"under", "in", "on", "for", "at", "from", "the", "to", "into", "of"})
+"""Words after which a spoken "slash" opens a path ("under slash ecs slash payments")."""
 TEXT_OPENING = re.compile(r"^(?:(?:that|which|say|says|saying|reads|should say|:)\s+)+")
 """Words between a text's cue and the text ("in the body say X", "description that says X")."""
 TOLD = r"(?<=\d)(?:,? (?:that|to say) |: )"
@@ -384,8 +399,8 @@ def _stops(words: Sequence[str], index: int) -> bool:
     """Whether a cued value ends before `words[index]`: at time words, or a preposition that
     leads to a place or time ("on my calendar", "to board 12", "at ten")."""
     word = words[index].lower()
-    if is_time_word(word) or word in POLITE_WORDS:
-        return True
+    if (is_time_word(word) and not word.isdigit()) or word in POLITE_WORDS:
+        return True  # a bare number ends a value only after a preposition ("to board 12")
     if word in CONJUNCTIONS and _asks_next(words[index + 1 : index + 3]):
         return True
     if word not in STOP_PREPOSITIONS or index + 1 >= len(words):
@@ -619,14 +634,14 @@ def named_word(
 def identifier_by_noun(name: str, text: str) -> str | None:
     """The machine name joined to a slot's noun ("the billing-stack") or said just after it
     or up to two words before it ("stack iam-roles", "the web-api ecs service", "in group
-    new_group")."""
+    new_group"), after before before ("checkout-api in cluster staging-west": staging-west)."""
     nouns = _slot_nouns(name)
     words = _words(text)
     if joined := _joined_to(words, nouns):
         return joined
     lowered = [word.lower() for word in words]
     for index in _mentions(lowered, nouns):
-        beside = range(max(0, index - 2), min(len(words), index + 2))
+        beside = [i for i in (index + 1, index - 1, index - 2) if 0 <= i < len(words)]
         if said := next((words[i] for i in beside if is_identifier(words[i])), None):
             return said
     return None
@@ -651,10 +666,13 @@ def _joined_to(words: Sequence[str], nouns: set[str]) -> str | None:
 
 
 def is_identifier(word: str) -> bool:
-    """Whether a word reads as a machine name: letters with a hyphen, underscore or digit
-    ("web-api", "load_test", "db2"), not a time ("10am") or a number."""
+    """Whether a word reads as a machine name: letters with a hyphen, underscore, digit or a
+    slash inside ("web-api", "load_test", "db2", "feature/login"), not a time ("10am"), a
+    number or a path ("/ecs/api")."""
     has_letters = bool(re.search(r"[a-z]", word.lower()))
-    marked = bool(re.search(r"[-_]|\d", word)) and not re.search(r"[/:@]", word)
+    inner_slash = re.fullmatch(r"[\w.-]+(?:/[\w.-]+)+", word) is not None  # "release/2.4"
+    marked = bool(re.search(r"[-_]|\d", word) or inner_slash) and not re.search(r"[:@]", word)
+    marked = marked and ("/" not in word or inner_slash)
     return has_letters and marked and not is_time_word(word)
 
 
@@ -687,6 +705,7 @@ def prefilled(
     string slots their cues fill (an id or a name also by the word beside its noun,
     `named_word`), each value given to one slot only ("runs by the nightly workflow":
     `workflow_id`, not also `actor`)."""
+    text = spoken_slashes(text)
     columns = {
         name: said_columns(schema, text, now or datetime.now(UTC))
         for name, schema in properties.items()
@@ -711,7 +730,9 @@ def prefilled(
             values[name] = value
     if {"owner", "repo"} <= properties.keys() and (repository := repository_said(text)):
         values = {
-            name: value for name, value in values.items() if not _names_it(value, name, repository)
+            name: _before_repository(value, name, repository)
+            for name, value in values.items()
+            if not _names_it(value, name, repository)
         }
         values.update(owner=repository[0], repo=repository[1])
     elif "repo" in properties and "repo" not in values:
@@ -727,11 +748,31 @@ def _names_it(value: Any, name: str, repository: tuple[str, str]) -> bool:
     return bool(set(re.findall(r"[\w.-]+", value.lower())) & {part.lower() for part in repository})
 
 
+def spoken_slashes(text: str) -> str:
+    """The request with each spoken "slash" written: "acme slash web" is acme/web, "under
+    slash ecs slash payments" under /ecs/payments."""
+
+    def written(match: re.Match[str]) -> str:
+        before = match["before"]
+        return f"{before} /" if before.lower() in PATH_LEADS else f"{before}/"
+
+    return SPOKEN_SLASH.sub(written, text)
+
+
+def _before_repository(value: Any, name: str, repository: tuple[str, str]) -> Any:
+    """A query up to where the request names the repository ("timeout errors in northwind's
+    checkout-service repo": "timeout errors")."""
+    if name not in QUERY_SLOTS or not isinstance(value, str):
+        return value
+    owner = re.escape(repository[0])
+    return re.split(rf"\s+(?:in|on|for|from|at)\s+(?:the\s+)?{owner}\b", value, flags=re.I)[0]
+
+
 def repository_said(text: str) -> tuple[str, str] | None:
     """The owner and repository said as GitHub writes it ("octocat/hello-world", spoken
     "octocat slash hello-world") or with the owner's possessive ("the acme org's billing
     repo", "acme's web-api", "northwind's payments pr")."""
-    if match := REPOSITORY.search(SPOKEN_SLASH.sub("/", text)):
+    if match := REPOSITORY.search(text):
         return match["owner"], match["repo"]
     for match in OWNED_REPOSITORY.finditer(text):
         following = text[match.end() :].split(maxsplit=1)
@@ -748,7 +789,7 @@ def _repository_after_preposition(text: str, takes_branch: bool) -> dict[str, st
     for match in re.finditer(rf"\b(?:{prepositions}) ([\w.-]*\w)", text, re.IGNORECASE):
         following = text[match.end() :].split(maxsplit=1)
         after = following[0].lower().strip(".,?!") if following else ""
-        if is_identifier(match[1]) and "." not in match[1] and after in LINKS:
+        if is_identifier(match[1]) and "." not in match[1] and singular(after) not in OTHER_THINGS:
             return {"repo": match[1]}
     return {}
 
@@ -873,8 +914,9 @@ def said_settings(name: str, schema: Mapping[str, Any], text: str) -> dict[str, 
     db instance prod-db" {DBInstanceIdentifier: prod-db}, the longest noun first); else each
     "Key to value" (or "Key is value") where the key is CamelCase or followed by the slot's
     noun ("set the DesiredCount parameter to six", "the environment input set to staging",
-    "the InstanceType on the bastion stack to t3.small"), or listed after "with" ("with
-    environment set to staging and dry_run set to true")."""
+    "the InstanceType on the bastion stack to t3.small"), listed after "with" ("with
+    environment set to staging and dry_run set to true"), or after the noun ("with input
+    version set to 2.4.0")."""
     keys = {key for example in schema.get("examples") or () if isinstance(example, dict)
             for key in example}  # fmt: skip
     by_length = sorted(keys, key=lambda key: -len(_key_nouns(key)))
@@ -890,7 +932,8 @@ def said_settings(name: str, schema: Mapping[str, Any], text: str) -> dict[str, 
         spoken,
     )
     listed = re.finditer(r"\b(?:with|and) (?:the )?([a-z]\w*) set to ([\w.:/-]*\w)", spoken)
-    return {pair[1]: pair[2] for pair in (*named, *listed)}
+    after_noun = re.finditer(rf"\b{noun}s? ([a-z]\w*) (?:set )?(?:to|as) ([\w.:/-]*\w)", spoken)
+    return {pair[1]: pair[2] for pair in (*named, *listed, *after_noun)}
 
 
 KEY_PLACE = r"(?: (?:on|of|for|in) (?:the )?[\w-]+(?: stack| service| function)?)?"
@@ -931,10 +974,15 @@ def person_named(text: str) -> str | None:
 
 
 def zone_named(text: str) -> str | None:
-    """The IANA time zone whose city the request names ("in tokyo": Asia/Tokyo, "new york
-    time": America/New_York), or the zone said as IANA writes it."""
+    """The time zone the request names: a city of an IANA zone as said ("in tokyo": tokyo,
+    "new york time": new york; a zone slot takes a city, as the calendar server's does), or
+    the zone said as IANA writes it ("Europe/Paris")."""
     lowered = text.lower()
-    return next((zone for said, zone in _zone_cities().items() if _phrase_in(said, lowered)), None)
+    said = next((said for said in _zone_cities() if _phrase_in(said, lowered)), None)
+    if said is None or "/" in said:
+        return _zone_cities().get(said or "")
+    start = lowered.index(said)
+    return text[start : start + len(said)]
 
 
 @cache
@@ -984,9 +1032,15 @@ def _spoken_forms(value: str) -> set[str]:
 
 
 def _split_names(said: str) -> list[str]:
-    """The names in "bug, docs and good first issue"."""
+    """The names in "bug, docs and good first issue" ("dana's and marco's": dana, marco)."""
     parts = re.split(r"\s*,\s*(?:and |or )?|\s+(?:and|or)\s+", said)
-    return [part.strip() for part in parts if part.strip() and part.strip() not in ("and", "or")]
+    names = [part.strip() for part in parts if part.strip() and part.strip() not in ("and", "or")]
+    return [_unowned(name) for name in names]
+
+
+def _unowned(name: str) -> str:
+    """A name without its possessive ("dana's" calendar is dana)."""
+    return re.sub(r"(?<=\w)'s$", "", name)
 
 
 def _before_preposition(value: str) -> str:
@@ -1076,7 +1130,7 @@ def _string_slot_value(name: str, schema: Mapping[str, Any], said: _Said) -> str
         return _without_edges(value, boundaries)
     if value is None or name in TEXT_SLOTS | TITLE_SLOTS | PLACE_SLOTS:
         return value
-    return _without_trailing(_before_preposition(value), name, schema, boundaries)
+    return _unowned(_without_trailing(_before_preposition(value), name, schema, boundaries))
 
 
 def _named_within(text: str) -> str | None:

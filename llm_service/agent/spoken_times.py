@@ -69,6 +69,11 @@ CLOCK_WORDS = rf"(?:noon|midday|{HOUR}(?::\d{{2}})?(?: ?(?:am|pm|a\.m\.|p\.m\.|o
 HALF_HOUR = re.compile(rf"\bhalf {HOUR}\b(?! (?:hour|minute|day|week)s?\b)")
 MERIDIEM = re.compile(r"am|pm|a\.m\.|p\.m\.")
 HOUR_SAID = re.compile(rf"{HOUR}\b")
+DAY_RANGE = re.compile(
+    rf"\b(today|tomorrow|tonight|{'|'.join(WEEKDAYS)}) ({CLOCK_WORDS}) (?:to|till|until|-)"
+    rf" ({CLOCK_WORDS})\b"
+)
+"""A range said right after its day, without "from" ("tomorrow 2 to 3")."""
 RANGE = re.compile(rf"\b(?:between|from) ({CLOCK_WORDS}) (?:and|to|till|until|-) ({CLOCK_WORDS})")
 WORDED_MINUTES = re.compile(
     rf"\b(?:(?P<lead>at|from|until|till|to) )?{HOUR} (?P<minutes>"
@@ -126,6 +131,8 @@ SINCE = re.compile(r"\bsince\b")
 REST_OF = re.compile(r"\b(?:the )?rest of (?:the |this |to)?(?P<unit>day|week|month|year)\b")
 UNTIL = re.compile(r"\b(?:until|till|up to|up until|through to|by)\s*$")
 """What comes before a date that ends a period there ("until july 1st": up to July 1)."""
+FUTURE = re.compile(r"\b(?:forecast|predict|projected|expect|will|going to|upcoming)\b")
+"""Words that look ahead, so a month said alone is the nearest ("forecast april")."""
 PAST_TENSE = re.compile(r"\b(?:did|was|were|had|spent|went|used|happened|ran|cost us)\b")
 MONTHS_AHEAD = 6
 """A month said alone this many months ahead or more is last year's (September, said in
@@ -281,6 +288,7 @@ def _clock_forms(text: str) -> str:
     "two:30", as British speakers say half past) and ranges as
     "at A until B" (so the end reads as a clock time without "am" or "pm")."""
     text = WORDED_MINUTES.sub(_worded_minutes, HALF_HOUR.sub(r"\1:30", text))
+    text = DAY_RANGE.sub(lambda match: f"{match[1]} from {match[2]} to {match[4]}", text)
     return RANGE.sub(_range, text)
 
 
@@ -470,14 +478,15 @@ def _day_period(text: str, now: datetime) -> tuple[date, date] | None:
 
 def _month_period(text: str, today: date, ahead: bool) -> tuple[date, date] | None:
     """A month said alone ("costs in october"): its days, the last October begun, or with
-    `ahead` the nearest October unless the request is said in the past tense ("what did we
-    have in april"); "since october" runs to today. "may" counts only after a word like
+    `ahead` or words that look ahead (`FUTURE`: "forecast april") the nearest October unless
+    the request is said in the past tense ("what did we have in april"); "since october" runs
+    to today. "may" counts only after a word like
     "in"."""
     match = next((m for m in MONTH.finditer(text) if m["lead"] or m["month"] != "may"), None)
     if match is None:
         return None
     since = match["lead"] == "since "
-    back = since or not ahead or _in_the_past(text)
+    back = since or not (ahead or FUTURE.search(text)) or _in_the_past(text)
     start = _nearest_month(today, MONTHS.index(match["month"]) + 1, back)
     return start, today if since else _shifted(start, "month", 1)
 

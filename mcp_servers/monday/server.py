@@ -340,6 +340,7 @@ def create_server(settings: MondaySettings | None = None) -> MCPServer:
             "send item 2001 to the waiting on client group",
             "move the login bug to a different group",
         ),
+        slot_cues={"group_id": ("into", "over to")},
     )
     async def move_item_to_group(item_id: ItemId, group_id: GroupId) -> ItemRef:
         """Move an item to another group of its board."""

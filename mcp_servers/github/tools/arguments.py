@@ -35,8 +35,10 @@ Title = Annotated[str, Field(min_length=1, max_length=256, description="Title.")
 Body = Annotated[str | None, Field(description="Text in GitHub Markdown.", max_length=65536)]
 MilestoneNumber = Annotated[int | None, Field(ge=1, description="Milestone number.")]
 
-LABEL_CUES = ("labelled", "labeled", "with the labels", "with the label", "label it", "tagged")
+LABEL_CUES = (
+    "labelled", "labeled", "with the labels", "with the label", "label it", "tagged", "labels",
+)  # fmt: skip
 ASSIGNEE_CUES = ("assign it to", "assigned to", "assign to", "assignee", "give it to", "hand it to")
-OWNER_CUES = ("owned by", "the org", "organisation", "organization")
+OWNER_CUES = ("owned by", "the org", "organisation", "organization", "under")
 ISSUE_CUES = {"labels": LABEL_CUES, "assignees": ASSIGNEE_CUES, "owner": OWNER_CUES}
 """Cues of the slots every issue tool shares."""

@@ -219,7 +219,7 @@ def register_issue_tools(tools: ToolRegistry, calls: GithubCalls) -> None:
             "reopen issue number 9",
             "issue 66 is done, close it",
         ),
-        slot_cues={**ISSUE_CUES, "labels": (*LABEL_CUES, "labels to", "labels")},
+        slot_cues={**ISSUE_CUES, "labels": ("labels to", *LABEL_CUES)},
     )
     async def update_issue(
         issue_number: IssueNumber,

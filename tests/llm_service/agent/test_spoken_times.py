@@ -66,6 +66,7 @@ MONDAY_AFTERNOON = datetime(2026, 11, 30, 14, 53, tzinfo=UTC)
         ("from 11 to 1 pm on friday", ["2026-12-04T11:00", "2026-12-04T13:00"]),
         ("lunch with dana on friday at half twelve", ["2026-12-04T12:30"]),
         ("friday from half two to three thirty", ["2026-12-04T14:30", "2026-12-04T15:30"]),
+        ("the incident review tomorrow 2 to 3", ["2026-12-01T14:00", "2026-12-01T15:00"]),
     ],
 )
 def test_spoken_times(said: str, times: list[str]) -> None:
@@ -116,6 +117,7 @@ def test_numbers_that_are_not_times_are_not_times(said: str) -> None:
         ("since october", date(2026, 10, 1), date(2026, 11, 30)),
         ("from nov 2 to november 15", date(2026, 11, 2), date(2026, 11, 16)),
         ("each day from november first to the third", date(2026, 11, 1), date(2026, 11, 4)),
+        ("forecast our spend for january", date(2027, 1, 1), date(2027, 2, 1)),
         ("this year so far", date(2026, 1, 1), date(2026, 11, 30)),
         ("forecast until the end of the month", date(2026, 11, 30), date(2026, 12, 1)),
         ("spend by the end of next month", date(2026, 11, 30), date(2027, 1, 1)),
