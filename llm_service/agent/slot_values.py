@@ -287,6 +287,15 @@ OWNED_REPOSITORY = re.compile(
     r"\b(?P<owner>[\w.-]+)(?: org| organisation| organization)?'s (?P<repo>[\w.-]*\w)"
 )
 """A repository said with its owner's possessive, "the kubernetes org's website repo"."""
+REPOSITORY_UNDER = re.compile(
+    r"\b(?P<repo>[\w.-]*\w) (?:repo|repository) (?:under|owned by|in the) (?P<owner>[\w.-]*\w)"
+    r"(?! org\b)"
+)
+OWNER_THEN_REPOSITORY = re.compile(
+    r"\b(?:in|on|from|for) (?P<owner>[a-z][\w.]*-[\w.-]*\w) (?P<repo>[a-z][\w.]*-[\w.-]*\w)\b",
+    re.IGNORECASE,
+)
+"""An owner and a repository said one after the other, both hyphenated names."""
 REPOSITORY_NOUNS = frozenset({"repo", "repos", "repository", "pr", "prs", "pull", "issue"})
 LINKS = frozenset({"", "and", "or", "as", "to", "with", "please", "right", "now", "today"})
 """Words that may follow a repository named by its owner's possessive ("acme's web-api as
@@ -577,11 +586,26 @@ def _text_said(text: str, cues: Sequence[str]) -> tuple[str, str] | None:
     return None
 
 
-def before_text(text: str, cues: Sequence[str]) -> str:
-    """The request before a text slot's cue ("file an issue about X with a description that
-    says Y": "file an issue about X with a description"), where the other slots are said."""
+def before_text(text: str, cues: Sequence[str], others: Sequence[str] = ()) -> str:
+    """The request without a text slot's cue and text ("file an issue about X with a
+    description that says Y": "file an issue about X with a description"), where the other
+    slots are said, and with what follows the text after one of the `others` slots' names
+    ("..., body the backfill is stuck, milestone 4": ", milestone 4")."""
     said = _text_said(text, cues)
-    return said[0] if said else text
+    if said is None:
+        return text
+    body = said[1]
+    rest = body[len(_before_other_slot(body, others)) :]
+    return f"{said[0]} {rest}".strip()
+
+
+def _before_other_slot(value: str, others: Sequence[str]) -> str:
+    """A text up to a comma and another slot's name after it ("stuck since monday, milestone
+    4": "stuck since monday")."""
+    if not others:
+        return value
+    names = "|".join(re.escape(other) for other in others)
+    return re.split(rf"\s*,\s*(?=(?:the )?(?:{names})\b)", value, maxsplit=1)[0]
 
 
 def file_name(schema: Mapping[str, Any], text: str) -> str | None:
@@ -717,7 +741,8 @@ def prefilled(
     texts = [name for name in properties if name in TEXT_SLOTS]
     before_texts = text
     for name in texts:
-        before_texts = before_text(before_texts, (*TEXT_CUES, *every_cue[name]))
+        others = [other.replace("_", " ") for other in properties if other != name]
+        before_texts = before_text(before_texts, (*TEXT_CUES, *every_cue[name]), others)
     said = _Said(before_texts, tool_words, every_cue, required, boundaries)
     said_in_full = _Said(text, tool_words, every_cue, required, boundaries)
     values: dict[str, Any] = {}
@@ -726,6 +751,8 @@ def prefilled(
         value = columns[name].values if name in columns else _settled_value(name, schema, reading)
         if value is None and name in TITLE_SLOTS:  # "an issue saying X": the text is its title
             value = _settled_value(name, schema, said_in_full)
+        if name in texts and isinstance(value, str):
+            value = _before_other_slot(value, [other.replace("_", " ") for other in properties])
         if value is not None and value not in ("", [], {}):
             values[name] = value
     if {"owner", "repo"} <= properties.keys() and (repository := repository_said(text)):
@@ -771,9 +798,12 @@ def _before_repository(value: Any, name: str, repository: tuple[str, str]) -> An
 def repository_said(text: str) -> tuple[str, str] | None:
     """The owner and repository said as GitHub writes it ("octocat/hello-world", spoken
     "octocat slash hello-world") or with the owner's possessive ("the acme org's billing
-    repo", "acme's web-api", "northwind's payments pr")."""
-    if match := REPOSITORY.search(text):
-        return match["owner"], match["repo"]
+    repo", "acme's web-api", "northwind's payments pr"), or with its owner after it ("the
+    tooling repo under orbit-hq") or before it, both machine names ("in kestrel-labs
+    ingest-worker")."""
+    for form in (REPOSITORY, REPOSITORY_UNDER, OWNER_THEN_REPOSITORY):
+        if match := form.search(text):
+            return match["owner"], match["repo"]
     for match in OWNED_REPOSITORY.finditer(text):
         following = text[match.end() :].split(maxsplit=1)
         after = following[0].lower().strip(".,?!") if following else ""
@@ -1047,7 +1077,7 @@ def _before_preposition(value: str) -> str:
     """A name up to its first preposition ("develop by alice": "develop", "staging with
     environment set to prod": "staging")."""
     words = value.split()
-    ends = STOP_PREPOSITIONS | {"with"}
+    ends = STOP_PREPOSITIONS | {"with", "sorted", "ordered", "grouped"}
     cut = next((i for i, word in enumerate(words) if i and word.lower() in ends), None)
     return " ".join(words[:cut])
 
@@ -1081,7 +1111,8 @@ def _names_before_noun(name: str, text: str, boundaries: frozenset[str]) -> list
         ):
             first -= 1
         introduced = first > 0 and lowered[first - 1] in DETERMINERS
-        if introduced or any(is_identifier(word) for word in words[first:index]):
+        owned = any(word.endswith("'s") for word in lowered[first:index])  # "dana's calendar"
+        if introduced or owned or any(is_identifier(word) for word in words[first:index]):
             found.extend(_split_names(" ".join(words[first:index])))
     return found
 

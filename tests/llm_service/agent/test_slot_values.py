@@ -776,3 +776,29 @@ async def test_a_number_in_a_title_stays_and_a_count_before_a_unit_is_no_number_
     )
     assert create == {"title": "upgrade node to version 22", "repo": "tooling", "owner": "orbit-hq"}
     assert normalise_numbers("give me three 45 minute slots") == "give me 3 45 minute slots"
+
+
+@MODULE_LOOP
+async def test_owners_said_after_or_before_the_repository_and_a_text_ends_at_another_slot(
+    tools: dict[str, AgentTool],
+) -> None:
+    pulls = settled(
+        tools["github__list_pull_requests"], "what pull requests are in kestrel-labs ingest-worker"
+    )
+    assert pulls == {"owner": "kestrel-labs", "repo": "ingest-worker"}
+    create = tools["github__create_issue"]
+    titled = settled(create, "open an issue in web-api titled rate limiter returns 500 under load")
+    assert titled == {"repo": "web-api", "title": "rate limiter returns 500 under load"}
+    filed = settled(
+        create,
+        "file a ticket, title backfill stuck, body it has been stuck since monday, milestone 4",
+    )
+    assert filed == {
+        "title": "backfill stuck",
+        "body": "it has been stuck since monday",
+        "milestone": 4,
+    }
+    free = settled(
+        tools["calendar__find_free_slot"], "find a free 30 minutes on dana's and marco's calendars"
+    )
+    assert free == {"duration_minutes": 30, "calendar_ids": ["dana", "marco"]}
