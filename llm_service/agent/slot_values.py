@@ -1154,6 +1154,8 @@ def _string_slot_value(name: str, schema: Mapping[str, Any], said: _Said) -> str
     value = value or _string_value(name, schema, text, cues)
     if value is None and name in QUERY_SLOTS:
         value = value_after_any(text, QUERY_CUES) or _named_within(text)
+    if value is None and name.endswith("_prefix"):
+        value = _named_before_the_things(text, said.tool_words, boundaries)
     if value is None and _named_beside_its_noun(name, required):
         optional_id = name.endswith("_id") and name not in required
         value = named_word(name, text, boundaries, after_noun=not optional_id)
@@ -1162,6 +1164,23 @@ def _string_slot_value(name: str, schema: Mapping[str, Any], said: _Said) -> str
     if value is None or name in TEXT_SLOTS | TITLE_SLOTS | PLACE_SLOTS:
         return value
     return _unowned(_without_trailing(_before_preposition(value), name, schema, boundaries))
+
+
+def _named_before_the_things(
+    text: str, tool_words: frozenset[str], boundaries: frozenset[str]
+) -> str | None:
+    """A name said before the things the tool lists, for a prefix slot: "the checkout
+    alarms", "any api alarms triggered" (not "what log groups", "active alarms")."""
+    words = _words(text)
+    lowered = [word.lower() for word in words]
+    things = {word for word in tool_words if word.endswith("s") and len(word) > 3}
+    for index, word in enumerate(lowered):
+        if index and word in things:
+            before = lowered[index - 1]
+            if before in tool_words or not _names_a_thing(before, boundaries | DETERMINERS):
+                return None
+            return words[index - 1]
+    return None
 
 
 def _named_within(text: str) -> str | None:

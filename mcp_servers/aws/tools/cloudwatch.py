@@ -20,6 +20,11 @@ from mcp_servers.tools import ToolRegistry
 from voxhall.spoken import SpokenSummary
 
 ALARM_KINDS = ("MetricAlarm", "CompositeAlarm")
+ALARM_PREFIX_CUES = (
+    "alarms named", "alarms called", "alarms for", "alarms on", "firing for", "going off for",
+    "firing on",
+)  # fmt: skip
+"""What comes before the start of an alarm's name in a request ("what's firing for prod-east")."""
 Namespace = Annotated[
     str,
     Field(
@@ -144,7 +149,7 @@ def register_cloudwatch_tools(tools: ToolRegistry, aws: Aws, *, max_results: int
             "is cloudwatch reporting any problems",
             "list the alarms that are currently triggered",
         ),
-        slot_cues={"name_prefix": ("alarms named", "alarms called", "alarms for", "alarms on")},
+        slot_cues={"name_prefix": ALARM_PREFIX_CUES},
     )
     def get_active_alarms(
         name_prefix: Annotated[str | None, Field(max_length=255)] = None,

@@ -802,3 +802,14 @@ async def test_owners_said_after_or_before_the_repository_and_a_text_ends_at_ano
         tools["calendar__find_free_slot"], "find a free 30 minutes on dana's and marco's calendars"
     )
     assert free == {"duration_minutes": 30, "calendar_ids": ["dana", "marco"]}
+
+
+@MODULE_LOOP
+async def test_a_prefix_is_the_name_before_the_things_listed(tools: dict[str, AgentTool]) -> None:
+    alarms = tools["aws__get_active_alarms"]
+    assert settled(alarms, "are any checkout alarms in alarm right now") == {
+        "name_prefix": "checkout"
+    }
+    assert settled(alarms, "what alarms are firing for prod-east") == {"name_prefix": "prod-east"}
+    assert settled(alarms, "show me the active alarms") == {}
+    assert settled(tools["aws__describe_log_groups"], "what log groups do we have") == {}
