@@ -300,6 +300,13 @@ REPOSITORY_NOUNS = frozenset({"repo", "repos", "repository", "pr", "prs", "pull"
 LINKS = frozenset({"", "and", "or", "as", "to", "with", "please", "right", "now", "today"})
 """Words that may follow a repository named by its owner's possessive ("acme's web-api as
 not planned")."""
+NUMBERED_IN = re.compile(
+    r"\b(?:issue|pr|pull request|run|ticket|bug)s? (?:number |#)?\d+ (?:in|on|over in)"
+    r" (?P<repo>[\w.-]*\w)"
+    r"(?! (?:branch|org|organisation|organization)\b)",
+    re.IGNORECASE,
+)
+"""A numbered thing and the repository it is in ("issue 45 in infra")."""
 OTHER_THINGS = frozenset(
     {"branch", "cluster", "service", "calendar", "board", "group", "stack", "function", "queue"}
     | {"table", "bucket", "org", "organisation", "organization", "workflow", "file", "alarm"}
@@ -814,13 +821,17 @@ def repository_said(text: str) -> tuple[str, str] | None:
 
 def _repository_after_preposition(text: str, takes_branch: bool) -> dict[str, str]:
     """A repository said as a machine name after "in" or "on" ("queued runs on web-api",
-    "merge pull request 140 in web-api"); "on" names a branch where the tool takes one."""
+    "merge pull request 140 in web-api"; "on" names a branch where the tool takes one), or
+    any name after a numbered issue, pull request or run ("comment on issue 482 in billing")."""
     prepositions = "in|for" if takes_branch else "in|on|for"
     for match in re.finditer(rf"\b(?:{prepositions}) ([\w.-]*\w)", text, re.IGNORECASE):
         following = text[match.end() :].split(maxsplit=1)
         after = following[0].lower().strip(".,?!") if following else ""
         if is_identifier(match[1]) and "." not in match[1] and singular(after) not in OTHER_THINGS:
             return {"repo": match[1]}
+    numbered = NUMBERED_IN.search(normalise_numbers(text, threshold=0))
+    if numbered and not is_time_word(numbered["repo"]) and not _is_number(numbered["repo"]):
+        return {"repo": numbered["repo"]} if numbered["repo"].lower() not in DETERMINERS else {}
     return {}
 
 

@@ -813,3 +813,20 @@ async def test_a_prefix_is_the_name_before_the_things_listed(tools: dict[str, Ag
     assert settled(alarms, "what alarms are firing for prod-east") == {"name_prefix": "prod-east"}
     assert settled(alarms, "show me the active alarms") == {}
     assert settled(tools["aws__describe_log_groups"], "what log groups do we have") == {}
+
+
+@MODULE_LOOP
+async def test_a_numbered_thing_is_in_the_repository_named_after_it(
+    tools: dict[str, AgentTool],
+) -> None:
+    comment = settled(
+        tools["github__add_issue_comment"], "comment on issue 482 in billing saying fixed"
+    )
+    assert comment == {"issue_number": 482, "repo": "billing", "body": "fixed"}
+    merged = settled(
+        tools["github__merge_pull_request"], "merge pull request 88 on infra with a rebase"
+    )
+    assert merged == {"pull_number": 88, "repo": "infra", "merge_method": "rebase"}
+    assert settled(tools["github__get_issue"], "show issue 12 in the morning") == {
+        "issue_number": 12
+    }
