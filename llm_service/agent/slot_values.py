@@ -69,7 +69,12 @@ from zoneinfo import available_timezones
 
 from text_to_num import alpha2digit  # type: ignore[import-untyped]
 
-from llm_service.agent.said_columns import column_keys, said_columns, without_phrases
+from llm_service.agent.said_columns import (
+    SaidColumns,
+    column_keys,
+    said_columns,
+    without_phrases,
+)
 from llm_service.agent.spoken_times import MONTHS, WEEKDAYS, spoken_recurrence
 
 DEFAULT_DURATION = timedelta(hours=1)
@@ -737,19 +742,13 @@ def prefilled(
     `named_word`), each value given to one slot only ("runs by the nightly workflow":
     `workflow_id`, not also `actor`)."""
     text = spoken_slashes(text)
-    columns = {
-        name: said_columns(schema, text, now or datetime.now(UTC))
-        for name, schema in properties.items()
-        if schema.get("type") == "object" and column_keys(schema)
-    }
-    for said_there in columns.values():
-        text = without_phrases(text, said_there.phrases)
+    columns, text = _columns_first(properties, text, now or datetime.now(UTC))
     every_cue = {name: tuple((cues or {}).get(name, ())) for name in properties}
     texts = [name for name in properties if name in TEXT_SLOTS]
+    spoken = [name.replace("_", " ") for name in properties]
     before_texts = text
     for name in texts:
-        others = [other.replace("_", " ") for other in properties if other != name]
-        before_texts = before_text(before_texts, (*TEXT_CUES, *every_cue[name]), others)
+        before_texts = before_text(before_texts, (*TEXT_CUES, *every_cue[name]), spoken)
     said = _Said(before_texts, tool_words, every_cue, required, boundaries)
     said_in_full = _Said(text, tool_words, every_cue, required, boundaries)
     values: dict[str, Any] = {}
@@ -759,19 +758,42 @@ def prefilled(
         if value is None and name in TITLE_SLOTS:  # "an issue saying X": the text is its title
             value = _settled_value(name, schema, said_in_full)
         if name in texts and isinstance(value, str):
-            value = _before_other_slot(value, [other.replace("_", " ") for other in properties])
+            value = _before_other_slot(value, spoken)
         if value is not None and value not in ("", [], {}):
             values[name] = value
+    return _given_once(_with_repository(values, properties, text), properties)
+
+
+def _columns_first(
+    properties: Mapping[str, Mapping[str, Any]], text: str, now: datetime
+) -> tuple[dict[str, SaidColumns], str]:
+    """The board columns the request sets, per map slot of columns, and the request without
+    the words that set them."""
+    columns = {
+        name: said_columns(schema, text, now)
+        for name, schema in properties.items()
+        if schema.get("type") == "object" and column_keys(schema)
+    }
+    for said_there in columns.values():
+        text = without_phrases(text, said_there.phrases)
+    return columns, text
+
+
+def _with_repository(
+    values: dict[str, Any], properties: Mapping[str, Mapping[str, Any]], text: str
+) -> dict[str, Any]:
+    """The values with the owner and repository said (`repository_said`), whose words no
+    other name slot keeps, or a repository said after "in" (`_repository_after_preposition`)."""
     if {"owner", "repo"} <= properties.keys() and (repository := repository_said(text)):
-        values = {
+        kept = {
             name: _before_repository(value, name, repository)
             for name, value in values.items()
             if not _names_it(value, name, repository)
         }
-        values.update(owner=repository[0], repo=repository[1])
-    elif "repo" in properties and "repo" not in values:
-        values.update(_repository_after_preposition(text, "branch" in properties))
-    return _given_once(values, properties)
+        return {**kept, "owner": repository[0], "repo": repository[1]}
+    if "repo" in properties and "repo" not in values:
+        return {**values, **_repository_after_preposition(text, "branch" in properties)}
+    return values
 
 
 def _names_it(value: Any, name: str, repository: tuple[str, str]) -> bool:
