@@ -41,17 +41,20 @@ class SaidColumns:
     phrases: tuple[str, ...]
 
 
+def example_shapes(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """Each key of a map slot's schema examples and the value its example gives it."""
+    return {key: value for example in schema.get("examples") or () if isinstance(example, dict)
+            for key, value in example.items()}  # fmt: skip
+
+
 def column_keys(schema: Mapping[str, Any]) -> list[str]:
     """The column ids of a map slot's schema examples (none for CamelCase keys)."""
-    keys = {key for example in schema.get("examples") or () if isinstance(example, dict)
-            for key in example}  # fmt: skip
-    return sorted(key for key in keys if COLUMN_ID.fullmatch(key))
+    return sorted(key for key in example_shapes(schema) if COLUMN_ID.fullmatch(key))
 
 
 def said_columns(schema: Mapping[str, Any], text: str, now: datetime) -> SaidColumns:
     """The columns of the slot's examples the request sets, each shaped as its example."""
-    shapes = {key: value for example in schema.get("examples") or () if isinstance(example, dict)
-              for key, value in example.items()}  # fmt: skip
+    shapes = example_shapes(schema)
     values: dict[str, Any] = {}
     phrases: list[str] = []
     for key in column_keys(schema):

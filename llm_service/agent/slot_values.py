@@ -72,6 +72,7 @@ from text_to_num import alpha2digit  # type: ignore[import-untyped]
 from llm_service.agent.said_columns import (
     SaidColumns,
     column_keys,
+    example_shapes,
     said_columns,
     without_phrases,
 )
@@ -834,8 +835,7 @@ def repository_said(text: str) -> tuple[str, str] | None:
         if match := form.search(text):
             return match["owner"], match["repo"]
     for match in OWNED_REPOSITORY.finditer(text):
-        following = text[match.end() :].split(maxsplit=1)
-        after = following[0].lower().strip(".,?!") if following else ""
+        after = _word_after(text, match.end())
         if after in REPOSITORY_NOUNS or (is_identifier(match["repo"]) and after in LINKS):
             return match["owner"], match["repo"]
     return None
@@ -847,14 +847,20 @@ def _repository_after_preposition(text: str, takes_branch: bool) -> dict[str, st
     any name after a numbered issue, pull request or run ("comment on issue 482 in billing")."""
     prepositions = "in|for" if takes_branch else "in|on|for"
     for match in re.finditer(rf"\b(?:{prepositions}) ([\w.-]*\w)", text, re.IGNORECASE):
-        following = text[match.end() :].split(maxsplit=1)
-        after = following[0].lower().strip(".,?!") if following else ""
-        if is_identifier(match[1]) and "." not in match[1] and singular(after) not in OTHER_THINGS:
+        after = singular(_word_after(text, match.end()))
+        if is_identifier(match[1]) and "." not in match[1] and after not in OTHER_THINGS:
             return {"repo": match[1]}
     numbered = NUMBERED_IN.search(normalise_numbers(text, threshold=0))
-    if numbered and not is_time_word(numbered["repo"]) and not _is_number(numbered["repo"]):
-        return {"repo": numbered["repo"]} if numbered["repo"].lower() not in DETERMINERS else {}
-    return {}
+    said = numbered["repo"] if numbered else ""
+    if not said or is_time_word(said) or _is_number(said) or said.lower() in DETERMINERS:
+        return {}
+    return {"repo": said}
+
+
+def _word_after(text: str, end: int) -> str:
+    """The word said right after `end`, lower case without its punctuation ("" at the end)."""
+    following = text[end:].split(maxsplit=1)
+    return following[0].lower().strip(".,?!") if following else ""
 
 
 @dataclass(frozen=True)
@@ -980,9 +986,7 @@ def said_settings(name: str, schema: Mapping[str, Any], text: str) -> dict[str, 
     "the InstanceType on the bastion stack to t3.small"), listed after "with" ("with
     environment set to staging and dry_run set to true"), or after the noun ("with input
     version set to 2.4.0")."""
-    keys = {key for example in schema.get("examples") or () if isinstance(example, dict)
-            for key in example}  # fmt: skip
-    by_length = sorted(keys, key=lambda key: -len(_key_nouns(key)))
+    by_length = sorted(example_shapes(schema), key=lambda key: -len(_key_nouns(key)))
     for key in by_length:
         nouns = _key_nouns(key)
         if nouns and (said := _identifier_after(" ".join(nouns), text)) is not None:

@@ -549,14 +549,15 @@ def spoken_recurrence(text: str) -> str | None:
     BYDAY=TU, "every weekday", "every other week", "daily", "monthly", with "ten sessions" or
     "for 6 weeks" its COUNT), or None where it says no repeat."""
     lowered = _spoken_forms(text)
-    frequency = next((freq for freq, said in REPEATS.items() if said.search(lowered)), None)
     days = _repeated_days(lowered)
-    if frequency is None and not days:
+    said = next((freq for freq, words in REPEATS.items() if words.search(lowered)), None)
+    frequency = said or ("WEEKLY" if days else None)
+    if frequency is None:
         return None
-    parts = [f"FREQ={frequency or 'WEEKLY'}"]
+    parts = [f"FREQ={frequency}"]
     if EVERY_OTHER.search(lowered):
         parts.append("INTERVAL=2")
-    if days and (frequency or "WEEKLY") == "WEEKLY":
+    if days and frequency == "WEEKLY":
         parts.append("BYDAY=" + ",".join(days))
     if count := OCCURRENCES.search(lowered):
         per_week = max(1, len(days)) if count["weeks"] else 1  # "for 6 weeks" on two days: 12
