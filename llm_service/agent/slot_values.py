@@ -880,7 +880,7 @@ def _settled_value(name: str, schema: Mapping[str, Any], said: _Said) -> Any:
     text = said.text
     if "enum" in schema:
         return enum_choice(schema["enum"], text, said.tool_words)
-    if schema.get("type") in ("integer", "number") or "pattern" in schema:
+    if schema.get("type") in ("integer", "number") or _takes_digits(schema):
         return _number_value(name, schema, text)
     if schema.get("type") == "object":
         return said_settings(name, schema, text)
@@ -891,6 +891,12 @@ def _settled_value(name: str, schema: Mapping[str, Any], said: _Said) -> Any:
     if schema.get("type") == "string" and "format" not in schema:
         return _plain_string_value(name, schema, said)
     return None
+
+
+def _takes_digits(schema: Mapping[str, Any]) -> bool:
+    """Whether a string slot's pattern takes digits and no words (a monday id)."""
+    pattern = str(schema.get("pattern") or "")
+    return bool(pattern) and bool(re.search(pattern, "12345")) and not re.search(pattern, "web")
 
 
 def _number_value(name: str, schema: Mapping[str, Any], text: str) -> int | str | None:

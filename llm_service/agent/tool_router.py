@@ -261,12 +261,30 @@ def _slot(
         )
     spans = _slot_spans(name, spans, numbers, text, required)
     if "pattern" in schema:
-        spans = [span for span in spans if re.search(schema["pattern"], span)]
+        fitted = (fitted_to(schema["pattern"], span) for span in spans)
+        spans = list(dict.fromkeys(span for span in fitted if span is not None))
     if kind == "string" and spans:
         return {**described, "type": "string", "enum": spans}
     if kind == "string" and not required:
         return None
     return {key: value for key, value in schema.items() if key != "pattern"}
+
+
+def _fitted_value(schema: dict[str, Any], value: Any) -> Any:
+    """A settled string value as the slot's pattern allows it (`fitted_to`), else as said."""
+    if not isinstance(value, str) or "pattern" not in schema:
+        return value
+    return fitted_to(schema["pattern"], value) or value
+
+
+def fitted_to(pattern: str, said: str) -> str | None:
+    """A spoken value as a slot's pattern allows it: as said, or its words joined by hyphens
+    where the pattern takes no spaces ("the data platform repo" is data-platform, as GitHub
+    names a new repository); None where neither fits."""
+    for written in (said, re.sub(r"\s+", "-", said.strip())):
+        if re.search(pattern, written):
+            return written
+    return None
 
 
 def _wanted(
@@ -345,7 +363,7 @@ def slot_schema(tool: AgentTool, text: str, now: datetime | None = None) -> dict
             slots[name] = times[name]
         elif name in settled:
             kind = plain[name].get("type", "string")
-            slots[name] = {"type": kind, "enum": [settled[name]]}
+            slots[name] = {"type": kind, "enum": [_fitted_value(plain[name], settled[name])]}
         elif _wanted(name, property_schema, required, words, tool) and not _is_date_time(
             property_schema
         ):

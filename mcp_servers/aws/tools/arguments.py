@@ -10,7 +10,10 @@ from pydantic import Field
 from mcp_servers.arguments import DateTime
 from mcp_servers.errors import ToolError
 
+RESOURCE_NAME = r"^(?:[A-Za-z0-9][A-Za-z0-9_-]*|arn:aws[\w-]*:[\w/:.-]+)$"
+"""A stack, cluster or service name (letters, digits, hyphens and underscores) or its ARN."""
 Name = Annotated[str, Field(min_length=1, max_length=255)]
+ResourceName = Annotated[str, Field(min_length=1, max_length=255, pattern=RESOURCE_NAME)]
 Since = Annotated[DateTime | None, Field(description="Window start (empty: see the tool).")]
 Until = Annotated[DateTime | None, Field(description="Window end (empty: now).")]
 MaxItems = Annotated[int, Field(ge=1, le=100)]

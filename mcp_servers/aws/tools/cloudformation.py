@@ -8,7 +8,7 @@ from pydantic import Field
 from mcp_servers.aws import jobs
 from mcp_servers.aws.client import Aws, aws_errors
 from mcp_servers.aws.models import Stack, StackEvent, StackEventList, StackOutput
-from mcp_servers.aws.tools.arguments import MaxItems, Name
+from mcp_servers.aws.tools.arguments import MaxItems, ResourceName
 from mcp_servers.confirmation import Approval, confirmation
 from mcp_servers.errors import ToolError
 from mcp_servers.jobs import JobStarted, start_job
@@ -103,7 +103,7 @@ def register_cloudformation_tools(tools: ToolRegistry, aws: Aws) -> None:
             "is the frontend stack in rollback",
         ),
     )
-    def describe_stack(stack_name: Name) -> Stack:
+    def describe_stack(stack_name: ResourceName) -> Stack:
         """A CloudFormation stack: status, parameters, outputs and tags."""
         with aws_errors():
             return _stack(_describe(aws, stack_name))
@@ -130,7 +130,7 @@ def register_cloudformation_tools(tools: ToolRegistry, aws: Aws) -> None:
             "why is the stack rolling back",
         ),
     )
-    def list_stack_events(stack_name: Name, max_items: MaxItems = 25) -> StackEventList:
+    def list_stack_events(stack_name: ResourceName, max_items: MaxItems = 25) -> StackEventList:
         """A stack's newest events (what CloudFormation did, and why something failed)."""
         with aws_errors():
             raw = aws.client("cloudformation").describe_stack_events(StackName=stack_name)
@@ -176,7 +176,7 @@ def register_cloudformation_tools(tools: ToolRegistry, aws: Aws) -> None:
         ),
     )
     def update_stack(
-        stack_name: Name,
+        stack_name: ResourceName,
         approval: Annotated[Approval, confirmation(update_prompt)],
         ctx: Context,
         template_body: Annotated[str | None, Field(max_length=51200)] = None,
@@ -224,7 +224,7 @@ def register_cloudformation_tools(tools: ToolRegistry, aws: Aws) -> None:
         ),
     )
     def delete_stack(
-        stack_name: Name,
+        stack_name: ResourceName,
         approval: Annotated[Approval, confirmation(delete_prompt)],
         ctx: Context,
     ) -> JobStarted:

@@ -8,7 +8,7 @@ from pydantic import Field
 from mcp_servers.aws import jobs
 from mcp_servers.aws.client import Aws, aws_errors
 from mcp_servers.aws.models import EcsDeployment, EcsService, EcsServiceList, EcsServiceSummary
-from mcp_servers.aws.tools.arguments import Name
+from mcp_servers.aws.tools.arguments import RESOURCE_NAME, ResourceName
 from mcp_servers.confirmation import Approval, confirmation
 from mcp_servers.errors import ToolError
 from mcp_servers.jobs import JobStarted, start_job
@@ -90,7 +90,9 @@ def register_ecs_tools(tools: ToolRegistry, aws: Aws, *, max_results: int) -> No
         ),
     )
     def list_ecs_services(
-        cluster: Annotated[str | None, Field(description="Empty: every cluster.")] = None,
+        cluster: Annotated[
+            str | None, Field(description="Empty: every cluster.", pattern=RESOURCE_NAME)
+        ] = None,
     ) -> EcsServiceList:
         """ECS services with their desired, running and pending task counts."""
         ecs = aws.client("ecs")
@@ -122,7 +124,7 @@ def register_ecs_tools(tools: ToolRegistry, aws: Aws, *, max_results: int) -> No
             "why is the api service not stable",
         ),
     )
-    def describe_ecs_service(cluster: Name, service_name: Name) -> EcsService:
+    def describe_ecs_service(cluster: ResourceName, service_name: ResourceName) -> EcsService:
         """One ECS service: its counts, deployments and newest events."""
         with aws_errors():
             raw = _service(aws, cluster, service_name)
@@ -163,8 +165,8 @@ def register_ecs_tools(tools: ToolRegistry, aws: Aws, *, max_results: int) -> No
         ),
     )
     def redeploy_ecs_service(
-        cluster: Name,
-        service_name: Name,
+        cluster: ResourceName,
+        service_name: ResourceName,
         approval: Annotated[Approval, confirmation(redeploy_prompt)],
         ctx: Context,
     ) -> JobStarted:

@@ -7,16 +7,27 @@ from typing import Annotated
 
 from pydantic import Field
 
+OWNER_NAME = r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$"
+"""A GitHub login or organisation: letters, digits and inner hyphens."""
+REPOSITORY_NAME = r"^[A-Za-z0-9._-]+$"
+"""A GitHub repository name: letters, digits, dots, hyphens and underscores (GitHub writes
+each space of a new repository's name as a hyphen)."""
+
 Owner = Annotated[
     str | None,
     Field(
         description="Repository owner, a user or organisation (default: the configured one).",
         max_length=100,
+        pattern=OWNER_NAME,
     ),
 ]
 Repo = Annotated[
     str | None,
-    Field(description="Repository name (default: the configured one).", max_length=100),
+    Field(
+        description="Repository name (default: the configured one).",
+        max_length=100,
+        pattern=REPOSITORY_NAME,
+    ),
 ]
 IssueNumber = Annotated[int, Field(ge=1, description="The issue's number.")]
 PullNumber = Annotated[int, Field(ge=1, description="The pull request's number.")]

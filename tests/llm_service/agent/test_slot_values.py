@@ -227,7 +227,7 @@ async def test_search_words_follow_the_cues_their_servers_publish(
     assert settled(history, "history for the alarm high cpu") == {"alarm_name": "high cpu"}
     stack_events = tools["aws__list_stack_events"]
     assert settled(stack_events, "show events for the stack named web frontend") == {
-        "stack_name": "web frontend"
+        "stack_name": "web-frontend"
     }
     create = tools["github__create_issue"]
     said = settled(create, "make an issue saying the docs link is dead")
@@ -830,3 +830,15 @@ async def test_a_numbered_thing_is_in_the_repository_named_after_it(
     assert settled(tools["github__get_issue"], "show issue 12 in the morning") == {
         "issue_number": 12
     }
+
+
+async def test_a_name_said_in_words_is_written_as_its_slot_pattern_allows(
+    tools: dict[str, AgentTool],
+) -> None:
+    issues = settled(tools["github__list_issues"], "show the issues in the data platform repo")
+    assert issues == {"repo": "data-platform"}
+    run = settled(tools["github__get_workflow_run"], "check on run 55231 in the data platform repo")
+    assert run == {"run_id": 55231, "repo": "data-platform"}
+    tasks = settled(tools["aws__list_ecs_services"], "what is running in the data platform cluster")
+    assert tasks == {"cluster": "data-platform"}
+    assert settled(tools["monday__get_item"], "show item 9102834455") == {"item_id": "9102834455"}

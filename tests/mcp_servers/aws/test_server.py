@@ -195,6 +195,8 @@ async def test_missing_credentials_and_region_are_tool_errors_naming_the_setting
             "granularity",
         ),
         ("list_stack_events", {"stack_name": "shop", "max_items": 0}, "max_items"),
+        ("describe_stack", {"stack_name": "the shop stack"}, "stack_name"),
+        ("describe_ecs_service", {"cluster": "prod east", "service_name": "web"}, "cluster"),
         (
             "update_stack",
             {"stack_name": "shop", "capabilities": ["CAPABILITY_EVERYTHING"]},

@@ -312,6 +312,8 @@ async def test_workflow_runs_list_detail_and_rerun(
         ("create_issue", {"title": ""}, "title"),
         ("merge_pull_request", {"pull_number": 3, "merge_method": "octopus"}, "merge_method"),
         ("trigger_workflow", {"workflow_id": "ci.yml", "inputs": {"n": 1}}, "inputs"),
+        ("list_issues", {"owner": "octo", "repo": "data platform"}, "repo"),
+        ("list_issues", {"owner": "-octo", "repo": "voxhall"}, "owner"),
     ],
 )
 async def test_bad_arguments_are_tool_errors_naming_the_argument(
