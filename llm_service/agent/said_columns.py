@@ -32,6 +32,15 @@ OPENERS = frozenset(
 )
 """Words a column's value does not open with ("the status of item 5" sets nothing)."""
 
+STATE_SAID = re.compile(
+    rf"\b(?:set|mark|flip|switch)\b (?:the |this |that )?(?:item|task|ticket|it)\b"
+    rf"(?P<between>(?: (?:number |#)?\d+| (?:on|in|of) (?:the )?board \d+)*) (?:back )?(?:to|as)"
+    rf" {VALUE}{VALUE_END}",
+    re.IGNORECASE,
+)
+"""An item set to a state with no column named ("set item 52 to stuck", "mark task 410 as
+done"): the first label column of the examples (a board's status) takes it."""
+
 
 @dataclass(frozen=True)
 class SaidColumns:
@@ -63,7 +72,15 @@ def said_columns(schema: Mapping[str, Any], text: str, now: datetime) -> SaidCol
         if match is not None and shaped is not None:
             values[key] = shaped
             phrases.extend(_setting(match))
+    labelled = [key for key in shapes if key in column_keys(schema) and _is_label(shapes[key])]
+    if not values and labelled and (state := STATE_SAID.search(text)):
+        values[labelled[0]] = _shaped(shapes[labelled[0]], state["value"].strip(), now)
+        phrases.extend(_setting(state))
     return SaidColumns(values, tuple(phrases))
+
+
+def _is_label(example: Any) -> bool:
+    return isinstance(example, Mapping) and set(example) == {"label"}
 
 
 def _column_said(key: str, text: str) -> re.Match[str] | None:
@@ -99,7 +116,7 @@ def _setting(match: re.Match[str]) -> list[str]:
 
 def _shaped(example: Any, said: str, now: datetime) -> Any:
     """The value said, in the shape of the column's example: a label, a date or words."""
-    if isinstance(example, Mapping) and set(example) == {"label"}:
+    if _is_label(example):
         return {"label": said[:1].upper() + said[1:]}
     if isinstance(example, Mapping) and set(example) == {"date"}:
         period = spoken_period(said, now)

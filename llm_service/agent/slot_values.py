@@ -313,6 +313,13 @@ NUMBERED_IN = re.compile(
     re.IGNORECASE,
 )
 """A numbered thing and the repository it is in ("issue 45 in infra")."""
+PEOPLE = r"(?P<who>[\w.@-]+(?:(?:,|,? and|,? or) [\w.@-]+)*)"
+WHO_IS_FREE = re.compile(rf"\b(?:is|are) {PEOPLE} (?:\w+ )?(?:free|busy|available)\b", re.I)
+FREE_FOR = re.compile(rf"\b(?:works?|free|open|available) for {PEOPLE}(?=[,.?!]|$)", re.I)
+NOT_PEOPLE = frozenset(
+    {"i", "we", "you", "they", "he", "she", "it", "me", "us", "everyone", "anyone", "someone",
+     "there", "the", "this", "that", "who", "all", "both", "everybody", "anybody"}
+)  # fmt: skip
 OTHER_THINGS = frozenset(
     {"branch", "cluster", "service", "calendar", "board", "group", "stack", "function", "queue"}
     | {"table", "bucket", "org", "organisation", "organization", "workflow", "file", "alarm"}
@@ -961,6 +968,8 @@ def _listed_names(name: str, schema: Mapping[str, Any], said: _Said) -> list[str
         return paths
     if listed := _names_before_noun(name, text, boundaries):
         return listed
+    if name.endswith("_ids") and (people := people_asked_about(text)):
+        return people
     named = named_word(name, text, boundaries) if name in required else None
     return [named] if named else []
 
@@ -1158,6 +1167,15 @@ def _names_before_noun(name: str, text: str, boundaries: frozenset[str]) -> list
         if introduced or owned or any(is_identifier(word) for word in words[first:index]):
             found.extend(_split_names(" ".join(words[first:index])))
     return found
+
+
+def people_asked_about(text: str) -> list[str]:
+    """The people whose time the request asks about, each their calendar's id: "is dana busy",
+    "when are marco and li-wei free", "slots that work for sam.okafor and jlee"."""
+    for form in (WHO_IS_FREE, FREE_FOR):
+        if (match := form.search(text)) and not set(_split_names(match["who"])) & NOT_PEOPLE:
+            return _split_names(match["who"])
+    return []
 
 
 def _url_said(text: str) -> str | None:

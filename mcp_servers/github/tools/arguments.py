@@ -49,7 +49,9 @@ MilestoneNumber = Annotated[int | None, Field(ge=1, description="Milestone numbe
 LABEL_CUES = (
     "labelled", "labeled", "with the labels", "with the label", "label it", "tagged", "labels",
 )  # fmt: skip
-ASSIGNEE_CUES = ("assign it to", "assigned to", "assign to", "assignee", "give it to", "hand it to")
+ASSIGNEE_CUES = (
+    "assign it to", "assigned to", "assign to", "assignee", "give it to", "hand it to", "assign",
+)  # fmt: skip
 OWNER_CUES = ("owned by", "the org", "organisation", "organization")
 ISSUE_CUES = {"labels": LABEL_CUES, "assignees": ASSIGNEE_CUES, "owner": OWNER_CUES}
 """Cues of the slots every issue tool shares."""

@@ -842,3 +842,38 @@ async def test_a_name_said_in_words_is_written_as_its_slot_pattern_allows(
     tasks = settled(tools["aws__list_ecs_services"], "what is running in the data platform cluster")
     assert tasks == {"cluster": "data-platform"}
     assert settled(tools["monday__get_item"], "show item 9102834455") == {"item_id": "9102834455"}
+
+
+async def test_the_people_whose_time_is_asked_about_are_the_calendars(
+    tools: dict[str, AgentTool],
+) -> None:
+    busy = settled(tools["calendar__get_freebusy"], "is dana busy tomorrow between 1 and 5")
+    assert busy == {"calendar_ids": ["dana"], "start": at(5, 13), "end": at(5, 17)}
+    both = settled(tools["calendar__get_freebusy"], "when are marco and li-wei free on friday")
+    assert both == {"calendar_ids": ["marco", "li-wei"], "start": at(6, 0), "end": at(7, 0)}
+    slots = settled(tools["calendar__find_free_slot"], "three 45 minute slots that work for jlee")
+    assert slots == {"duration_minutes": 45, "max_slots": 3, "calendar_ids": ["jlee"]}
+    mine = settled(tools["calendar__get_freebusy"], "am I busy tomorrow")
+    assert mine == {"start": at(5, 0), "end": at(6, 0)}
+    everyone = settled(tools["calendar__find_free_slot"], "find an hour that works for everyone")
+    assert everyone == {"duration_minutes": 60}
+
+
+async def test_assignees_follow_assign_and_a_state_said_alone_is_the_status(
+    tools: dict[str, AgentTool],
+) -> None:
+    issue = settled(
+        tools["github__create_issue"], "new issue in mobile-app, title dark mode, assign sara-chen"
+    )
+    assert issue is not None and issue["assignees"] == ["sara-chen"]
+    change = tools["monday__change_item_column_values"]
+    done = settled(change, "set item 9102834455 on board 5093821 to done")
+    assert done == {
+        "board_id": "5093821",
+        "item_id": "9102834455",
+        "column_values": {"status": {"label": "Done"}},
+    }
+    back = settled(change, "flip ticket 902 on board 7 back to not started")
+    assert back is not None and back["column_values"] == {"status": {"label": "Not started"}}
+    named = settled(tools["monday__create_item"], "add an item called set it up to date on board 4")
+    assert named == {"board_id": "4", "name": "set it up to date"}
