@@ -936,10 +936,23 @@ def _plain_string_value(name: str, schema: Mapping[str, Any], said: _Said) -> st
     )
     if value is None or name in TEXT_SLOTS:
         return value
+    if name not in TITLE_SLOTS | QUERY_SLOTS | PLACE_SLOTS:
+        value = _name_only(name, value)
     others = [cue for other, cues in said.cues.items() if other != name for cue in cues]
     if name in QUERY_SLOTS:
         others += [other.replace("_", " ") for other in said.cues if other != name]
     return _before_any(value, others)
+
+
+def _name_only(name: str, value: str) -> str:
+    """A name up to the slot's own noun ("prod cluster doing": prod), or the machine name it
+    opens with ("staging-east doing": staging-east)."""
+    words = value.split()
+    nouns = _slot_nouns(name)
+    cut = next((i for i, word in enumerate(words) if i and singular(word.lower()) in nouns), None)
+    if cut is not None:
+        return " ".join(words[:cut])
+    return words[0] if len(words) > 1 and is_identifier(words[0]) else value
 
 
 def _takes_a_rule(schema: Mapping[str, Any]) -> bool:

@@ -48,14 +48,18 @@ from llm_service.agent.chatter import CHAT
 from llm_service.agent.connections import AgentTool
 from llm_service.agent.routing import ExampleRouter, label_rows, nearest_scores
 from llm_service.agent.slot_values import (
+    DETERMINERS,
+    LINKING_WORDS,
     NEXT_ASKS,
     QUERY_SLOTS,
     REQUEST_WORDS,
+    STOP_PREPOSITIONS,
     TITLE_SLOTS,
     derived_end,
     enum_named,
     is_identifier,
     is_time_span,
+    is_time_word,
     normalise_numbers,
     prefilled,
     request_numbers,
@@ -279,11 +283,17 @@ def _fitted_value(schema: dict[str, Any], value: Any) -> Any:
 
 def fitted_to(pattern: str, said: str) -> str | None:
     """A spoken value as a slot's pattern allows it: as said, or its words joined by hyphens
-    where the pattern takes no spaces ("the data platform repo" is data-platform, as GitHub
-    names a new repository); None where neither fits."""
-    for written in (said, re.sub(r"\s+", "-", said.strip())):
-        if re.search(pattern, written):
-            return written
+    where the pattern takes no spaces and they are plain words ("the data platform repo" is
+    data-platform, as GitHub names a new repository; not "checkout-api in staging"); None
+    where neither fits."""
+    if re.search(pattern, said):
+        return said
+    words = said.split()
+    joins = DETERMINERS | LINKING_WORDS | STOP_PREPOSITIONS
+    plain = all(word.isalpha() and word.lower() not in joins for word in words)
+    hyphenated = "-".join(words)
+    if plain and not any(is_time_word(word) for word in words) and re.search(pattern, hyphenated):
+        return hyphenated
     return None
 
 

@@ -18,6 +18,9 @@ from voxhall.spoken import SpokenSummary
 DESCRIBE_BATCH = 10
 """Most services one DescribeServices call describes."""
 
+SERVICE_CUES = {"cluster": ("in cluster", "on cluster", "in the cluster", "in", "on")}
+"""A service is said in its cluster ("checkout-api in staging-west")."""
+
 
 def _service_summary(cluster: str, raw: dict[str, Any]) -> EcsServiceSummary:
     return EcsServiceSummary(
@@ -123,6 +126,7 @@ def register_ecs_tools(tools: ToolRegistry, aws: Aws, *, max_results: int) -> No
             "tell me about the ecs service called payments",
             "why is the api service not stable",
         ),
+        slot_cues=SERVICE_CUES,
     )
     def describe_ecs_service(cluster: ResourceName, service_name: ResourceName) -> EcsService:
         """One ECS service: its counts, deployments and newest events."""
@@ -163,6 +167,7 @@ def register_ecs_tools(tools: ToolRegistry, aws: Aws, *, max_results: int) -> No
             "give the web service a new deployment",
             "restart all tasks of the scheduler service",
         ),
+        slot_cues=SERVICE_CUES,
     )
     def redeploy_ecs_service(
         cluster: ResourceName,

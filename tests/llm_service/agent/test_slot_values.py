@@ -25,7 +25,7 @@ from llm_service.agent.slot_values import (
     zone_named,
 )
 from llm_service.agent.spoken_times import spoken_times
-from llm_service.agent.tool_router import chosen_arguments, slot_schema
+from llm_service.agent.tool_router import chosen_arguments, fitted_to, slot_schema
 
 MODULE_LOOP = pytest.mark.asyncio(loop_scope="module")
 
@@ -841,6 +841,10 @@ async def test_a_name_said_in_words_is_written_as_its_slot_pattern_allows(
     assert run == {"run_id": 55231, "repo": "data-platform"}
     tasks = settled(tools["aws__list_ecs_services"], "what is running in the data platform cluster")
     assert tasks == {"cluster": "data-platform"}
+    no_spaces = r"^[A-Za-z0-9._-]+$"
+    assert fitted_to(no_spaces, "customer success portal") == "customer-success-portal"
+    assert fitted_to(no_spaces, "checkout-api in staging") is None
+    assert fitted_to(no_spaces, "touched since monday") is None
     assert settled(tools["monday__get_item"], "show item 9102834455") == {"item_id": "9102834455"}
 
 
@@ -877,3 +881,17 @@ async def test_assignees_follow_assign_and_a_state_said_alone_is_the_status(
     assert back is not None and back["column_values"] == {"status": {"label": "Not started"}}
     named = settled(tools["monday__create_item"], "add an item called set it up to date on board 4")
     assert named == {"board_id": "4", "name": "set it up to date"}
+
+
+async def test_a_service_is_said_in_its_cluster_and_a_name_ends_at_its_noun(
+    tools: dict[str, AgentTool],
+) -> None:
+    redeploy = settled(
+        tools["aws__redeploy_ecs_service"], "force a new deployment of checkout-api in staging-west"
+    )
+    assert redeploy == {"cluster": "staging-west", "service_name": "checkout-api"}
+    describe = tools["aws__describe_ecs_service"]
+    on_the = settled(describe, "how's the web service on the prod cluster doing")
+    assert on_the == {"cluster": "prod", "service_name": "web"}
+    on_cluster = settled(describe, "how's the web-api service on cluster staging-east doing")
+    assert on_cluster == {"cluster": "staging-east", "service_name": "web-api"}
