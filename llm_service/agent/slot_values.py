@@ -331,8 +331,9 @@ PATH_LEADS = frozenset({"under", "in", "on", "for", "at", "from", "the", "to", "
 """Words after which a spoken "slash" opens a path ("under slash ecs slash payments")."""
 TEXT_OPENING = re.compile(r"^(?:(?:that|which|say|says|saying|reads|should say|:)\s+)+")
 """Words between a text's cue and the text ("in the body say X", "description that says X")."""
-TOLD = r"(?<=\d)(?:,? (?:that|to say) |: )"
-"""What a person tells a numbered thing: "comment on issue 9 that the fix is deployed"."""
+TOLD = r"(?:(?<=\d)|(?<=\brepo)|(?<=\brepository))(?:,? (?:that|to say) |: )"
+"""What a person tells a numbered thing or its repository: "comment on issue 9 that the fix is
+deployed", "reply on issue 33 in the web repo that we are on it"."""
 
 
 def normalise_numbers(text: str, threshold: int = 2) -> str:

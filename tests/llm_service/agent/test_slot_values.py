@@ -827,6 +827,10 @@ async def test_a_numbered_thing_is_in_the_repository_named_after_it(
         tools["github__merge_pull_request"], "merge pull request 88 on infra with a rebase"
     )
     assert merged == {"pull_number": 88, "repo": "infra", "merge_method": "rebase"}
+    told = settled(
+        tools["github__add_issue_comment"], "comment on issue 5 in the web repo that it is fixed"
+    )
+    assert told == {"issue_number": 5, "repo": "web", "body": "it is fixed"}
     assert settled(tools["github__get_issue"], "show issue 12 in the morning") == {
         "issue_number": 12
     }
