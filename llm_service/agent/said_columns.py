@@ -66,13 +66,14 @@ def said_columns(schema: Mapping[str, Any], text: str, now: datetime) -> SaidCol
     shapes = example_shapes(schema)
     values: dict[str, Any] = {}
     phrases: list[str] = []
-    for key in column_keys(schema):
+    keys = column_keys(schema)
+    for key in keys:
         match = _column_said(key, text)
         shaped = _shaped(shapes[key], match["value"].strip(), now) if match else None
         if match is not None and shaped is not None:
             values[key] = shaped
             phrases.extend(_setting(match))
-    labelled = [key for key in shapes if key in column_keys(schema) and _is_label(shapes[key])]
+    labelled = [key for key in shapes if key in keys and _is_label(shapes[key])]
     if not values and labelled and (state := STATE_SAID.search(text)):
         values[labelled[0]] = _shaped(shapes[labelled[0]], state["value"].strip(), now)
         phrases.extend(_setting(state))

@@ -1187,8 +1187,9 @@ def people_asked_about(text: str) -> list[str]:
     """The people whose time the request asks about, each their calendar's id: "is dana busy",
     "when are marco and li-wei free", "slots that work for sam.okafor and jlee"."""
     for form in (WHO_IS_FREE, FREE_FOR):
-        if (match := form.search(text)) and not set(_split_names(match["who"])) & NOT_PEOPLE:
-            return _split_names(match["who"])
+        people = _split_names(match["who"]) if (match := form.search(text)) else []
+        if people and not set(people) & NOT_PEOPLE:
+            return people
     return []
 
 

@@ -290,11 +290,9 @@ def fitted_to(pattern: str, said: str) -> str | None:
         return said
     words = said.split()
     joins = DETERMINERS | LINKING_WORDS | STOP_PREPOSITIONS
-    plain = all(word.isalpha() and word.lower() not in joins for word in words)
+    plain = all(w.isalpha() and w.lower() not in joins and not is_time_word(w) for w in words)
     hyphenated = "-".join(words)
-    if plain and not any(is_time_word(word) for word in words) and re.search(pattern, hyphenated):
-        return hyphenated
-    return None
+    return hyphenated if plain and re.search(pattern, hyphenated) else None
 
 
 def _wanted(
