@@ -89,6 +89,7 @@ HELDOUT_THIRD = ROOT / "tests" / "data" / "agent_requests_heldout_third.jsonl"
 TUNING = ROOT / "tests" / "data" / "agent_requests_tuning.jsonl"
 TUNING_SECOND = ROOT / "tests" / "data" / "agent_requests_tuning_second.jsonl"
 TUNING_THIRD = ROOT / "tests" / "data" / "agent_requests_tuning_third.jsonl"
+TUNING_FOURTH = ROOT / "tests" / "data" / "agent_requests_tuning_fourth.jsonl"
 SETS = {
     "scored": SCORED,
     "dev": DEV,
@@ -98,14 +99,18 @@ SETS = {
     "tuning": TUNING,
     "tuning2": TUNING_SECOND,
     "tuning3": TUNING_THIRD,
+    "tuning4": TUNING_FOURTH,
 }
 SET_CHOICES = {
     "scored": ("scored",),
     "dev": ("dev",),
-    "tuning": ("tuning", "tuning2", "tuning3"),
+    "tuning": ("tuning", "tuning2", "tuning3", "tuning4"),
     "heldout": ("heldout", "heldout2", "heldout3"),
     "both": ("scored", "dev"),
-    "all": ("scored", "heldout", "heldout2", "heldout3", "dev", "tuning", "tuning2", "tuning3"),
+    "all": (
+        *("scored", "heldout", "heldout2", "heldout3", "dev"),
+        *("tuning", "tuning2", "tuning3", "tuning4"),
+    ),
 }
 SERVERS = ("github", "calendar", "monday", "aws")
 SLOT_TYPES = ("name", "title", "number", "date", "enum", "text")

@@ -215,14 +215,14 @@ SYNONYMS: Mapping[str, Sequence[str]] = {
     "asc": ("oldest", "ascending"),
     "monthly": ("per month", "each month", "month by month", "by month"),
     "daily": ("per day", "each day", "day by day", "by day"),
-    "not_planned": ("not planned", "won't fix", "wontfix"),
+    "not_planned": ("not planned", "won't fix", "wontfix", "not planning", "not going to do"),
     "closed": ("close", "close out", "closing"),
     "open": ("reopen", "re-open"),
     "reopened": ("reopen", "re-open"),
     "maximum": ("max", "peak", "highest"),
     "minimum": ("min", "lowest"),
     "average": ("avg", "mean"),
-    "sum": ("total",),
+    "sum": ("total", "summed", "totals", "totalled", "added up"),
     "configurationupdate": ("config", "configuration", "config changes", "settings"),
 }
 COUNT_WORDS = frozenset({"limit", "max", "per", "count", "top"})
@@ -264,8 +264,9 @@ NAMED_WITHIN = re.compile(
     re.IGNORECASE,
 )
 DURATION = re.compile(
-    r"\b(\d+|half an|an?|one)[ -](?:(?:free|full|spare|whole|quick|short|long|open) )?"
-    r"(half )?(minute|min|hour)s?\b"
+    r"\b(\d+|half an|an?|one)(?P<and_half> and a half)?[ -]"
+    r"(?:(?:free|full|spare|whole|quick|short|long|open) )?"
+    r"(half )?(minute|min|hour)s?(?P<half_more> and a half)?\b"
 )
 QUOTED = re.compile(r"\s*(?P<quote>['\"])(?P<said>[^'\"]+)(?P=quote)(?!\w)")
 """A value said in quotes right after its cue ("titled 'Docs typo'")."""
@@ -390,20 +391,74 @@ def _said_together(values: Sequence[Any], text: str) -> bool:
 
 
 def enum_named(values: Sequence[Any], text: str, tool_words: frozenset[str]) -> list[Any]:
-    """The allowed values the request names, but for words of the tool's own name."""
+    """The allowed values the request names, but for words of the tool's own name; where one
+    value is said inside another's words ("iam" in "named iam"), only the longer one."""
     lowered = text.lower()
-    named = []
+    distinctive = _distinctive_words(values)
+    said: dict[Any, tuple[int, int]] = {}
     for value in values:
-        if not isinstance(value, str):
+        if not isinstance(value, str) or value.lower().replace("_", " ") in tool_words:
             continue
-        word = value.lower().replace("_", " ")
-        if word in tool_words:
-            continue
-        forms = (word, value.lower(), f"{word}s", f"{word}es", *SYNONYMS.get(value.lower(), ()))
-        forms += _camel_forms(value)
-        if any(_phrase_in(form, lowered) for form in forms):
-            named.append(value)
-    return named
+        spans = [
+            span for form in _value_forms(value, distinctive) for span in _spans(form, lowered)
+        ]
+        if spans:
+            said[value] = max(spans, key=lambda span: span[1] - span[0])
+    return [
+        value
+        for value, (start, end) in said.items()
+        if not any(s <= start and end <= e and (s, e) != (start, end) for s, e in said.values())
+    ]
+
+
+def _value_forms(value: str, distinctive: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """The ways a request names an allowed value: its words, their plurals, the words that set
+    it apart from the other values ("named iam" for CAPABILITY_NAMED_IAM), their derived forms
+    ("popular" for popularity, "longest running" for long-running) and its synonyms."""
+    word = value.lower().replace("_", " ")
+    own = distinctive.get(value, (word,))
+    forms = (word, value.lower(), f"{word}s", f"{word}es", *own, *SYNONYMS.get(value.lower(), ()))
+    return forms + _camel_forms(value) + tuple(f for said in own for f in _derived_forms(said))
+
+
+def _distinctive_words(values: Sequence[Any]) -> dict[str, tuple[str, ...]]:
+    """How each value is said by the words that set it apart from the others, without the
+    leading or trailing words every value shares (CAPABILITY_NAMED_IAM: "named iam"); a short
+    word alone only beside a shared word ("iam capability", not "the iam stack")."""
+    worded = {value: value.lower().split("_") for value in values if isinstance(value, str)}
+    if len(worded) < 2 or any(len(words) < 2 for words in worded.values()):
+        return {}
+    lists, shared = list(worded.values()), []
+    while all(len(words) > 1 and words[0] == lists[0][0] for words in lists):
+        shared.append(lists[0][0])
+        lists = [words[1:] for words in lists]
+    while all(len(words) > 1 and words[-1] == lists[0][-1] for words in lists):
+        shared.append(lists[0][-1])
+        lists = [words[:-1] for words in lists]
+    return {
+        value: _apart(" ".join(words), shared) for value, words in zip(worded, lists, strict=True)
+    }
+
+
+def _apart(own: str, shared: Sequence[str]) -> tuple[str, ...]:
+    beside = tuple(form for word in shared for form in (f"{own} {word}", f"{own} {word}s"))
+    return beside if " " not in own and len(own) <= 4 else (own, *beside)
+
+
+def _derived_forms(words: str) -> tuple[str, ...]:
+    """A value's words as speech derives them: hyphens as spaces, a noun in -ity as its
+    adjective ("popular"), a leading adjective as its superlative ("longest running")."""
+    spaced = words.replace("-", " ")
+    first, _, rest = spaced.partition(" ")
+    forms = [spaced, re.sub(r"ity\b", "", spaced)] if spaced.endswith("ity") else [spaced]
+    if rest and len(first) > 2:
+        forms += [f"{first}est {rest}", f"{first}est-{rest}"]
+    return tuple(form for form in forms if form != words)
+
+
+def _spans(form: str, text: str) -> list[tuple[int, int]]:
+    pattern = rf"(?<![\w-]){re.escape(form)}(?![\w-])"
+    return [match.span() for match in re.finditer(pattern, text)]
 
 
 def _camel_forms(value: str) -> tuple[str, ...]:
@@ -567,8 +622,9 @@ def spoken_duration(text: str) -> timedelta | None:
     if match is None:
         return None
     amount = {"a": 1.0, "an": 1.0, "one": 1.0, "half an": 0.5}.get(match[1]) or float(match[1])
-    amount *= 0.5 if match[2] else 1.0
-    unit = timedelta(hours=1) if match[3] == "hour" else timedelta(minutes=1)
+    amount *= 0.5 if match[3] else 1.0
+    amount += 0.5 if match["and_half"] or match["half_more"] else 0.0
+    unit = timedelta(hours=1) if match[4] == "hour" else timedelta(minutes=1)
     return amount * unit
 
 

@@ -127,6 +127,8 @@ PERIOD = re.compile(
 ROLLING = re.compile(
     rf"\b(?:the )?(?:last|past) (?:(?P<count>{COUNT}) )?(?P<unit>minute|min|hour|day|week)s?\b"
 )
+COMING = re.compile(rf"\b(?:the )?(?:next|coming) (?P<count>{COUNT}) (?P<unit>hour|day|week)s?\b")
+"""A span ahead from now ("the next two weeks"; "next week" is the calendar week)."""
 SINCE = re.compile(r"\bsince\b")
 REST_OF = re.compile(r"\b(?:the )?rest of (?:the |this |to)?(?P<unit>day|week|month|year)\b")
 UNTIL = re.compile(r"\b(?:until|till|up to|up until|through to|by)\s*$")
@@ -150,6 +152,18 @@ OCCURRENCES = re.compile(
     rf"\b(?P<count>{COUNT}) (?:(?P<weeks>weeks)|sessions|times|occurrences|meetings|classes"
     r"|lessons)\b"
 )
+CORRECTION = re.compile(
+    r",? \b(?:no wait|wait no|no sorry|sorry no|no actually|actually no|actually|i mean|or rather)"
+    r"\b,?(?: (?:make (?:it|that)|change (?:it|that) to))?(?= )"
+)
+"""Where a speaker takes back what they said ("tomorrow at 4, no wait, make it 3pm")."""
+PERIOD_END = re.compile(
+    rf"^\W*(?:to|through|thru|until|till) (?:the )?(?:(?P<day>yesterday|today|tomorrow)"
+    rf"|end of (?:the |this )?(?:(?P<month>{MONTH_NAMES})|month))\b"
+)
+"""How a period said from a date ends, when not at a second date ("march first through
+yesterday", "april first to the end of june")."""
+ALL_DAY = re.compile(r"\b(?:all|whole|full|entire)[ -]day\b")
 SO_FAR = re.compile(r"\b(?:so far|to date|until now|till now)\b")
 DAY = re.compile(
     r"\b(?:(?P<after>day after tomorrow)|(?P<tomorrow>tomorrow)"
@@ -170,9 +184,10 @@ def _count(word: str) -> int:
     return COUNT_WORDS.get(word) or NUMBER_WORDS.get(word) or int(word)
 
 
-def _clock(match: re.Match[str], later: bool) -> tuple[int, int] | None:
+def _clock(match: re.Match[str], later: bool | None) -> tuple[int, int] | None:
     """(hour, minute) of a clock match, in 24-hour time; None for an impossible one. An hour
-    said without am or pm is in working hours, or after noon when `later` (in the evening)."""
+    said without am or pm is in working hours, or after noon when `later` (in the evening),
+    or before it when `later` is False (in the morning)."""
     groups = [group for group in match.groups() if group]
     if match["noon"]:
         return 12, 0
@@ -202,9 +217,12 @@ def _quarter_to(match: re.Match[str]) -> bool:
     return match["part"] in ("half", "quarter") or match[0].startswith("at ")
 
 
-def _unmarked(hour: int, later: bool) -> int:
-    """An hour said without am or pm: 7 to 11 in the morning and 12 to 6 in the afternoon, or
-    any before noon in the afternoon when the request says a later part of the day."""
+def _unmarked(hour: int, later: bool | None) -> int:
+    """An hour said without am or pm: 7 to 11 in the morning and 12 to 6 in the afternoon;
+    any before noon in the afternoon when the request says a later part of the day, and as
+    said when it says the morning (`later` False)."""
+    if later is False:
+        return hour
     return hour + 12 if (1 <= hour <= 6 or (later and hour < 12)) else hour
 
 
@@ -242,11 +260,28 @@ def _midnight(now: datetime) -> datetime:
 
 
 def _spoken_forms(text: str) -> str:
-    """`text` lowered, with short weekday and month names in full ("on wed", "dec 15")."""
+    """`text` lowered, with short weekday and month names in full ("on wed", "dec 15") and
+    what a correction takes back left out (`_corrected`)."""
     weekdays = {day[:3]: day for day in WEEKDAYS}
     months = {month[:3]: month for month in MONTHS}
     text = SHORT_WEEKDAY.sub(lambda m: f"{m[1]} {weekdays[m[2][:3]]}", text.lower())
-    return SHORT_MONTH.sub(lambda m: months[m[1][:3]], text)
+    return _corrected(SHORT_MONTH.sub(lambda m: months[m[1][:3]], text))
+
+
+def _corrected(text: str) -> str:
+    """`text` without the times a correction replaces: a clock time said again after "no
+    wait" drops the clock times before it, a day or month said again the days and months
+    ("tomorrow at 4, no wait, make it 3pm": tomorrow 3pm; "january's, no sorry, february's":
+    february)."""
+    match = CORRECTION.search(text)
+    if match is None:
+        return text
+    before, after = text[: match.start()], text[match.end() :]
+    for kinds in ((CLOCK,), (DATE, DAY, MONTH)):
+        if any(kind.search(after) for kind in kinds):
+            for kind in kinds:
+                before = kind.sub("", before)
+    return f"{before}{after}"
 
 
 def _day(text: str, now: datetime) -> datetime | None:
@@ -308,7 +343,7 @@ def spoken_times(text: str, now: datetime) -> list[datetime]:
     lowered = _clock_forms(_spoken_forms(text))
     day = _day(lowered, now)
     part = DAY_PART.search(lowered)
-    later = part is not None and part["part"] in LATER_PARTS
+    later = None if part is None else part["part"] in LATER_PARTS
     times: list[datetime] = []
     for match in CLOCK.finditer(lowered):
         clock = _clock(match, later)
@@ -317,8 +352,16 @@ def spoken_times(text: str, now: datetime) -> list[datetime]:
     if not times:
         times = _day_part(part, day, now) or _in_a_while(lowered, now)
     if not times and day is not None:
-        times.append(day.replace(hour=9) if day.date() != now.date() else now)
+        times.append(_day_begun(day, now, ALL_DAY.search(lowered) is not None))
     return times
+
+
+def _day_begun(day: datetime, now: datetime, all_day: bool) -> datetime:
+    """When something said on a day without a clock time starts: the day's midnight for an
+    all-day one, else 9:00, or now on today."""
+    if all_day:
+        return day
+    return day.replace(hour=9) if day.date() != now.date() else now
 
 
 def _placed(
@@ -366,6 +409,8 @@ def spoken_window(text: str, now: datetime) -> tuple[datetime, datetime] | None:
         rolling["count"] or not lowered.startswith("last", rolling.start())
     ):
         return now - _rolled(rolling), now
+    if (coming := COMING.search(lowered)) is not None:
+        return now, now + _rolled(coming)
     since = SINCE.search(lowered)
     if since is not None:
         start = _past_day(lowered[since.end() :], now)
@@ -388,6 +433,8 @@ def _past_day(text: str, now: datetime) -> datetime | None:
     """The midnight of the day `text` names looking back ("monday": the last one, today on a
     Monday), or of the period it starts ("last week"); None when it names none."""
     today = _midnight(now)
+    if re.match(r"\W*(?:midnight|this morning)\b", text):
+        return today
     if (dated := DATE.search(text)) is not None:
         return _dated(dated, today, past=True)
     match = DAY.search(text)
@@ -428,7 +475,8 @@ def spoken_period(text: str, now: datetime, ahead: bool = False) -> tuple[date, 
     month said alone is the nearest one (`_month_period`: a calendar's "in april")."""
     lowered = _spoken_forms(text)
     today = now.date()
-    dated = _dated_period(lowered, _midnight(now))
+    back = not (ahead or FUTURE.search(lowered)) or _in_the_past(lowered)
+    dated = _dated_period(lowered, _midnight(now), back)
     if dated is not None:
         return dated
     match = PERIOD.search(lowered)
@@ -447,20 +495,44 @@ def spoken_period(text: str, now: datetime, ahead: bool = False) -> tuple[date, 
     return _shifted(start, match["unit"], step), today if SO_FAR.search(lowered) else end
 
 
-def _dated_period(text: str, today: datetime) -> tuple[date, date] | None:
-    """Two dates said ("from november 1 to november 15"): from the first to the second, both
-    included; one date after "since": from it to today; one after "until" or "up to": from
-    today to it ("until july 1st" ends as July 1 begins)."""
+def _dated_period(text: str, today: datetime, back: bool = True) -> tuple[date, date] | None:
+    """Two dates said ("from november 1 to november 15"; without a month, the latest come, or
+    the next to come where not `back`): from the first to the second, both included; one date
+    then the day or month end it runs to (`PERIOD_END`); one date after "since": from it to
+    today; one after "until" or "up to": from today to it ("until july 1st" ends as July 1
+    begins)."""
     matches = list(DATE.finditer(text))
-    days = [day.date() for match in matches if (day := _dated(match, today, past=True))]
+    days = _dates_in_turn(matches, today, back)
     if len(days) >= 2 and days[0] <= days[1]:
         return days[0], days[1] + timedelta(days=1)
+    if len(days) == 1 and (said := PERIOD_END.search(text[matches[0].end() :])) is not None:
+        return days[0], _end_said(said, today.date(), days[0])
     if len(days) == 1 and re.search(r"\bsince\b", text[: matches[0].start()]):
         return days[0], today.date()
     if len(days) == 1 and UNTIL.search(text[: matches[0].start()]):
         end = days[0] if days[0] > today.date() else _a_year_on(days[0])
         return today.date(), end
     return None
+
+
+def _dates_in_turn(matches: list[re.Match[str]], today: datetime, back: bool) -> list[date]:
+    """The dates `DATE` matches name, the first as `_dated` places it and the second on or
+    after it ("from the 28th to the 3rd": into the next month)."""
+    first = _dated(matches[0], today, past=back) if matches else None
+    if first is None:
+        return []
+    second = _dated(matches[1], first, past=False) if len(matches) > 1 else None
+    return [first.date()] + ([second.date()] if second else [])
+
+
+def _end_said(end: re.Match[str], today: date, start: date) -> date:
+    """The day after the last day a `PERIOD_END` match names: the day said, or the month's
+    end (a month named: the first after `start`)."""
+    if end["day"]:
+        return today + timedelta(days={"yesterday": 0, "today": 1, "tomorrow": 2}[end["day"]])
+    month = MONTHS.index(end["month"]) + 1 if end["month"] else start.month
+    first = date(start.year + (month < start.month), month, 1)
+    return _shifted(first, "month", 1)
 
 
 def _a_year_on(day: date) -> date:

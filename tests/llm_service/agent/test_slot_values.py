@@ -15,6 +15,7 @@ from llm_service.agent.connections import AgentTool
 from llm_service.agent.slot_values import (
     derived_end,
     enum_choice,
+    enum_named,
     meeting_title,
     normalise_numbers,
     repository_said,
@@ -67,6 +68,8 @@ def test_spoken_ranges_and_worded_minutes_are_times() -> None:
 def test_an_unspoken_end_is_the_start_plus_the_duration_said() -> None:
     assert spoken_duration("for forty five minutes") == timedelta(minutes=45)
     assert spoken_duration("for half an hour") == timedelta(minutes=30)
+    assert spoken_duration("for an hour and a half") == timedelta(minutes=90)
+    assert spoken_duration("a two and a half hour workshop") == timedelta(minutes=150)
     assert derived_end("at ten", NOW) == NOW + timedelta(hours=1)
 
 
@@ -77,6 +80,21 @@ def test_one_named_enum_value_is_chosen_and_the_tools_own_words_do_not_count() -
     merge = frozenset({"merge", "pull", "request"})
     assert enum_choice(["merge", "squash", "rebase"], "merge PR 4", merge) is None
     assert enum_choice(["queued", "failure"], "show failed runs", frozenset()) == "failure"
+
+
+def test_an_enum_value_is_named_by_its_derived_words_and_the_words_setting_it_apart() -> None:
+    sorts = ["created", "updated", "popularity", "long-running"]
+    assert enum_choice(sorts, "most popular first", frozenset()) == "popularity"
+    assert enum_choice(sorts, "the longest running pull requests", frozenset()) == "long-running"
+    capabilities = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"]
+    assert enum_named(capabilities, "it needs the named iam capability", frozenset()) == [
+        "CAPABILITY_NAMED_IAM"
+    ]
+    assert enum_named(capabilities, "with the iam capability", frozenset()) == ["CAPABILITY_IAM"]
+    assert enum_named(capabilities, "update the iam stack", frozenset()) == []
+    metrics = ["UNBLENDED_COST", "BLENDED_COST", "NET_UNBLENDED_COST"]
+    assert enum_choice(metrics, "forecast the blended spend", frozenset()) == "BLENDED_COST"
+    assert enum_choice(metrics, "net unblended cost", frozenset()) == "NET_UNBLENDED_COST"
 
 
 def test_cued_values_stop_before_time_and_place_words() -> None:

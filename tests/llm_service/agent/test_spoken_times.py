@@ -67,6 +67,10 @@ MONDAY_AFTERNOON = datetime(2026, 11, 30, 14, 53, tzinfo=UTC)
         ("lunch with dana on friday at half twelve", ["2026-12-04T12:30"]),
         ("friday from half two to three thirty", ["2026-12-04T14:30", "2026-12-04T15:30"]),
         ("the incident review tomorrow 2 to 3", ["2026-12-01T14:00", "2026-12-01T15:00"]),
+        ("between 6 and 8 this morning", ["2026-11-30T06:00", "2026-11-30T08:00"]),
+        ("tomorrow at 4, no wait, make it 3pm", ["2026-12-01T15:00"]),
+        ("friday at 10, actually make it thursday", ["2026-12-03T10:00"]),
+        ("an all day event on the 20th", ["2026-12-20T00:00"]),
     ],
 )
 def test_spoken_times(said: str, times: list[str]) -> None:
@@ -123,6 +127,15 @@ def test_numbers_that_are_not_times_are_not_times(said: str) -> None:
         ("spend by the end of next month", date(2026, 11, 30), date(2027, 1, 1)),
         ("forecast until december 20th", date(2026, 11, 30), date(2026, 12, 20)),
         ("the forecast up to january 15th", date(2026, 11, 30), date(2027, 1, 15)),
+        ("usage from november first through yesterday", date(2026, 11, 1), date(2026, 11, 30)),
+        (
+            "forecast from december first to the end of february",
+            date(2026, 12, 1),
+            date(2027, 3, 1),
+        ),
+        ("costs from the 2nd through the 10th", date(2026, 11, 2), date(2026, 11, 11)),
+        ("costs from the 28th to the 3rd", date(2026, 11, 28), date(2026, 12, 4)),
+        ("january's costs, no sorry, february's", date(2026, 2, 1), date(2026, 3, 1)),
     ],
 )
 def test_spoken_periods_end_the_day_after_their_last(
@@ -165,6 +178,9 @@ def test_a_request_without_days_names_no_period(said: str) -> None:
             "2026-11-30T14:53",
         ),
         ("throttles yesterday in five minute buckets", "2026-11-29T00:00", "2026-11-30T00:00"),
+        ("errors since midnight", "2026-11-30T00:00", "2026-11-30T14:53"),
+        ("the oncall calendar for the next two weeks", "2026-11-30T14:53", "2026-12-14T14:53"),
+        ("my events from the 12th through the 14th", "2026-12-12T00:00", "2026-12-15T00:00"),
     ],
 )
 def test_a_read_request_names_its_window_by_days_or_a_span_back_from_now(
