@@ -268,11 +268,14 @@ DURATION = re.compile(
     r"(?:(?:free|full|spare|whole|quick|short|long|open) )?"
     r"(half )?(minute|min|hour)s?(?P<half_more> and a half)?\b"
 )
+QUOTED_SPAN = re.compile(r"(?<!\w)(?P<quote>['\"])(?P<said>[^'\"]*\w[^'\"]*)(?P=quote)(?!\w)")
+"""A quoted span anywhere (not an apostrophe: "we're")."""
 QUOTED = re.compile(r"\s*(?P<quote>['\"])(?P<said>[^'\"]+)(?P=quote)(?!\w)")
 """A value said in quotes right after its cue ("titled 'Docs typo'")."""
 REPOSITORY = re.compile(
     r"(?<!\binto )(?<!\bonto )(?<!\bbranch )(?<!\btargeting )(?<![\w/])"
-    r"(?P<owner>[A-Za-z0-9][\w.-]*)/(?P<repo>[\w.-]*[A-Za-z][\w.-]*\w|[A-Za-z])\b(?! branch\b)"
+    r"(?P<owner>[A-Za-z0-9][\w.-]*)/(?P<repo>[\w.-]*[A-Za-z][\w.-]*\w|[A-Za-z])"
+    r"(?![\w-]|\.\w)(?! branch\b)"
 )
 """A repository said as GitHub writes it, "octocat/hello-world" (not a branch: "into
 release/2.4", "the feature/login branch")."""
@@ -303,6 +306,13 @@ OWNER_THEN_REPOSITORY = re.compile(
     re.IGNORECASE,
 )
 """An owner and a repository said one after the other, both hyphenated names."""
+OWNER_REPOSITORY_NOUN = re.compile(
+    r"\b(?:in|on|from|for|of) the (?P<owner>[a-z][\w.]*-[\w.-]*\w) (?P<repo>[a-z][\w.-]*\w)"
+    r" (?:repo|repository)\b",
+    re.IGNORECASE,
+)
+"""An owner's machine name before the repository's, then the noun ("on the fernwood-dev
+android-client repo", "in the cobalt-harbor ledger repo")."""
 REPOSITORY_NOUNS = frozenset({"repo", "repos", "repository", "pr", "prs", "pull", "issue"})
 LINKS = frozenset({"", "and", "or", "as", "to", "with", "please", "right", "now", "today"})
 """Words that may follow a repository named by its owner's possessive ("acme's web-api as
@@ -561,14 +571,21 @@ def cued_value(name: str, schema: Mapping[str, Any], text: str, cues: Sequence[s
     a prefix after "starting with", or after one of the tool's published `cues` (in their
     order, after a title's own: "called X" is a title before the tool's looser "about X")."""
     titled = name in TITLE_SLOTS or name.endswith("_name")
-    own = (*(TITLE_CUES if titled else ()), *cues, *_name_cues(name))
-    if (value := value_after_any(text, own)) is not None:
+    if titled and (value := value_after_any(text, TITLE_CUES) or _quoted(text)) is not None:
+        return value
+    if (value := value_after_any(text, (*cues, *_name_cues(name)))) is not None:
         return value
     described = f"{name} {schema.get('description') or ''}".lower()
     prefixed = "prefix" in described or "starts with" in described
     if prefixed and (value := value_after_any(text, PREFIX_CUES)) is not None:
         return _prefix_said(value)
     return _rename_target(text) if titled else None
+
+
+def _quoted(text: str) -> str | None:
+    """What the request quotes ("put 'Sprint retro' on my calendar"), the first quote."""
+    match = QUOTED_SPAN.search(text)
+    return match["said"].strip() if match else None
 
 
 def _prefix_said(value: str) -> str:
@@ -756,8 +773,10 @@ def _slot_nouns(name: str) -> set[str]:
 
 
 def _mentions(lowered: Sequence[str], nouns: set[str]) -> list[int]:
-    """Where the request says one of the nouns, or its plural."""
-    return [i for i, word in enumerate(lowered) if word in nouns or word.rstrip("s") in nouns]
+    """Where the request says one of the nouns, its plural or its singular ("label" for
+    labels)."""
+    said = nouns | {singular(noun) for noun in nouns}
+    return [i for i, word in enumerate(lowered) if word in said or word.rstrip("s") in said]
 
 
 def _joined_to(words: Sequence[str], nouns: set[str]) -> str | None:
@@ -895,7 +914,7 @@ def repository_said(text: str) -> tuple[str, str] | None:
     repo", "acme's web-api", "northwind's payments pr"), or with its owner after it ("the
     tooling repo under orbit-hq") or before it, both machine names ("in kestrel-labs
     ingest-worker")."""
-    for form in (REPOSITORY, REPOSITORY_UNDER, OWNER_THEN_REPOSITORY):
+    for form in (REPOSITORY, REPOSITORY_UNDER, OWNER_THEN_REPOSITORY, OWNER_REPOSITORY_NOUN):
         if match := form.search(text):
             return match["owner"], match["repo"]
     for match in OWNED_REPOSITORY.finditer(text):
@@ -994,7 +1013,7 @@ def _plain_string_value(name: str, schema: Mapping[str, Any], said: _Said) -> st
     if value is None or name in TEXT_SLOTS:
         return value
     if name not in TITLE_SLOTS | QUERY_SLOTS | PLACE_SLOTS:
-        value = _name_only(name, value)
+        value = _name_only(name, _without_kind(value, schema))
     others = [cue for other, cues in said.cues.items() if other != name for cue in cues]
     if name in QUERY_SLOTS:
         others += [other.replace("_", " ") for other in said.cues if other != name]
@@ -1010,6 +1029,16 @@ def _name_only(name: str, value: str) -> str:
     if cut is not None:
         return " ".join(words[:cut])
     return words[0] if len(words) > 1 and is_identifier(words[0]) else value
+
+
+def _without_kind(value: str, schema: Mapping[str, Any]) -> str:
+    """A name without the kind of thing said before it, a noun of the slot's description
+    ("tag v2.3.0" for a ref, "Branch or tag to run on": v2.3.0)."""
+    first, _, rest = value.partition(" ")
+    kinds = set(re.findall(r"[a-z]+", str(schema.get("description") or "").lower()))
+    named = rest and is_identifier(rest.split()[0])
+    kinds -= STOP_PREPOSITIONS | LINKING_WORDS | CONJUNCTIONS
+    return rest if named and len(first) > 2 and first.lower() in kinds else value
 
 
 def _takes_a_rule(schema: Mapping[str, Any]) -> bool:

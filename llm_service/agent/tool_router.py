@@ -147,9 +147,9 @@ def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
 def _mentioned(name: str, schema: dict[str, Any], words: set[str]) -> bool:
     """Whether the request names an optional slot: all the words of its name ("commit
     message", not "commit" alone) or one of its enum values."""
-    name_words = set(name.lower().split("_")) - GENERIC_WORDS
+    name_words = {singular(word) for word in set(name.lower().split("_")) - GENERIC_WORDS}
     enum = _without_null(schema).get("enum") or []
-    named = bool(name_words) and name_words <= words
+    named = bool(name_words) and name_words <= {singular(word) for word in words}
     return named or any(str(value).lower() in words for value in enum)
 
 

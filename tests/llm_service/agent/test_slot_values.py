@@ -571,6 +571,14 @@ def test_two_values_said_together_are_all_where_the_slot_allows_it() -> None:
         ("how big is northwind's payments pr number forty", ("northwind", "payments")),
         ("the acme org's billing repo", ("acme", "billing")),
         ("list the PRs coming from octocat's feature-login branch", None),
+        (
+            "did run 77 on the fernwood-dev android-client repo pass",
+            ("fernwood-dev", "android-client"),
+        ),
+        (
+            "run it on the hotfix/rounding branch in the cobalt-harbor ledger repo",
+            ("cobalt-harbor", "ledger"),
+        ),
         ("what did maria's team do", None),
     ],
 )
@@ -917,3 +925,23 @@ async def test_a_service_is_said_in_its_cluster_and_a_name_ends_at_its_noun(
     assert on_the == {"cluster": "prod", "service_name": "web"}
     on_cluster = settled(describe, "how's the web-api service on cluster staging-east doing")
     assert on_cluster == {"cluster": "staging-east", "service_name": "web-api"}
+
+
+@MODULE_LOOP
+async def test_a_quoted_title_a_singular_label_and_a_ref_without_its_kind(
+    tools: dict[str, AgentTool],
+) -> None:
+    issue = settled(
+        tools["github__create_issue"],
+        "'Broken link on pricing page', make that an issue on glasswing/site with the docs label",
+    )
+    assert issue == {
+        "title": "Broken link on pricing page",
+        "labels": ["docs"],
+        "owner": "glasswing",
+        "repo": "site",
+    }
+    item = settled(tools["monday__create_item"], "on board 8891203344 add 'Vendor review'")
+    assert item == {"board_id": "8891203344", "name": "Vendor review"}
+    run = settled(tools["github__trigger_workflow"], "trigger release.yml on tag v2.3.0")
+    assert run == {"workflow_id": "release.yml", "ref": "v2.3.0"}
