@@ -79,8 +79,10 @@ class ToolRegistry:
         speech: SpokenSummary | None = None,
         examples: Sequence[str] = (),
         slot_cues: Mapping[str, Sequence[str]] | None = None,
+        argument_examples: Sequence[Mapping[str, Any]] = (),
     ) -> Callable[[F], F]:
-        """Register a tool that changes nothing (offered in read-only mode too)."""
+        """Register a tool that changes nothing (offered in read-only mode too); see
+        `_register` for `argument_examples`."""
         annotations = ToolAnnotations(
             title=title,
             read_only_hint=True,
@@ -88,7 +90,7 @@ class ToolRegistry:
             idempotent_hint=True,
             open_world_hint=open_world,
         )
-        return self._register(annotations, _meta(speech, examples, slot_cues))
+        return self._register(annotations, _meta(speech, examples, slot_cues), argument_examples)
 
     def write(
         self,
@@ -114,8 +116,15 @@ class ToolRegistry:
         return self._register(annotations, _meta(speech, examples, slot_cues))
 
     def _register(
-        self, annotations: ToolAnnotations, meta: dict[str, Any] | None
+        self,
+        annotations: ToolAnnotations,
+        meta: dict[str, Any] | None,
+        argument_examples: Sequence[Mapping[str, Any]] = (),
     ) -> Callable[[F], F]:
+        """Add the tool; its input schema refuses arguments it does not take and lists
+        `argument_examples`, whole sets of arguments that go together (JSON Schema `examples`:
+        which namespace a metric is in), for callers to read values off."""
+
         def decorator(fn: F) -> F:
             _check_annotations_resolve(fn)
             self.server.add_tool(
@@ -126,8 +135,10 @@ class ToolRegistry:
                 structured_output=True,
             )
             tool = self.server._tool_manager.get_tool(fn.__name__)
-            if tool is not None:  # published: arguments it does not take are refused
+            if tool is not None:
                 tool.parameters["additionalProperties"] = False
+                if argument_examples:
+                    tool.parameters["examples"] = [dict(example) for example in argument_examples]
             return fn
 
         return decorator

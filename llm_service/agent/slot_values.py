@@ -1092,19 +1092,24 @@ def said_flag(name: str, text: str) -> bool | None:
 
 
 def said_settings(name: str, schema: Mapping[str, Any], text: str) -> dict[str, str]:
-    """A map of names to values the request says: for a key of the schema's examples, the
-    identifier beside the key's noun ("ec2 instance i-0abc" is {InstanceId: i-0abc}, "the
-    db instance prod-db" {DBInstanceIdentifier: prod-db}, the longest noun first); else each
+    """A map of names to values the request says: for the keys of the schema's examples, the
+    identifier beside each key's noun ("ec2 instance i-0abc" is {InstanceId: i-0abc}, "the
+    db instance prod-db" {DBInstanceIdentifier: prod-db}, the longest noun first, each
+    identifier under one key; "the web service on cluster prod" both); else each
     "Key to value" (or "Key is value") where the key is CamelCase or followed by the slot's
     noun ("set the DesiredCount parameter to six", "the environment input set to staging",
     "the InstanceType on the bastion stack to t3.small"), listed after "with" ("with
     environment set to staging and dry_run set to true"), or after the noun ("with input
     version set to 2.4.0")."""
     by_length = sorted(example_shapes(schema), key=lambda key: -len(_key_nouns(key)))
+    by_noun: dict[str, str] = {}
     for key in by_length:
         nouns = _key_nouns(key)
-        if nouns and (said := _identifier_after(" ".join(nouns), text)) is not None:
-            return {key: said}
+        said = _identifier_after(" ".join(nouns), text) if nouns else None
+        if said is not None and said not in by_noun.values():
+            by_noun[key] = said
+    if by_noun:
+        return by_noun
     noun = singular(name.lower())
     spoken = normalise_numbers(text, threshold=0)
     named = re.finditer(
@@ -1186,13 +1191,26 @@ def example_named(examples: Sequence[Any], text: str) -> str | None:
     approximate number of messages visible metric" ApproximateNumberOfMessagesVisible)."""
     spoken = " ".join(singular(word) for word in re.findall(r"[a-z0-9]+", text.lower()))
     best: tuple[int, str] | None = None
+    leading = _leading_words(examples)
     for example in examples:
         if not isinstance(example, str):
             continue
-        for form in _spoken_forms(example):
+        for form in _spoken_forms(example) | leading.get(example, set()):
             if _phrase_in(form, spoken) and (best is None or len(form.split()) > best[0]):
                 best = (len(form.split()), example)
     return best[1] if best else None
+
+
+def _leading_words(examples: Sequence[Any]) -> dict[str, set[str]]:
+    """The first word of each CamelCase example no other example opens with ("memory" for
+    MemoryUtilization; not "network", shared by NetworkIn and NetworkOut)."""
+    firsts: dict[str, list[str]] = {}
+    for example in examples:
+        camel = isinstance(example, str) and example[:1].isupper() and example.isalnum()
+        words = CAMEL_WORDS.findall(example) if camel else []
+        if len(words) > 1 and len(words[0]) > 3:
+            firsts.setdefault(singular(words[0].lower()), []).append(example)
+    return {said[0]: {word} for word, said in firsts.items() if len(said) == 1}
 
 
 def _spoken_forms(value: str) -> set[str]:

@@ -43,6 +43,7 @@ from typing import Any
 
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from llm_service.agent.argument_examples import implied_arguments
 from llm_service.agent.chain import ChatChain
 from llm_service.agent.chatter import CHAT
 from llm_service.agent.connections import AgentTool
@@ -362,6 +363,7 @@ def slot_schema(tool: AgentTool, text: str, now: datetime | None = None) -> dict
     plain = {name: _without_null(value) for name, value in properties.items()}
     own = frozenset(tool.name.lower().split("_"))
     settled = prefilled(plain, text, own, tool.slot_cues, frozenset(required), boundaries, moment)
+    settled = implied_arguments(settled, plain, schema.get("examples") or ())
     spans = request_spans(_without_values(text, settled.values()), boundaries) or spans
     left = request_numbers(_without_values(normalise_numbers(text), settled.values()))
     numbers = [number for number in numbers if number in left] or numbers

@@ -72,6 +72,47 @@ Dimensions = Annotated[
 ]  # fmt: skip
 """The common namespaces, metrics and dimensions as schema examples: a caller (and the local router,
 which matches them to spoken words) sees the exact names CloudWatch wants."""
+METRIC_FAMILIES: dict[str, tuple[dict[str, str], tuple[str, ...]]] = {
+    "AWS/EC2": (
+        {"InstanceId": "i-0abc123"},
+        ("CPUUtilization", "NetworkIn", "NetworkOut", "DiskReadOps", "DiskWriteOps",
+         "StatusCheckFailed"),
+    ),
+    "AWS/Lambda": (
+        {"FunctionName": "checkout"},
+        ("Invocations", "Errors", "Duration", "Throttles", "ConcurrentExecutions"),
+    ),
+    "AWS/RDS": (
+        {"DBInstanceIdentifier": "prod-db"},
+        ("CPUUtilization", "DatabaseConnections", "FreeStorageSpace", "ReadLatency",
+         "WriteLatency"),
+    ),
+    "AWS/SQS": (
+        {"QueueName": "orders"},
+        ("ApproximateNumberOfMessagesVisible", "ApproximateAgeOfOldestMessage",
+         "NumberOfMessagesSent"),
+    ),
+    "AWS/DynamoDB": (
+        {"TableName": "users"}, ("ConsumedReadCapacityUnits", "ConsumedWriteCapacityUnits")
+    ),
+    "AWS/ECS": (
+        {"ClusterName": "prod", "ServiceName": "web"}, ("CPUUtilization", "MemoryUtilization")
+    ),
+    "AWS/ApplicationELB": (
+        {"LoadBalancer": "app/web/50dc6c495c0c9188"}, ("RequestCount", "TargetResponseTime")
+    ),
+    "AWS/S3": ({"BucketName": "assets"}, ("BucketSizeBytes", "NumberOfObjects")),
+    "AWS/ApiGateway": ({"ApiName": "public-api"}, ("Count", "Latency", "4XXError", "5XXError")),
+    "AWS/SNS": ({"TopicName": "alerts"}, ("NumberOfMessagesPublished",)),
+}  # fmt: skip
+"""Which metrics a namespace holds and the dimension that names its resource."""
+METRIC_EXAMPLES = [
+    {"namespace": namespace, "metric_name": metric, "dimensions": dimensions}
+    for namespace, (dimensions, metrics) in METRIC_FAMILIES.items()
+    for metric in metrics
+]
+"""Whole sets of `get_metric_data` arguments that go together, published as the input
+schema's `examples` (a metric said without its namespace: "the CPU on instance i-0abc")."""
 MAX_DATAPOINTS = 1440
 
 
@@ -245,6 +286,7 @@ def register_cloudwatch_tools(tools: ToolRegistry, aws: Aws, *, max_results: int
             "show the sum of 5xx errors since yesterday",
             "graph the network traffic metric",
         ),
+        argument_examples=METRIC_EXAMPLES,
     )
     def get_metric_data(
         namespace: Namespace,

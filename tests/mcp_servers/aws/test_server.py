@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import boto3
+import jsonschema
 import pytest
 import requests
 from mcp import Client
@@ -130,6 +131,22 @@ async def test_every_tool_publishes_how_its_result_is_said(aws_env: None) -> Non
     assert say_result(speech["run_logs_insights_query"], started.model_dump(), now) == (
         "The query is running."
     )
+
+
+async def test_metric_arguments_that_go_together_are_published_as_schema_examples(
+    moto: None,
+) -> None:
+    tools = await listed_tools(create_server(aws_settings()))
+    schema = tools["get_metric_data"].input_schema
+    examples = schema["examples"]
+    assert {"namespace": "AWS/RDS", "metric_name": "DatabaseConnections"}.items() <= examples[
+        [example["metric_name"] for example in examples].index("DatabaseConnections")
+    ].items()
+    for example in examples:
+        jsonschema.validate(example, schema)
+    async with Client(create_server(aws_settings())) as client:
+        result = await client.call_tool("get_metric_data", examples[0])
+    assert not result.is_error, text_of(result)
 
 
 async def test_read_only_mode_leaves_the_write_tools_out(aws_env: None) -> None:
