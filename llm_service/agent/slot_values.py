@@ -326,6 +326,9 @@ NUMBERED_IN = re.compile(
 """A numbered thing and the repository it is in ("issue 45 in infra")."""
 PEOPLE = r"(?P<who>[\w.@-]+(?:(?:,|,? and|,? or) [\w.@-]+)*)"
 WHO_IS_FREE = re.compile(rf"\b(?:is|are) {PEOPLE} (?:\w+ )?(?:free|busy|available)\b", re.I)
+ARE_FREE = re.compile(
+    rf"\b{PEOPLE} (?:is|are) (?:both |all |also )?(?:free|busy|available)\b", re.I
+)
 FREE_FOR = re.compile(rf"\b(?:works?|free|open|available) for {PEOPLE}(?=[,.?!]|$)", re.I)
 NOT_PEOPLE = frozenset(
     {"i", "we", "you", "they", "he", "she", "it", "me", "us", "everyone", "anyone", "someone",
@@ -1288,12 +1291,13 @@ def _names_before_noun(name: str, text: str, boundaries: frozenset[str]) -> list
 
 def people_asked_about(text: str) -> list[str]:
     """The people whose time the request asks about, each their calendar's id: "is dana busy",
-    "when are marco and li-wei free", "slots that work for sam.okafor and jlee"."""
-    for form in (WHO_IS_FREE, FREE_FOR):
+    "when are marco and li-wei free", "when nadia and omar are busy", "slots that work for
+    sam.okafor and jlee", else the addresses it says ("a slot with kwame@redkite.dev")."""
+    for form in (WHO_IS_FREE, ARE_FREE, FREE_FOR):
         people = _split_names(match["who"]) if (match := form.search(text)) else []
-        if people and not set(people) & NOT_PEOPLE:
+        if people and not {person.lower() for person in people} & NOT_PEOPLE:
             return people
-    return []
+    return re.findall(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", text)
 
 
 def _url_said(text: str) -> str | None:

@@ -366,7 +366,7 @@ def slot_schema(tool: AgentTool, text: str, now: datetime | None = None) -> dict
     settled = implied_arguments(settled, plain, schema.get("examples") or ())
     spans = request_spans(_without_values(text, settled.values()), boundaries) or spans
     left = request_numbers(_without_values(normalise_numbers(text), settled.values()))
-    numbers = [number for number in numbers if number in left] or numbers
+    unsettled = [number for number in numbers if number in left]
     slots: dict[str, Any] = {}
     for name, property_schema in properties.items():
         if name in times:
@@ -377,7 +377,8 @@ def slot_schema(tool: AgentTool, text: str, now: datetime | None = None) -> dict
         elif _wanted(name, property_schema, required, words, tool) and not _is_date_time(
             property_schema
         ):
-            slot = _slot(name, property_schema, spans, numbers, text, name in required)
+            offered = (unsettled or numbers) if name in required else unsettled
+            slot = _slot(name, property_schema, spans, offered, text, name in required)
             if slot is not None:
                 slots[name] = slot
     return {

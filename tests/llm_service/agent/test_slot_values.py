@@ -891,6 +891,12 @@ async def test_the_people_whose_time_is_asked_about_are_the_calendars(
     assert mine == {"start": at(5, 0), "end": at(6, 0)}
     everyone = settled(tools["calendar__find_free_slot"], "find an hour that works for everyone")
     assert everyone == {"duration_minutes": 60}
+    pair = settled(tools["calendar__get_freebusy"], "when nadia@x.io and omar@x.io are busy")
+    assert pair == {"calendar_ids": ["nadia@x.io", "omar@x.io"]}
+    ours = settled(tools["calendar__get_freebusy"], "when are we free tomorrow")
+    assert ours == {"start": at(5, 0), "end": at(6, 0)}
+    with_address = settled(tools["calendar__find_free_slot"], "a thirty minute slot with k@r.dev")
+    assert with_address == {"duration_minutes": 30, "calendar_ids": ["k@r.dev"]}
 
 
 async def test_assignees_follow_assign_and_a_state_said_alone_is_the_status(
