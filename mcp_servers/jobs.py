@@ -78,6 +78,9 @@ def start_job(
 
 
 JOB_SPEECH = SpokenSummary(text="The job is {status}. {message}")
+JOB_ID_CUES = {"job_id": ("the id is", "its id is", "id is", "with id", "job id")}
+"""How a request says a job's id other than beside "job" ("that logs query job, the id is
+b72d0e55")."""
 """How a job's state is said aloud: its status and its latest progress message."""
 
 
@@ -110,6 +113,7 @@ def add_job_tools(tools: ToolRegistry, kinds: str) -> None:
             f"check on my {label} job",
             f"where is {what} up to",
         ),
+        slot_cues=JOB_ID_CUES,
     )
     def get_job(job_id: str) -> JobInfo:
         """Status, progress and (once finished) the result or error of a job started here."""
@@ -161,6 +165,7 @@ def add_job_tools(tools: ToolRegistry, kinds: str) -> None:
             f"drop {what} before it finishes",
         ),
         speech=SpokenSummary(text="I've asked the job to stop; it is {status} now."),
+        slot_cues=JOB_ID_CUES,
     )
     def cancel_job(job_id: str) -> JobInfo:
         """Ask a job to stop: a queued job is cancelled at once, a running one at its next step."""

@@ -951,3 +951,9 @@ async def test_a_quoted_title_a_singular_label_and_a_ref_without_its_kind(
     assert item == {"board_id": "8891203344", "name": "Vendor review"}
     run = settled(tools["github__trigger_workflow"], "trigger release.yml on tag v2.3.0")
     assert run == {"workflow_id": "release.yml", "ref": "v2.3.0"}
+
+
+@MODULE_LOOP
+async def test_a_job_id_follows_the_cue_its_server_publishes(tools: dict[str, AgentTool]) -> None:
+    cancel = settled(tools["aws__cancel_job"], "cancel that logs query job, the id is b72d0e55")
+    assert cancel == {"job_id": "b72d0e55"}
