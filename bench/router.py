@@ -16,7 +16,9 @@ its misses (`--show-misses`) are what slot rules are built from. A second tuning
 written the same way by a fourth writer on 7 December 2026 and first scored before it was
 read: key arguments 0.654, selection 0.895, chatter 0.900; a third ("tuning3",
 `tests/data/agent_requests_tuning_third.jsonl`, 200 rows, 35 chatter, most of them with names
-said many ways) after heldout3, first scored at key arguments 0.641.
+said many ways) after heldout3, first scored at key arguments 0.641; a fourth ("tuning4",
+`tests/data/agent_requests_tuning_fourth.jsonl`, 200 rows, 35 chatter) by a new writer later,
+first scored at key arguments 0.715.
 Each row: `request`, `tool` (`<server>__<tool>`, or null for chat that needs no tool),
 `arguments` (only the key arguments the request states) and `slots` (each labelled argument's
 slot type: name, title, number, date, enum or text).
@@ -43,7 +45,7 @@ without a tool >= 0.95. Any object with `.choose(request, tools) -> RouteChoice`
 (`score_router`); `--router embedding`, `hybrid` and `classifier` are built as the agent builds
 them (`embedding_router.build_router`, with the defaults of `AgentSettings`; the model loads on
 the warm-up call), or the embedding one by `--embedding-router module:callable`; `both` is
-tfidf and embedding, `all` the four. `--set tuning` is the three tuning sets, `--set heldout`
+tfidf and embedding, `all` the four. `--set tuning` is the four tuning sets, `--set heldout`
 the three blind held-out sets, `--set both` the scored and the development set, and `all` every set.
 
 Run: `PYTHONPATH=. .venv/bin/python bench/router.py
