@@ -170,6 +170,8 @@ TIME_WORDS = frozenset(
     + list(WEEKDAYS)
     + [month for month in MONTHS if month != "may"]  # "may" asks ("may I")
 )
+CLOCK_OPENING = re.compile(r"\s*(?:half|quarter|twenty|ten|five) (?:past|to)\b", re.IGNORECASE)
+"""A clock time said by the part of the hour ("half past two", "quarter to four")."""
 PLACE_WORDS = frozenset(
     {
         "me",
@@ -528,7 +530,10 @@ def value_after(text: str, cue: str, max_words: int = 8) -> str | None:
 
 
 def _value_from(rest: str, max_words: int) -> str | None:
-    """The value that opens `rest`, the words after a cue (see `value_after`)."""
+    """The value that opens `rest`, the words after a cue (see `value_after`); none where a
+    clock time opens it ("at half past two")."""
+    if CLOCK_OPENING.match(rest):
+        return None
     said = [word for word in rest.split() if word.strip('.,?!"')]
     words = _words(" ".join(said))
     closes = [word.endswith((",", ";", ":", ".", "?", "!")) for word in said]

@@ -424,7 +424,7 @@ def create_server(
             "could you block out two hours on thursday for focus time",
             "pencil in coffee with alex next tuesday at the cafe downtown",
         ),
-        slot_cues={"location": ("at the", "held at", "located at")},
+        slot_cues={"location": ("at the", "held at", "located at", "at")},
     )
     def create_event(
         summary: Annotated[str, Field(min_length=1, max_length=500)],

@@ -957,3 +957,16 @@ async def test_a_quoted_title_a_singular_label_and_a_ref_without_its_kind(
 async def test_a_job_id_follows_the_cue_its_server_publishes(tools: dict[str, AgentTool]) -> None:
     cancel = settled(tools["aws__cancel_job"], "cancel that logs query job, the id is b72d0e55")
     assert cancel == {"job_id": "b72d0e55"}
+
+
+@MODULE_LOOP
+async def test_a_place_follows_at_where_no_clock_time_does(tools: dict[str, AgentTool]) -> None:
+    create = tools["calendar__create_event"]
+    lunch = settled(create, "book lunch with Marco at Osteria Nonna on friday at 12:30")
+    assert lunch == {
+        "summary": "lunch with Marco",
+        "start": at(6, 12, 30),
+        "location": "Osteria Nonna",
+    }
+    sync = settled(create, "put a sync on my calendar at half past two")
+    assert sync == {"summary": "sync", "start": at(4, 14, 30)}
