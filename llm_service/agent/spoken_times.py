@@ -11,7 +11,8 @@ ten"; not a count: "up to two hundred rows"), ranges (between two and four, from
 hours (morning 9 to 12, afternoon 1 to 5, evening 5 to 9). An hour without am or pm is taken in
 working hours: 7 to 11 in the morning, 12 to 6 in the afternoon. Each time is placed on the day
 said, else today, or tomorrow when it has passed; a date without a month is this month's, or
-next month's when it has passed.
+next month's when it has passed. A correction takes back the times it replaces ("tomorrow at
+4, no wait, make it 3pm" is tomorrow at 3 pm).
 
 `spoken_window` reads the window a read request names without a clock time, as date-times:
 a day is its whole day ("what's on tomorrow": midnight to midnight), "the last 24 hours" or

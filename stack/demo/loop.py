@@ -108,6 +108,7 @@ def report(run: DemoRun) -> dict[str, Any]:
             "heard": result.heard,
             "unheard": result.unheard,
             "interrupted": result.interrupted,
+            "acknowledged": result.acknowledged,
             "tool_calls": [
                 {"name": call.name, "approval": call.approval, "is_error": call.is_error}
                 for call in result.tool_calls
