@@ -380,7 +380,12 @@ def _words(text: str) -> list[str]:
 
 
 def _phrase_in(phrase: str, text: str) -> bool:
-    return re.search(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", text) is not None
+    return re.search(_whole(phrase), text) is not None
+
+
+def _whole(phrase: str) -> str:
+    """A pattern for the phrase said as whole words (not inside "unblended" or "iam-roles")."""
+    return rf"(?<![\w-]){re.escape(phrase)}(?![\w-])"
 
 
 def enum_choice(values: Sequence[Any], text: str, tool_words: frozenset[str]) -> Any | None:
@@ -472,8 +477,7 @@ def _derived_forms(words: str) -> tuple[str, ...]:
 
 
 def _spans(form: str, text: str) -> list[tuple[int, int]]:
-    pattern = rf"(?<![\w-]){re.escape(form)}(?![\w-])"
-    return [match.span() for match in re.finditer(pattern, text)]
+    return [match.span() for match in re.finditer(_whole(form), text)]
 
 
 def _camel_forms(value: str) -> tuple[str, ...]:
