@@ -92,6 +92,7 @@ TUNING = ROOT / "tests" / "data" / "agent_requests_tuning.jsonl"
 TUNING_SECOND = ROOT / "tests" / "data" / "agent_requests_tuning_second.jsonl"
 TUNING_THIRD = ROOT / "tests" / "data" / "agent_requests_tuning_third.jsonl"
 TUNING_FOURTH = ROOT / "tests" / "data" / "agent_requests_tuning_fourth.jsonl"
+TUNING_FIFTH = ROOT / "tests" / "data" / "agent_requests_tuning_fifth.jsonl"
 SETS = {
     "scored": SCORED,
     "dev": DEV,
@@ -102,16 +103,18 @@ SETS = {
     "tuning2": TUNING_SECOND,
     "tuning3": TUNING_THIRD,
     "tuning4": TUNING_FOURTH,
+    "tuning5": TUNING_FIFTH,
 }
 SET_CHOICES = {
     "scored": ("scored",),
     "dev": ("dev",),
-    "tuning": ("tuning", "tuning2", "tuning3", "tuning4"),
+    "tuning": ("tuning", "tuning2", "tuning3", "tuning4", "tuning5"),
+    "tuning5": ("tuning5",),
     "heldout": ("heldout", "heldout2", "heldout3"),
     "both": ("scored", "dev"),
     "all": (
         *("scored", "heldout", "heldout2", "heldout3", "dev"),
-        *("tuning", "tuning2", "tuning3", "tuning4"),
+        *("tuning", "tuning2", "tuning3", "tuning4", "tuning5"),
     ),
 }
 SERVERS = ("github", "calendar", "monday", "aws")

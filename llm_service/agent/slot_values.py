@@ -76,7 +76,7 @@ from llm_service.agent.said_columns import (
     said_columns,
     without_phrases,
 )
-from llm_service.agent.spoken_times import MONTHS, WEEKDAYS, spoken_recurrence
+from llm_service.agent.spoken_times import CORRECTION, MONTHS, WEEKDAYS, spoken_recurrence
 
 DEFAULT_DURATION = timedelta(hours=1)
 CONTRACTIONS = frozenset(
@@ -195,6 +195,12 @@ PLACE_WORDS = frozenset(
         "it",
     }
 )
+ROOM = re.compile(
+    r"\b(?:in|at) (?:the )?(?P<place>(?:[\w-]+ )?(?:room|office|lobby|lounge|hall)"
+    r"(?: [\w-]*\d[\w-]*)?)(?![\w-])",
+    re.IGNORECASE,
+)
+"""A room said without a cue for the place ("in room 3b", "in the blue room")."""
 LINKING_WORDS = frozenset({"with", "a", "an", "the", "its", "and", "to", "in", "on", "for"})
 """Words that tie a value to the next slot's cue ("flaky tests with a description")."""
 DETERMINERS = frozenset({"the", "my", "our", "your", "this", "that", "these", "those", "both"})
@@ -350,6 +356,12 @@ TEXT_OPENING = re.compile(r"^(?:(?:that|which|say|says|saying|reads|should say|:
 TOLD = r"(?:(?<=\d)|(?<=\brepo)|(?<=\brepository))(?:,? (?:that|to say) |: )"
 """What a person tells a numbered thing or its repository: "comment on issue 9 that the fix is
 deployed", "reply on issue 33 in the web repo that we are on it"."""
+TOLD_TO = (
+    r"\b(?:tell (?!me\b|us\b)(?:(?:the|my|our) )?[\w-]+|let (?:(?:the|my|our) )?[\w-]+ know)"
+    r"(?:,? that)?[,:]? "
+)
+"""Whom a text is told to, before it: "tell the team I'll be out", "let them know that the fix
+is in"."""
 
 
 def normalise_numbers(text: str, threshold: int = 2) -> str:
@@ -361,6 +373,21 @@ def normalise_numbers(text: str, threshold: int = 2) -> str:
     except (ValueError, IndexError):
         digits = text
     return SPOKEN_DIGITS.sub(_joined_digits, digits)
+
+
+def numbers_taken_back(text: str) -> str:
+    """The request without the number a correction takes back, its numbers as digits where it
+    does ("issue twenty forty one, no wait, twenty fourteen": "issue 2014", "item 6029384710,
+    no sorry, 6029384711")."""
+    match = CORRECTION.search(text)
+    if match is None:
+        return text
+    after = normalise_numbers(text[match.end() :], 0).strip()
+    before = normalise_numbers(text[: match.start()], 0)
+    kept = re.sub(r"(?:\s*\b\d[\d,.]*)+\s*$", "", before)
+    if not re.match(r"\d", after) or kept == before:
+        return text
+    return f"{kept} {after}"
 
 
 def _joined_digits(match: re.Match[str]) -> str:
@@ -434,11 +461,20 @@ def enum_named(values: Sequence[Any], text: str, tool_words: frozenset[str]) -> 
 def _value_forms(value: str, distinctive: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
     """The ways a request names an allowed value: its words, their plurals, the words that set
     it apart from the other values ("named iam" for CAPABILITY_NAMED_IAM), their derived forms
-    ("popular" for popularity, "longest running" for long-running) and its synonyms."""
+    ("popular" for popularity, "longest running" for long-running), its count (`_counted_forms`)
+    and its synonyms."""
     word = value.lower().replace("_", " ")
     own = distinctive.get(value, (word,))
     forms = (word, value.lower(), f"{word}s", f"{word}es", *own, *SYNONYMS.get(value.lower(), ()))
-    return forms + _camel_forms(value) + tuple(f for said in own for f in _derived_forms(said))
+    derived = tuple(form for said in own for form in _derived_forms(said))
+    return forms + _counted_forms(word) + _camel_forms(value) + derived
+
+
+def _counted_forms(word: str) -> tuple[str, ...]:
+    """How a plural value that counts things is said by its count ("comment count", "most
+    commented" for comments); none for a value that is not plural."""
+    one = singular(word)
+    return (f"{one} count", f"most {one}ed") if one != word and " " not in word else ()
 
 
 def _distinctive_words(values: Sequence[Any]) -> dict[str, tuple[str, ...]]:
@@ -674,7 +710,8 @@ def derived_end(text: str, start: datetime) -> datetime:
 
 def text_after(text: str, cues: Sequence[str]) -> str | None:
     """The rest of the request after the first cue it says (a comment's whole text), or after
-    a number and "that" (`TOLD`), without a closing "please" or an opening "that says"."""
+    a number and "that" (`TOLD`), or after whom it is told to (`TOLD_TO`), without a closing
+    "please" or an opening "that says"."""
     said = _text_said(text, cues)
     return said[1] if said else None
 
@@ -683,6 +720,7 @@ def _text_said(text: str, cues: Sequence[str]) -> tuple[str, str] | None:
     """What comes before a text's cue, and the text (see `text_after`)."""
     patterns = [rf"(?<![\w-]){re.escape(cue)}(?![\w-])" for cue in cues]
     said = [(pattern, text) for pattern in patterns] + [(TOLD, normalise_numbers(text, 0))]
+    said.append((TOLD_TO, text))
     for pattern, spoken in said:
         match = re.search(pattern, spoken, re.IGNORECASE)
         if match is not None:
@@ -818,6 +856,8 @@ def _string_value(
         value = value_after_any(text, TEXT_CUES)
     if value is None and name == "summary":
         value = meeting_title(text)
+    if value is None and name in PLACE_SLOTS and (room := ROOM.search(text)):
+        value = room["place"]
     return value
 
 

@@ -154,10 +154,12 @@ OCCURRENCES = re.compile(
     r"|lessons)\b"
 )
 CORRECTION = re.compile(
-    r",? \b(?:no wait|wait no|no sorry|sorry no|no actually|actually no|actually|i mean|or rather)"
-    r"\b,?(?: (?:make (?:it|that)|change (?:it|that) to))?(?= )"
+    r"(?:,? \b(?:no wait|wait no|no sorry|sorry no|no actually|actually no|actually|i mean"
+    r"|or rather)\b,?|, sorry\b,?|, no,)(?: (?:make (?:it|that)|change (?:it|that) to))?(?= )",
+    re.IGNORECASE,
 )
-"""Where a speaker takes back what they said ("tomorrow at 4, no wait, make it 3pm")."""
+"""Where a speaker takes back what they said ("tomorrow at 4, no wait, make it 3pm", "monday
+at 2, no, make it 4", "pull request sixty four, sorry, forty six")."""
 PERIOD_END = re.compile(
     rf"^\W*(?:to|through|thru|until|till) (?:the )?(?:(?P<day>yesterday|today|tomorrow)"
     rf"|end of (?:the |this )?(?:(?P<month>{MONTH_NAMES})|month))\b"

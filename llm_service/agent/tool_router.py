@@ -62,6 +62,7 @@ from llm_service.agent.slot_values import (
     is_time_span,
     is_time_word,
     normalise_numbers,
+    numbers_taken_back,
     prefilled,
     request_numbers,
     says_only_times,
@@ -346,7 +347,9 @@ def _date_slots(properties: dict[str, Any], period: tuple[date, date] | None) ->
 def slot_schema(tool: AgentTool, text: str, now: datetime | None = None) -> dict[str, Any]:
     """The tool's required properties and the optional ones the request mentions, each narrowed
     to spans or numbers of the request where it is a plain string or number, and date-times to
-    the times it names (`spoken_times`, relative to `now`)."""
+    the times it names (`spoken_times`, relative to `now`); a number taken back is not said
+    (`numbers_taken_back`)."""
+    text = numbers_taken_back(text)
     schema = tool.input_schema
     properties: dict[str, Any] = dict(schema.get("properties", {}))
     required = set(schema.get("required", []))
