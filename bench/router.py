@@ -18,7 +18,9 @@ read: key arguments 0.654, selection 0.895, chatter 0.900; a third ("tuning3",
 `tests/data/agent_requests_tuning_third.jsonl`, 200 rows, 35 chatter, most of them with names
 said many ways) after heldout3, first scored at key arguments 0.641; a fourth ("tuning4",
 `tests/data/agent_requests_tuning_fourth.jsonl`, 200 rows, 35 chatter) by a new writer later,
-first scored at key arguments 0.715.
+first scored at key arguments 0.715; a fifth ("tuning5",
+`tests/data/agent_requests_tuning_fifth.jsonl`, 200 rows, 35 chatter) by another new writer on
+8 December 2026, first scored at key arguments 0.777, selection 0.915, chatter 0.943.
 Each row: `request`, `tool` (`<server>__<tool>`, or null for chat that needs no tool),
 `arguments` (only the key arguments the request states) and `slots` (each labelled argument's
 slot type: name, title, number, date, enum or text).
@@ -45,12 +47,13 @@ without a tool >= 0.95. Any object with `.choose(request, tools) -> RouteChoice`
 (`score_router`); `--router embedding`, `hybrid` and `classifier` are built as the agent builds
 them (`embedding_router.build_router`, with the defaults of `AgentSettings`; the model loads on
 the warm-up call), or the embedding one by `--embedding-router module:callable`; `both` is
-tfidf and embedding, `all` the four. `--set tuning` is the four tuning sets, `--set heldout`
-the three blind held-out sets, `--set both` the scored and the development set, and `all` every set.
+tfidf and embedding, `all` the four. `--set tuning` is the five tuning sets (`tuning5` the
+fifth alone), `--set heldout` the three blind held-out sets, `--set both` the scored and the
+development set, and `all` every set.
 
 Run: `PYTHONPATH=. .venv/bin/python bench/router.py
 [--router tfidf|embedding|hybrid|classifier|both|all]
-[--set scored|dev|tuning|heldout|both|all]
+[--set scored|dev|tuning|tuning5|heldout|both|all]
 [--no-fill] [--show-misses] [--json]`.
 """
 

@@ -719,8 +719,8 @@ def text_after(text: str, cues: Sequence[str]) -> str | None:
 def _text_said(text: str, cues: Sequence[str]) -> tuple[str, str] | None:
     """What comes before a text's cue, and the text (see `text_after`)."""
     patterns = [rf"(?<![\w-]){re.escape(cue)}(?![\w-])" for cue in cues]
-    said = [(pattern, text) for pattern in patterns] + [(TOLD, normalise_numbers(text, 0))]
-    said.append((TOLD_TO, text))
+    said = [(pattern, text) for pattern in patterns]
+    said += [(TOLD, normalise_numbers(text, 0)), (TOLD_TO, text)]
     for pattern, spoken in said:
         match = re.search(pattern, spoken, re.IGNORECASE)
         if match is not None:

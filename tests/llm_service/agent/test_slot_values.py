@@ -970,3 +970,78 @@ async def test_a_place_follows_at_where_no_clock_time_does(tools: dict[str, Agen
     }
     sync = settled(create, "put a sync on my calendar at half past two")
     assert sync == {"summary": "sync", "start": at(4, 14, 30)}
+
+
+@pytest.mark.parametrize(
+    ("tool", "said", "arguments"),
+    [
+        (
+            "github__get_issue",
+            "show me issue twenty forty one, no wait, twenty fourteen",
+            {"issue_number": 2014},
+        ),
+        (
+            "github__get_pull_request",
+            "details on pull request sixty four, sorry, forty six",
+            {"pull_number": 46},
+        ),
+        (
+            "monday__get_item",
+            "pull up item 6029384710, no sorry, 6029384711",
+            {"item_id": "6029384711"},
+        ),
+    ],
+)
+@MODULE_LOOP
+async def test_a_number_taken_back_is_not_said(
+    tools: dict[str, AgentTool], tool: str, said: str, arguments: dict[str, Any]
+) -> None:
+    assert settled(tools[tool], said) == arguments
+
+
+@MODULE_LOOP
+async def test_a_clock_time_taken_back_by_a_plain_no_is_replaced(
+    tools: dict[str, AgentTool],
+) -> None:
+    filled = settled(
+        tools["calendar__create_event"], "create sprint planning, monday at 2, no, make it 4"
+    )
+    assert filled is not None and filled["start"] == "2026-03-09T16:00:00+00:00"
+
+
+@pytest.mark.parametrize(
+    ("said", "body"),
+    [
+        (
+            "on item 8273645190, tell the team I'll be out tomorrow and Jess is covering",
+            "I'll be out tomorrow and Jess is covering",
+        ),
+        ("on item 8273645190 let everyone know that the fix shipped", "the fix shipped"),
+    ],
+)
+@MODULE_LOOP
+async def test_a_text_told_to_someone_is_the_whole_rest(
+    tools: dict[str, AgentTool], said: str, body: str
+) -> None:
+    filled = settled(tools["monday__create_update"], said)
+    assert filled is not None and filled["body"] == body
+
+
+@pytest.mark.parametrize(
+    ("said", "place"),
+    [
+        ("book the incident review tomorrow 2 to 3 in the blue room", "blue room"),
+        ("book team sync tomorrow at 3 in conference room B2", "conference room B2"),
+    ],
+)
+@MODULE_LOOP
+async def test_a_room_is_the_place(tools: dict[str, AgentTool], said: str, place: str) -> None:
+    filled = settled(tools["calendar__create_event"], said)
+    assert filled is not None and filled["location"] == place
+
+
+@pytest.mark.parametrize("said", ["sorted by comment count", "most commented first"])
+def test_a_plural_enum_value_is_named_by_its_count(said: str) -> None:
+    assert enum_named(
+        ["created", "updated", "comments"], f"issues in docs-site {said}", frozenset()
+    ) == ["comments"]
